@@ -1,0 +1,31 @@
+"""Timed tasks: the scheduler, ``Task`` handles, the reference codec and the task stores."""
+
+from ember.scheduling._api import delay, get_scheduler, install_scheduler, open_task_store
+from ember.scheduling._clock import Clock, LoopClock
+from ember.scheduling._entity import Entity, EntityRegistry, entity_registry
+from ember.scheduling._restore import RestoreReport, attach_store
+from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
+from ember.scheduling._store import StoredTask, TaskDeletion, TaskState, TaskStore
+from ember.scheduling._task import Task
+
+__all__ = [
+    "DELAY_RESERVED_KEYWORDS",
+    "Clock",
+    "Entity",
+    "EntityRegistry",
+    "LoopClock",
+    "RestoreReport",
+    "Scheduler",
+    "SchedulerStatistics",
+    "StoredTask",
+    "Task",
+    "TaskDeletion",
+    "TaskState",
+    "TaskStore",
+    "attach_store",
+    "delay",
+    "entity_registry",
+    "get_scheduler",
+    "install_scheduler",
+    "open_task_store",
+]

@@ -1,0 +1,201 @@
+"""The ``Task`` handle that ``delay()`` returns: one object per task, never re-pointed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ember.scheduling._refs import callback_name
+from ember.scheduling._store import TaskState
+
+if TYPE_CHECKING:
+    from ember.scheduling._scheduler import Scheduler
+
+__all__ = ["PersistedCall", "Task"]
+
+_ACTIVE = (TaskState.SCHEDULED, TaskState.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class PersistedCall:
+    """The stored form of a persistent task's call: JSON references, decoded when it fires."""
+
+    callback: str
+    args: str
+    kwargs: str
+    owner: str | None
+    name: str
+
+
+class Task:
+    """A handle on one timed task.
+
+    The handle is the task itself, so a kept handle can never act on another task, and ids
+    are never reused. Awaiting it gives the callback's return value (or raises its error, or
+    ``asyncio.CancelledError`` once cancelled).
+
+    Example::
+
+        task = delay(10, caller.msg, "Returning!")
+        task.pause(); ...; task.unpause()
+        result = await task
+    """
+
+    __slots__ = (
+        "_args",
+        "_callback",
+        "_kwargs",
+        "_outcome",
+        "_persisted",
+        "_remaining",
+        "_scheduler",
+        "_state",
+        "_waiter",
+        "_when",
+        "id",
+    )
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        task_id: int,
+        when: float,
+        callback: Callable[..., Any] | None,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None,
+        persisted: PersistedCall | None = None,
+    ) -> None:
+        self.id = task_id
+        self._scheduler = scheduler
+        self._when = when
+        self._callback = callback
+        self._args = args
+        self._kwargs = kwargs
+        self._persisted = persisted
+        self._state = TaskState.SCHEDULED
+        self._remaining: float | None = None
+        self._outcome: Any = None
+        self._waiter: asyncio.Future[Any] | None = None
+
+    # -- what it is ----------------------------------------------------------------------------
+
+    @property
+    def state(self) -> TaskState:
+        """Where the task is in its life (scheduled, paused, firing, done, ...)."""
+        return self._state
+
+    @property
+    def persistent(self) -> bool:
+        """Whether the task survives reload, shutdown and crash."""
+        return self._persisted is not None
+
+    @property
+    def paused(self) -> bool:
+        """Whether the task is paused (its remaining time frozen)."""
+        return self._state is TaskState.PAUSED
+
+    @property
+    def called(self) -> bool:
+        """Whether the callback has run (by firing or ``do_task()``)."""
+        return self._state in (TaskState.FIRING, TaskState.DONE, TaskState.FAILED)
+
+    @property
+    def deadline(self) -> float | None:
+        """When it fires, in UTC epoch seconds; ``None`` while paused or once it has ended."""
+        if self._state is not TaskState.SCHEDULED:
+            return None
+        return self._scheduler.wall_time_of(self._when)
+
+    @property
+    def remaining(self) -> float:
+        """Seconds left until it fires (frozen while paused, 0 once it has fired or ended)."""
+        if self._state is TaskState.SCHEDULED:
+            return max(0.0, self._when - self._scheduler.clock.monotonic())
+        if self._state is TaskState.PAUSED and self._remaining is not None:
+            return self._remaining
+        return 0.0
+
+    @property
+    def callback_name(self) -> str:
+        """The callback's ``module.qualname``, for listings and logs."""
+        if self._persisted is not None:
+            return self._persisted.name
+        return callback_name(self._callback) if self._callback else "?"
+
+    @property
+    def owner(self) -> str | None:
+        """The key (``"kind:id"``) of the entity this task belongs to, if any."""
+        return self._scheduler.owner_of(self)
+
+    @property
+    def error(self) -> BaseException | None:
+        """The exception a failed or orphaned task ended with."""
+        return self._outcome if isinstance(self._outcome, BaseException) else None
+
+    def get_id(self) -> int:
+        """Return :attr:`id` (the familiar accessor)."""
+        return self.id
+
+    def active(self) -> bool:
+        """Return whether the task will still fire (scheduled or paused)."""
+        return self._state in _ACTIVE
+
+    def exists(self) -> bool:
+        """Return whether the scheduler still holds it (active, firing, failed or orphaned)."""
+        return self._scheduler.get(self.id) is self
+
+    # -- what it can do ------------------------------------------------------------------------
+
+    def cancel(self) -> bool:
+        """Stop it from firing; return whether it was active. Persisted at once."""
+        return self._scheduler._cancel(self)
+
+    def remove(self) -> bool:
+        """Cancel it, or clear it away once failed or orphaned; return whether it was held."""
+        return self._scheduler._remove(self)
+
+    def pause(self) -> bool:
+        """Freeze the remaining time; return whether it was scheduled."""
+        return self._scheduler._pause(self)
+
+    def unpause(self) -> bool:
+        """Resume counting down from the frozen remaining time; return whether it was paused."""
+        return self._scheduler._unpause(self)
+
+    def do_task(self) -> Any:
+        """Run it now and end it, as if its time had come; return what the callback returned.
+
+        An error is logged and leaves the task failed, as when it fires by itself.
+        """
+        return self._scheduler._do_task(self)
+
+    def call(self) -> Any:
+        """Run the callback now and leave the schedule as it is; errors reach the caller."""
+        return self._scheduler._call(self)
+
+    def get_deferred(self) -> asyncio.Future[Any]:
+        """Return a future that resolves with the callback's result (the familiar accessor)."""
+        if self._waiter is None:
+            self._waiter = self._scheduler.loop.create_future()
+            self._settle_waiter()
+        return self._waiter
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.get_deferred().__await__()
+
+    def _settle_waiter(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if self._state is TaskState.DONE:
+            waiter.set_result(self._outcome)
+        elif self._state in (TaskState.FAILED, TaskState.ORPHANED):
+            waiter.set_exception(self._outcome)
+        elif self._state is TaskState.CANCELLED:
+            waiter.cancel()
+
+    def __repr__(self) -> str:
+        kind = "persistent " if self.persistent else ""
+        return f"<Task {self.id} {kind}{self._state.value} {self.callback_name}>"
