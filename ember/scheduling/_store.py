@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-__all__ = ["StoredTask", "TaskDeletion", "TaskState", "TaskStore", "TaskWrite"]
+__all__ = [
+    "COLUMNS",
+    "StoredTask",
+    "TaskDeletion",
+    "TaskState",
+    "TaskStore",
+    "TaskWrite",
+    "row_to_task",
+    "task_params",
+]
 
 
 class TaskState(enum.StrEnum):
@@ -54,6 +64,28 @@ class TaskDeletion:
 
 
 TaskWrite = StoredTask | TaskDeletion
+
+#: The columns of a task row, in the order every backend selects and binds them.
+COLUMNS = "id, state, deadline, remaining, callback, args, kwargs, owner, error"
+# The parameters of an upsert in COLUMNS order; both drivers bind a StrEnum state as its text.
+task_params = operator.attrgetter(*COLUMNS.split(", "))
+# A dict lookup is much cheaper than TaskState(value) when loading 100,000 rows.
+_STATES = {state.value: state for state in TaskState}
+
+
+def row_to_task(row: tuple[Any, ...]) -> StoredTask:
+    """Turn a row of ``SELECT_ALL_SQL`` into a task, setting aside a row with an unknown state.
+
+    An unknown state (a newer server's, or a hand edit) must not stop the other tasks from
+    loading, so such a row comes back ``ORPHANED`` with an error naming the bad value.
+    """
+    id_, raw_state, deadline, remaining, callback, args, kwargs, owner, error = row
+    state = _STATES.get(raw_state)
+    if state is None:
+        state = TaskState.ORPHANED
+        reason = f"invalid stored state {raw_state!r}"
+        error = reason if error is None else f"{reason}; previous error: {error}"
+    return StoredTask(id_, state, deadline, remaining, callback, args, kwargs, owner, error)
 
 
 class TaskStore(Protocol):

@@ -381,3 +381,39 @@ async def test_standalone_open_task_store(tmp_path: Any) -> None:
         assert len(scheduler.tasks()) == 1
         await scheduler.tasks()[0]
     assert fired_args() == [("standalone",)]
+
+
+async def test_an_entity_gone_at_fire_time_is_kept_aside_until_it_returns(
+    store_factory: StoreFactory,
+) -> None:
+    hall = Room(3)
+    run = await boot(store_factory)
+    task = run.scheduler.delay(2, hall.announce, "hello", persistent=True)
+    taskbook.ROOMS.clear()  # the room is gone when the task fires
+    await run.clock.advance(2)
+    assert task.state is TaskState.ORPHANED and task.exists()
+    assert "testroom:3 no longer exists" in str(task.error)
+    await run.stop()
+
+    Room(3)  # back again (say, loaded later): the next start restores and runs it
+    run = await boot(store_factory, START + 10)
+    assert run.report.overdue == 1 and run.report.orphaned == 0
+    await run.clock.advance(0)
+    assert fired_args() == [("announce", 3, "hello")]
+    await run.stop()
+
+
+async def test_trusted_modules_refuse_other_references(store_factory: StoreFactory) -> None:
+    await (await store_factory()).reserve_ids(1, 1)
+    await store_factory.raw_insert(
+        50, "scheduled", START, None, '{"function":"os:system"}', '["echo hacked"]', "{}",
+        None, None,
+    )  # fmt: skip
+    clock = VirtualClock(START + 1)
+    scheduler = Scheduler(clock, trusted_modules=["taskbook"])
+    report = await attach_store(scheduler, await store_factory())
+    assert report.orphaned == 1
+    orphan = scheduler.get(50)
+    assert orphan is not None and "not in the trusted modules" in str(orphan.error)
+    await clock.advance(1)
+    await scheduler.close()

@@ -1,0 +1,193 @@
+"""The PostgreSQL task store: the same rows as SQLite, over one asyncpg connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ember.errors import StoreError, StoreThreadError
+from ember.scheduling._store import (
+    COLUMNS,
+    StoredTask,
+    TaskDeletion,
+    TaskWrite,
+    row_to_task,
+    task_params,
+)
+
+if TYPE_CHECKING:
+    import asyncpg
+
+__all__ = ["PostgresTaskStore", "qualify"]
+
+# Templates: {tasks} and {meta} become the schema-qualified table names (see qualify()).
+# Checked first because CREATE ... IF NOT EXISTS needs the CREATE privilege even when nothing
+# is created, and a game's database role may only have been granted use of existing tables.
+TABLES_EXIST_SQL = "SELECT to_regclass('{tasks}') IS NOT NULL AND to_regclass('{meta}') IS NOT NULL"
+CREATE_SQL = """
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {tasks} (id BIGINT PRIMARY KEY, state TEXT NOT NULL,
+    deadline DOUBLE PRECISION, remaining DOUBLE PRECISION, callback TEXT NOT NULL,
+    args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, error TEXT);
+CREATE TABLE IF NOT EXISTS {meta} (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+"""
+UPSERT_SQL = (
+    f"INSERT INTO {{tasks}} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " ON CONFLICT (id) DO UPDATE SET state = excluded.state, deadline = excluded.deadline,"
+    " remaining = excluded.remaining, callback = excluded.callback, args = excluded.args,"
+    " kwargs = excluded.kwargs, owner = excluded.owner, error = excluded.error"
+)
+DELETE_SQL = "DELETE FROM {tasks} WHERE id = $1"
+SELECT_ALL_SQL = f"SELECT {COLUMNS} FROM {{tasks}} ORDER BY id"
+MAX_ID_SQL = "SELECT max(id) FROM {tasks}"
+# The row must exist for FOR UPDATE to lock it: that serialises servers sharing the schema.
+INIT_META_SQL = "INSERT INTO {meta} (key, value) VALUES ('next_id', 1) ON CONFLICT DO NOTHING"
+GET_NEXT_ID_SQL = "SELECT value FROM {meta} WHERE key = 'next_id' FOR UPDATE"
+SET_NEXT_ID_SQL = (
+    "INSERT INTO {meta} (key, value) VALUES ('next_id', $1)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def qualify(sql: str, schema: str) -> str:
+    """Fill one of this module's SQL templates with the tables of ``schema`` (an identifier)."""
+    if not _IDENTIFIER.fullmatch(schema):
+        raise ValueError(f"schema must be an identifier like 'ember_game', not {schema!r}")
+    quoted = f'"{schema}"'
+    return sql.format(schema=quoted, tasks=f"{quoted}.ember_tasks", meta=f"{quoted}.ember_meta")
+
+
+def mask_password(dsn: str) -> str:
+    """Return ``dsn`` with the password (in the user part or a query parameter) as ``***``."""
+    parts = urlsplit(dsn)
+    user, at, host = parts.netloc.rpartition("@")
+    if ":" in user:
+        user = user.split(":", 1)[0] + ":***"
+    query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(netloc=user + at + host, query=urlencode(query, safe="*")))
+
+
+class PostgresTaskStore:
+    """A :class:`~ember.scheduling._store.TaskStore` in PostgreSQL, via ``asyncpg``.
+
+    ``dsn`` is an asyncpg connection URL; the tables live in ``schema``, created if missing, so
+    several games can share one database. Needs the extra: ``pip install 'ember[postgres]'``::
+
+        store = PostgresTaskStore("postgresql://ember@db/game", schema="ember")
+        await store.open()
+    """
+
+    def __init__(self, dsn: str, *, schema: str = "public") -> None:
+        self._sql = {name: qualify(sql, schema) for name, sql in _TEMPLATES.items()}
+        self.dsn, self.schema = dsn, schema
+        masked = mask_password(dsn)
+        if schema != "public":
+            masked += ("&" if urlsplit(masked).query else "?") + f"schema={schema}"
+        self.url = masked
+        self._conn: asyncpg.Connection[Any] | None = None
+        self._errors: tuple[type[BaseException], ...] = ()
+        # One connection runs one statement at a time; the lock queues concurrent callers.
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<PostgresTaskStore {self.url}>"
+
+    async def open(self) -> None:
+        """Connect and create the schema and tables if they are missing."""
+        if self._closed or self._loop is not None:
+            raise StoreError(f"{self!r} was already opened; create a new store instead")
+        try:
+            import asyncpg  # an optional extra, so imported only when used
+        except ImportError as exc:
+            raise StoreError(f"the PostgreSQL store needs asyncpg: {_INSTALL}") from exc
+        self._errors = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+        self._loop = asyncio.get_running_loop()
+        try:
+            self._conn = await asyncpg.connect(self.dsn)
+            if not await self._conn.fetchval(self._sql["tables_exist"]):
+                async with self._conn.transaction():
+                    await self._conn.execute(self._sql["create"])
+            await self._conn.execute(self._sql["init_meta"])
+        except (*self._errors, ValueError) as exc:
+            await self.close()
+            raise StoreError(f"cannot open task store {self.url}: {exc}") from exc
+
+    async def close(self) -> None:
+        """Close the connection after the calls already waiting; closing twice is harmless."""
+        async with self._lock:
+            conn, self._conn, self._closed = self._conn, None, True
+            if conn is not None:
+                # A broken connection has been aborted by asyncpg already: nothing to release.
+                with contextlib.suppress(*self._errors):
+                    await conn.close()
+
+    def _connection(self) -> asyncpg.Connection[Any]:
+        if self._closed:
+            raise StoreError(f"{self!r} is closed")
+        if self._conn is None:
+            raise StoreError(f"{self!r} is not open; await store.open() first")
+        if asyncio.get_running_loop() is not self._loop:
+            raise StoreThreadError(f"{self!r} used outside the event loop that opened it")
+        return self._conn
+
+    async def write(self, batch: Sequence[TaskWrite]) -> None:
+        """Apply ``batch`` in one durable transaction; on failure nothing of it lands."""
+        puts = [task_params(t) for t in batch if isinstance(t, StoredTask)]
+        deletes = [(t.id,) for t in batch if isinstance(t, TaskDeletion)]
+        async with self._lock:
+            conn = self._connection()
+            try:
+                async with conn.transaction():
+                    await conn.executemany(self._sql["upsert"], puts)
+                    await conn.executemany(self._sql["delete"], deletes)
+            except self._errors as exc:
+                msg = f"cannot write {len(batch)} task changes to {self.url}: {exc}"
+                raise StoreError(msg) from exc
+
+    async def reserve_ids(self, at_least: int, count: int) -> int:
+        """Reserve ``count`` ids (durably) above every id handed out or stored; return the first."""
+        if count < 0:
+            raise ValueError(f"count must be >= 0, not {count}")
+        async with self._lock:
+            conn = self._connection()
+            try:
+                async with conn.transaction():
+                    next_id = await conn.fetchval(self._sql["get_next_id"])
+                    max_id = await conn.fetchval(self._sql["max_id"])
+                    first = max(int(next_id or 1), at_least, int(max_id or 0) + 1, 1)
+                    await conn.execute(self._sql["set_next_id"], first + count)
+            except self._errors as exc:
+                raise StoreError(f"cannot reserve task ids in {self.url}: {exc}") from exc
+        return first
+
+    async def load(self) -> list[StoredTask]:
+        """Return every stored task in id order (unknown states come back ``ORPHANED``)."""
+        async with self._lock:
+            conn = self._connection()
+            try:
+                rows = await conn.fetch(self._sql["select_all"])
+            except self._errors as exc:
+                raise StoreError(f"cannot load tasks from {self.url}: {exc}") from exc
+        return [row_to_task(tuple(row)) for row in rows]
+
+
+_INSTALL = "pip install 'ember[postgres]'"
+_TEMPLATES = {
+    "tables_exist": TABLES_EXIST_SQL,
+    "create": CREATE_SQL,
+    "upsert": UPSERT_SQL,
+    "delete": DELETE_SQL,
+    "select_all": SELECT_ALL_SQL,
+    "max_id": MAX_ID_SQL,
+    "init_meta": INIT_META_SQL,
+    "get_next_id": GET_NEXT_ID_SQL,
+    "set_next_id": SET_NEXT_ID_SQL,
+}

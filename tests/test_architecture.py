@@ -1,0 +1,168 @@
+"""The architecture, checked: one-way dependencies, no cycles, a pinned public API, no
+import-time side effects (DESIGN.md "Package layout", STYLE.md 1, 4 and 12)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import ember
+
+ROOT = Path(ember.__file__).parent
+EVERYTHING = {"errors", "scheduling", "interaction", "offload", "link", "game", "portal", "cli"}
+
+# Which parts of ember each part may import. A new package must be added here on purpose.
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "link": {"errors"},
+    "scheduling": {"errors"},
+    "interaction": {"errors", "scheduling"},
+    "offload": {"errors", "scheduling"},
+    "portal": {"errors", "link"},
+    "game": {"errors", "scheduling", "interaction", "offload", "link"},
+    "testing": {"errors", "scheduling", "interaction", "offload", "link"},
+    "cli": EVERYTHING,
+    "__init__": {"errors", "scheduling", "interaction", "offload", "game"},
+    "template": {"__init__"},  # game code imports from `ember` only
+}
+
+PUBLIC_API = [
+    "EmberError",
+    "Entity",
+    "NotPersistableError",
+    "PersistenceUnavailableError",
+    "Scheduler",
+    "StoreError",
+    "Task",
+    "TaskState",
+    "UnresolvableReferenceError",
+    "WrongThreadError",
+    "delay",
+    "entity_registry",
+    "get_scheduler",
+    "open_task_store",
+]
+
+
+def part_of(module: str) -> str:
+    """``ember.scheduling._api`` -> ``scheduling``; ``ember`` -> ``__init__``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def ember_imports(path: Path) -> Iterator[tuple[str, int, bool]]:
+    """Yield (imported ember module, line, at module level and not TYPE_CHECKING-only)."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = (
+        module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    )
+    type_checking_lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in ast.walk(node):
+                type_checking_lines.add(getattr(child, "lineno", -1))
+    top_level = {id(node) for node in tree.body}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                names = [".".join([*base, node.module] if node.module else base)]
+            else:
+                names = [node.module or ""]
+        for name in names:
+            if name == "ember" or name.startswith("ember."):
+                eager = id(node) in top_level and node.lineno not in type_checking_lines
+                yield name, node.lineno, eager
+
+
+def python_files() -> list[Path]:
+    return sorted(ROOT.rglob("*.py"))
+
+
+def test_every_part_is_known() -> None:
+    unknown = {part_of(module_name(path)) for path in python_files()} - set(ALLOWED)
+    assert unknown == set(), f"add these packages to ALLOWED on purpose: {unknown}"
+
+
+def test_dependencies_point_one_way() -> None:
+    forbidden = []
+    for path in python_files():
+        source = part_of(module_name(path))
+        for target, line, _ in ember_imports(path):
+            target_part = part_of(target)
+            if target_part != source and target_part not in ALLOWED[source]:
+                forbidden.append(f"{path.relative_to(ROOT.parent)}:{line} imports {target}")
+    assert forbidden == [], "\n".join(forbidden)
+
+
+def test_no_import_cycles() -> None:
+    graph: dict[str, set[str]] = {}
+    for path in python_files():
+        graph[module_name(path)] = {t for t, _, eager in ember_imports(path) if eager}
+    state: dict[str, int] = {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if target not in graph:
+                continue
+            if state.get(target) == 1 and target != module:
+                # A package importing its own submodules in __init__ is the one allowed loop.
+                if not module.startswith(target + "."):
+                    raise AssertionError(" -> ".join([*trail, module, target]))
+            elif target not in state:
+                visit(target, [*trail, module])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+
+
+def test_public_api_is_pinned() -> None:
+    assert sorted(ember.__all__) == PUBLIC_API
+    for name in PUBLIC_API:
+        assert getattr(ember, name).__doc__, f"ember.{name} needs a docstring"
+
+
+_PROBE = """
+import importlib, json, pkgutil, sys
+events = []
+def hook(event, args):
+    if event.startswith("socket.") or event in ("sqlite3.connect", "subprocess.Popen"):
+        events.append([event, repr(args)[:200]])
+    elif event == "open":
+        path, mode = str(args[0]), str(args[1])
+        if any(flag in mode for flag in "wax+"):
+            events.append([event, path])
+sys.addaudithook(hook)
+import ember
+for info in pkgutil.walk_packages(ember.__path__, "ember."):
+    if ".template" in info.name:
+        continue
+    importlib.import_module(info.name)
+print(json.dumps(events))
+"""
+
+
+def test_importing_ember_has_no_side_effects() -> None:
+    out = subprocess.run(
+        [sys.executable, "-B", "-c", _PROBE], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []
