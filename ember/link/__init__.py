@@ -1,0 +1,49 @@
+"""The portal<->game link: framed msgpack messages over a Unix socket, used by both processes."""
+
+from __future__ import annotations
+
+from ember.link._codec import (
+    DEFAULT_MAX_FRAME_BYTES,
+    JSON,
+    MAX_NESTING,
+    PROTOCOL_VERSION,
+    HandshakeError,
+    LinkClosedError,
+    LinkConnection,
+    LinkError,
+    LinkStatistics,
+    MalformedFrame,
+    Message,
+    Role,
+    VersionMismatch,
+)
+from ember.link._stream import (
+    HANDSHAKE_TIMEOUT,
+    LinkStream,
+    connect_link,
+    memory_link_pair,
+    serve_link,
+    socket_path_for,
+)
+
+__all__ = [
+    "DEFAULT_MAX_FRAME_BYTES",
+    "HANDSHAKE_TIMEOUT",
+    "JSON",
+    "MAX_NESTING",
+    "PROTOCOL_VERSION",
+    "HandshakeError",
+    "LinkClosedError",
+    "LinkConnection",
+    "LinkError",
+    "LinkStatistics",
+    "LinkStream",
+    "MalformedFrame",
+    "Message",
+    "Role",
+    "VersionMismatch",
+    "connect_link",
+    "memory_link_pair",
+    "serve_link",
+    "socket_path_for",
+]

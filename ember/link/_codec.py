@@ -1,0 +1,439 @@
+"""The link's sans-I/O core: messages to length-prefixed msgpack frames and back, plus the hello."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+import msgpack  # type: ignore[import-untyped]
+
+from ember.errors import EmberError
+
+__all__ = [
+    "DEFAULT_MAX_FRAME_BYTES",
+    "JSON",
+    "MAX_NESTING",
+    "PROTOCOL_VERSION",
+    "HandshakeError",
+    "LinkClosedError",
+    "LinkConnection",
+    "LinkError",
+    "LinkStatistics",
+    "MalformedFrame",
+    "Message",
+    "Role",
+    "VersionMismatch",
+]
+
+PROTOCOL_VERSION = 1
+"""The link protocol version this code speaks; a peer must announce the same one in its hello."""
+
+DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+"""The default largest msgpack payload (after the 4-byte length prefix) accepted or sent."""
+
+MAX_NESTING = 100
+"""How deeply lists and dicts may nest inside a message; deeper values are refused both ways."""
+
+Role = Literal["portal", "game"]
+"""Which side of the link a process is on: the portal listens, the game connects."""
+
+JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
+"""A value that may travel on the link: ints of any size; lists, not tuples; dicts with str keys."""
+
+_HEADER = struct.Struct(">I")
+_HELLO = "hello"
+# Ints outside msgpack's 64-bit range travel as this extension type (two's complement bytes),
+# so any Python int round-trips exactly, as it would through JSON.
+_BIGINT_EXT = 1
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_ALLOWED = "use None, bool, int, float, str, list, or dict with str keys"
+_TOO_DEEP = f"nests deeper than {MAX_NESTING} levels"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message on the link: a name plus positional and keyword arguments of JSON values.
+
+    This is the single shape used between portal and game (``Message("text", ("look",), {})``).
+    Values are checked when the message is sent, not when it is built: a ``set``, ``bytes``,
+    ``tuple`` nested in a value, or a dict with a non-str key makes ``LinkConnection.send``
+    raise ``TypeError`` naming where it sits. A received message always holds plain ``list``,
+    ``dict``, ``str``, ``int``, ``float``, ``bool`` and ``None`` values.
+    """
+
+    name: str
+    args: tuple[JSON, ...] = ()
+    kwargs: dict[str, JSON] = field(default_factory=dict)
+
+
+class LinkError(EmberError):
+    """Root of the link's errors; ``reason`` says what went wrong in words.
+
+    Instances are both raised (by the asyncio glue) and returned as events by
+    ``LinkConnection.receive``, which never raises on input.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# MalformedFrame and VersionMismatch are named for what happened: receive() returns them as events.
+class MalformedFrame(LinkError, ValueError):  # noqa: N818
+    """A received frame could not be decoded into a message; it was dropped and the link goes on."""
+
+
+class HandshakeError(LinkError, ConnectionError):
+    """The peer's first frame was not a compatible hello from the other role; close the link."""
+
+
+class VersionMismatch(HandshakeError):  # noqa: N818
+    """The peer speaks another protocol version (``peer_version``) than ours (``local_version``)."""
+
+    def __init__(self, peer_version: int, local_version: int = PROTOCOL_VERSION) -> None:
+        super().__init__(
+            f"peer speaks link protocol version {peer_version}, this side speaks {local_version}"
+        )
+        self.peer_version = peer_version
+        self.local_version = local_version
+
+
+class LinkClosedError(LinkError, ConnectionError):
+    """The link was closed (by either side) while a message was being sent or awaited."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStatistics:
+    """A snapshot of one link's traffic.
+
+    ``frames_in`` counts every complete frame received, including the hello and the
+    ``malformed`` ones that were dropped; ``bytes_in``/``bytes_out`` count raw bytes including
+    length prefixes; ``buffered_bytes`` is what waits for the rest of its frame.
+    """
+
+    frames_in: int
+    frames_out: int
+    bytes_in: int
+    bytes_out: int
+    malformed: int
+    buffered_bytes: int
+
+
+class LinkConnection:
+    """One end of the link as pure code: feed it bytes, get messages; give it messages, get bytes.
+
+    Send ``hello()`` first, then ``send(message)`` for each message, writing the returned bytes
+    to the transport in order. Pass whatever bytes arrive, split anywhere, to ``receive``: it
+    returns the complete messages plus events for problems (``MalformedFrame``: dropped, carry
+    on; ``HandshakeError``/``VersionMismatch``: close the transport, as everything after it is
+    ignored). The peer's first frame must be its hello, announcing ``PROTOCOL_VERSION`` and
+    the other role.
+
+    Args:
+        role: ``"portal"`` or ``"game"``; the peer must be the other one.
+        max_frame_bytes: the largest payload accepted or sent. A larger incoming frame is
+            skipped without being buffered; a larger outgoing one is a ``ValueError``.
+
+    Raises:
+        ValueError: for an unknown role or a limit outside 1 .. 2**32 - 1.
+    """
+
+    def __init__(self, *, role: Role, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> None:
+        if role not in ("portal", "game"):
+            raise ValueError(f"role must be 'portal' or 'game', not {role!r}")
+        if not 1 <= max_frame_bytes <= 0xFFFFFFFF:
+            raise ValueError(
+                f"max_frame_bytes must be between 1 and {0xFFFFFFFF}, not {max_frame_bytes}"
+            )
+        self.role: Role = role
+        self.peer_role: Role = "game" if role == "portal" else "portal"
+        self.max_frame_bytes = max_frame_bytes
+        self._packer = msgpack.Packer(use_bin_type=True, default=_pack_default)
+        self._buffer = bytearray()
+        self._skip = 0  # bytes of an oversized frame still to discard as they arrive
+        self._hello_sent = False
+        self._peer_version: int | None = None
+        self._failure: HandshakeError | None = None
+        self._frames_in = self._frames_out = self._bytes_in = self._bytes_out = 0
+        self._malformed = 0
+
+    @property
+    def handshake_done(self) -> bool:
+        """True once the peer's compatible hello has been received."""
+        return self._peer_version is not None
+
+    @property
+    def peer_version(self) -> int | None:
+        """The protocol version the peer announced, or None before its hello."""
+        return self._peer_version
+
+    @property
+    def failure(self) -> HandshakeError | None:
+        """The handshake error that ended this connection, if any; input is ignored after it."""
+        return self._failure
+
+    def hello(self) -> bytes:
+        """Return the handshake frame to send before anything else.
+
+        Raises:
+            RuntimeError: if called twice.
+        """
+        if self._hello_sent:
+            raise RuntimeError("hello() was already called on this link connection")
+        self._hello_sent = True
+        return self._frame(Message(_HELLO, (PROTOCOL_VERSION, self.role), {}))
+
+    def send(self, message: Message) -> bytes:
+        """Validate and encode ``message``, returning the frame to write.
+
+        Raises:
+            TypeError: a value is not JSON-safe; the message names its path, e.g.
+                ``kwargs['x'][2]``.
+            ValueError: the name is empty or ``"hello"`` (reserved), values nest deeper than
+                ``MAX_NESTING``, or the frame exceeds ``max_frame_bytes``.
+            RuntimeError: ``hello()`` has not been called yet.
+        """
+        if not self._hello_sent:
+            raise RuntimeError("call hello() and send its frame before any message")
+        _validate_outgoing(message)
+        return self._frame(message)
+
+    def receive(self, data: bytes | bytearray | memoryview) -> list[Message | LinkError]:
+        """Take bytes from the transport and return what they complete, in order.
+
+        Never raises because of the input: a bad frame becomes a ``MalformedFrame`` event and is
+        dropped; before the handshake, any problem becomes a ``HandshakeError`` (or
+        ``VersionMismatch``) and all further input is ignored.
+        """
+        self._bytes_in += len(data)
+        if self._failure is not None:
+            return []
+        view = memoryview(data)
+        if self._skip:
+            skipped = min(self._skip, len(view))
+            self._skip -= skipped
+            view = view[skipped:]
+        buffer = self._buffer
+        buffer += view
+        events: list[Message | LinkError] = []
+        position, end = 0, len(buffer)
+        while self._failure is None and end - position >= _HEADER.size:
+            (length,) = _HEADER.unpack_from(buffer, position)
+            if length > self.max_frame_bytes:
+                # Discard the body as it streams past instead of buffering up to 4 GiB of it.
+                position += _HEADER.size
+                skipped = min(length, end - position)
+                position += skipped
+                self._skip = length - skipped
+                self._frames_in += 1
+                self._reject(
+                    events,
+                    MalformedFrame(
+                        f"frame of {length} bytes exceeds the limit of {self.max_frame_bytes}"
+                    ),
+                )
+                if self._skip:
+                    break
+                continue
+            start = position + _HEADER.size
+            if end - start < length:
+                break
+            position = start + length
+            self._frames_in += 1
+            self._accept(buffer[start:position], events)
+        del buffer[:position]
+        if self._failure is not None:
+            buffer.clear()
+            self._skip = 0
+        return events
+
+    def statistics(self) -> LinkStatistics:
+        """Return a snapshot of the traffic counters."""
+        return LinkStatistics(
+            frames_in=self._frames_in,
+            frames_out=self._frames_out,
+            bytes_in=self._bytes_in,
+            bytes_out=self._bytes_out,
+            malformed=self._malformed,
+            buffered_bytes=len(self._buffer),
+        )
+
+    def _frame(self, message: Message) -> bytes:
+        payload: bytes = self._packer.pack([message.name, message.args, message.kwargs])
+        if len(payload) > self.max_frame_bytes:
+            raise ValueError(
+                f"message {message.name!r} encodes to {len(payload)} bytes, over the limit of "
+                f"{self.max_frame_bytes}"
+            )
+        frame = _HEADER.pack(len(payload)) + payload
+        self._frames_out += 1
+        self._bytes_out += len(frame)
+        return frame
+
+    def _accept(self, payload: bytearray, events: list[Message | LinkError]) -> None:
+        try:
+            message = _decode(payload)
+        except MalformedFrame as error:
+            self._reject(events, error)
+            return
+        if self._peer_version is None:
+            self._check_hello(message, events)
+        elif message.name == _HELLO:
+            self._reject(events, MalformedFrame("unexpected second hello"))
+        else:
+            events.append(message)
+
+    def _reject(self, events: list[Message | LinkError], error: MalformedFrame) -> None:
+        self._malformed += 1
+        if self._peer_version is None:
+            # Garbage before the hello means the peer speaks something else entirely.
+            self._fail(events, HandshakeError(f"first frame is malformed: {error.reason}"))
+        else:
+            events.append(error)
+
+    def _check_hello(self, message: Message, events: list[Message | LinkError]) -> None:
+        args = message.args
+        if message.name != _HELLO or not args or type(args[0]) is not int:
+            self._fail(
+                events,
+                HandshakeError(
+                    f"the first frame must be a hello announcing a version, got {message.name!r}"
+                ),
+            )
+            return
+        # The version is checked before the rest of the hello, whose shape a later version may
+        # change, so an old peer is told "version mismatch" rather than "bad hello".
+        version = args[0]
+        if version != PROTOCOL_VERSION:
+            self._fail(events, VersionMismatch(version))
+        elif len(args) != 2 or args[1] != self.peer_role:
+            self._fail(
+                events,
+                HandshakeError(f"hello should come from the {self.peer_role}, got {args[1:]!r}"),
+            )
+        else:
+            self._peer_version = version
+
+    def _fail(self, events: list[Message | LinkError], error: HandshakeError) -> None:
+        self._failure = error
+        events.append(error)
+
+
+class _InvalidValueError(Exception):
+    """A value that may not travel; ``parts`` collects its path while the walk unwinds."""
+
+    def __init__(self, problem: str, kind: type[Exception] = TypeError) -> None:
+        super().__init__(problem)
+        self.problem = problem  # follows the path, which is known only once the walk unwinds
+        self.kind = kind
+        self.parts: list[str] = []
+
+    def describe(self, root: str) -> str:
+        parts = self.parts[::-1]
+        # A too-deep value would otherwise print a hundred "[0]"s.
+        path = root + "".join(parts[:12]) + ("..." if len(parts) > 12 else "")
+        return f"{path} {self.problem}"
+
+
+def _check_value(value: object, depth: int) -> None:
+    """Raise ``_InvalidValueError`` unless ``value`` is JSON-safe and not nested too deeply."""
+    if isinstance(value, list):
+        if depth >= MAX_NESTING:
+            raise _InvalidValueError(_TOO_DEEP, ValueError)
+        for index, item in enumerate(value):
+            if type(item) in _SCALARS:
+                continue
+            try:
+                _check_value(item, depth + 1)
+            except _InvalidValueError as invalid:
+                invalid.parts.append(f"[{index}]")
+                raise
+    elif isinstance(value, dict):
+        if depth >= MAX_NESTING:
+            raise _InvalidValueError(_TOO_DEEP, ValueError)
+        _check_dict(value, depth)
+    elif not isinstance(value, str | int | float) and value is not None:
+        raise _InvalidValueError(
+            f"holds {_short(value)} (a {type(value).__name__}), which is not JSON-safe"
+        )
+
+
+def _check_dict(value: dict[object, object], depth: int) -> None:
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise _InvalidValueError(
+                f"has a key {_short(key)} of type {type(key).__name__}, not str"
+            )
+        if type(item) in _SCALARS:
+            continue
+        try:
+            _check_value(item, depth + 1)
+        except _InvalidValueError as invalid:
+            invalid.parts.append(f"[{key!r}]")
+            raise
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _validate_outgoing(message: Message) -> None:
+    if not isinstance(message, Message):
+        raise TypeError(f"expected a Message, got {type(message).__name__}")
+    if not isinstance(message.name, str):
+        raise TypeError(f"Message.name must be a str, got {type(message.name).__name__}")
+    if not message.name or message.name == _HELLO:
+        raise ValueError(f"message name {message.name!r} is empty or reserved for the handshake")
+    if not isinstance(message.args, tuple):
+        raise TypeError(f"Message.args must be a tuple, got {type(message.args).__name__}")
+    if not isinstance(message.kwargs, dict):
+        raise TypeError(f"Message.kwargs must be a dict, got {type(message.kwargs).__name__}")
+    for root, container in (("args", list(message.args)), ("kwargs", message.kwargs)):
+        try:
+            _check_value(container, 0)
+        except _InvalidValueError as invalid:
+            advice = f"; {_ALLOWED}" if invalid.kind is TypeError else ""
+            raise invalid.kind(
+                f"cannot send message {message.name!r}: {invalid.describe(root)}{advice}"
+            ) from None
+
+
+def _decode(payload: bytearray) -> Message:
+    """Turn one frame's payload into a Message, or raise MalformedFrame saying why not."""
+    try:
+        decoded = msgpack.unpackb(
+            payload, raw=False, strict_map_key=True, use_list=True, ext_hook=_unpack_ext
+        )
+    # msgpack reports bad input as ValueError subclasses, but the codec's promise never to raise
+    # on input must hold even for exceptions its C extension might raise in corner cases.
+    except Exception as error:
+        raise MalformedFrame(f"payload is not valid msgpack ({error!r})") from None
+    if type(decoded) is not list or len(decoded) != 3:
+        raise MalformedFrame("payload is not a [name, args, kwargs] array")
+    name, args, kwargs = decoded
+    if type(name) is not str or not name:
+        raise MalformedFrame(f"message name {_short(name)} is not a non-empty str")
+    if type(args) is not list or type(kwargs) is not dict:
+        raise MalformedFrame(f"message {name!r} has args or kwargs of the wrong type")
+    for root, container in (("args", args), ("kwargs", kwargs)):
+        try:
+            _check_value(container, 0)
+        except _InvalidValueError as invalid:
+            raise MalformedFrame(f"message {name!r}: {invalid.describe(root)}") from None
+    return Message(name, tuple(args), kwargs)
+
+
+def _pack_default(value: object) -> object:
+    """Encode what msgpack cannot natively: ints beyond 64 bits (validation has run already)."""
+    if isinstance(value, int):
+        size = value.bit_length() // 8 + 1
+        return msgpack.ExtType(_BIGINT_EXT, value.to_bytes(size, "big", signed=True))
+    raise TypeError(f"cannot encode {type(value).__name__} on the link")
+
+
+def _unpack_ext(code: int, data: bytes) -> int:
+    if code == _BIGINT_EXT and data:
+        return int.from_bytes(data, "big", signed=True)
+    raise ValueError(f"unknown msgpack extension type {code}")

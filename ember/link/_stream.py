@@ -1,0 +1,281 @@
+"""Asyncio glue for the link: Unix-socket streams whose bytes pass through a LinkConnection."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+import stat
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+
+from ember.link._codec import (
+    DEFAULT_MAX_FRAME_BYTES,
+    HandshakeError,
+    LinkClosedError,
+    LinkConnection,
+    LinkStatistics,
+    Message,
+    Role,
+)
+
+__all__ = [
+    "HANDSHAKE_TIMEOUT",
+    "LinkStream",
+    "connect_link",
+    "memory_link_pair",
+    "serve_link",
+    "socket_path_for",
+]
+
+logger = logging.getLogger("ember.link")
+
+HANDSHAKE_TIMEOUT = 10.0
+"""Seconds a new link waits for the peer's hello before giving up."""
+
+_READ_SIZE = 256 * 1024
+# The stream reader pauses the socket at twice this much unread data; 64 KiB (asyncio's default)
+# stalls a pipelined burst too often.
+_STREAM_LIMIT = 1024 * 1024
+# sun_path holds 108 bytes on Linux and 104 on macOS/BSD, each including the final NUL.
+_SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
+
+
+class LinkStream:
+    """An open, handshaken link: send messages, iterate over received ones, close.
+
+    Made by ``connect_link``, ``serve_link`` or ``memory_link_pair``, never directly. Any task
+    may ``send``; exactly one task should receive (``async for message in stream`` or
+    ``receive()``). Malformed frames from the peer are logged on ``ember.link`` and skipped.
+    Usable as an async context manager that closes the stream on exit.
+    """
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        connection: LinkConnection,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._connection = connection
+        self._pending: collections.deque[Message] = collections.deque()
+
+    @property
+    def role(self) -> Role:
+        """This side's role, ``"portal"`` or ``"game"``."""
+        return self._connection.role
+
+    @property
+    def peer_version(self) -> int | None:
+        """The protocol version the peer announced in its hello."""
+        return self._connection.peer_version
+
+    @property
+    def closed(self) -> bool:
+        """True once this side closed the stream or the transport is shutting down."""
+        return self._writer.is_closing()
+
+    def statistics(self) -> LinkStatistics:
+        """Return the traffic counters of the underlying connection."""
+        return self._connection.statistics()
+
+    async def send(self, message: Message) -> None:
+        """Encode ``message`` and write it, waiting only while the socket's buffer is full.
+
+        Raises:
+            TypeError, ValueError: as ``LinkConnection.send``, before anything is written.
+            LinkClosedError: the stream is closed.
+        """
+        if self._writer.is_closing():
+            raise LinkClosedError(f"cannot send {message.name!r}: the link is closed")
+        self._writer.write(self._connection.send(message))
+        try:
+            await self._writer.drain()
+        except ConnectionError as error:
+            raise LinkClosedError(f"link lost while sending {message.name!r}: {error}") from error
+
+    async def receive(self) -> Message:
+        """Return the next message from the peer.
+
+        Raises:
+            LinkClosedError: the peer closed the link (or it broke) before another message came.
+        """
+        while not self._pending:
+            if not await self._read_some():
+                raise LinkClosedError("the peer closed the link")
+        return self._pending.popleft()
+
+    async def __aiter__(self) -> AsyncIterator[Message]:
+        """Yield messages until the peer closes the link."""
+        while True:
+            try:
+                message = await self.receive()
+            except LinkClosedError:
+                return
+            yield message
+
+    def close(self) -> None:
+        """Close the transport; pending writes are flushed by asyncio in the background."""
+        self._writer.close()
+
+    async def wait_closed(self) -> None:
+        """Wait until the transport is closed (call ``close`` first)."""
+        with contextlib.suppress(ConnectionError):
+            await self._writer.wait_closed()
+
+    async def __aenter__(self) -> LinkStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+        await self.wait_closed()
+
+    async def _handshake(self, seconds: float) -> None:
+        """Send our hello and wait for the peer's; on any failure close and raise HandshakeError."""
+        try:
+            self._writer.write(self._connection.hello())
+            async with asyncio.timeout(seconds):
+                while not self._connection.handshake_done:
+                    if not await self._read_some():
+                        raise HandshakeError("the peer closed the link before its hello")
+        except TimeoutError:
+            self.close()
+            raise HandshakeError(f"no hello from the peer within {seconds} s") from None
+        except HandshakeError:
+            self.close()
+            raise
+
+    async def _read_some(self) -> bool:
+        """Feed one read into the codec; return False at end of stream."""
+        try:
+            data = await self._reader.read(_READ_SIZE)
+        except ConnectionError:
+            data = b""
+        if not data:
+            if self._connection.statistics().buffered_bytes:
+                logger.warning("link closed in the middle of a frame")
+            return False
+        for event in self._connection.receive(data):
+            if isinstance(event, Message):
+                self._pending.append(event)
+            elif isinstance(event, HandshakeError):
+                raise event
+            else:
+                logger.warning("dropped a malformed link frame: %s", event.reason)
+        return True
+
+
+async def connect_link(
+    path: str | os.PathLike[str],
+    role: Role = "game",
+    *,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+) -> LinkStream:
+    """Connect to the link socket at ``path`` and complete the handshake.
+
+    Raises:
+        OSError: nothing listens at ``path``.
+        HandshakeError: the peer's hello was missing, late, malformed or of another version
+            (``VersionMismatch``); the socket is closed.
+    """
+    reader, writer = await asyncio.open_unix_connection(os.fspath(path), limit=_STREAM_LIMIT)
+    stream = LinkStream(reader, writer, LinkConnection(role=role, max_frame_bytes=max_frame_bytes))
+    await stream._handshake(handshake_timeout)
+    return stream
+
+
+async def serve_link(
+    path: str | os.PathLike[str],
+    role: Role,
+    on_connect: Callable[[LinkStream], Awaitable[None]],
+    *,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+) -> asyncio.Server:
+    """Listen on the Unix socket ``path``; run ``await on_connect(stream)`` per handshaken peer.
+
+    A peer that fails the handshake is logged and disconnected without reaching ``on_connect``.
+    The stream is closed when ``on_connect`` returns or raises (errors are logged here, once).
+    An existing socket file at ``path`` is replaced, as ``asyncio.start_unix_server`` does.
+    """
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = LinkConnection(role=role, max_frame_bytes=max_frame_bytes)
+        stream = LinkStream(reader, writer, connection)
+        try:
+            try:
+                await stream._handshake(handshake_timeout)
+            except HandshakeError as error:
+                logger.warning("refused a link connection on %s: %s", path, error.reason)
+                return
+            await on_connect(stream)
+        except asyncio.CancelledError:
+            # Only asyncio.Server watches this task, and on Python 3.11 its done-callback fails
+            # noisily on a cancelled task; cancellation is how shutdown arrives, so end quietly.
+            return
+        except Exception:
+            logger.exception("link connection handler for %s failed", path)
+        finally:
+            stream.close()
+
+    return await asyncio.start_unix_server(handle, os.fspath(path), limit=_STREAM_LIMIT)
+
+
+async def memory_link_pair(
+    *, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+) -> tuple[LinkStream, LinkStream]:
+    """Return a handshaken ``(portal, game)`` pair of streams joined by ``socket.socketpair()``.
+
+    Real bytes pass through the real codec, so tests of game code see exactly what the portal
+    would deliver. Close both streams when done.
+    """
+    streams: list[LinkStream] = []
+    roles: tuple[Role, Role] = ("portal", "game")
+    for sock, role in zip(socket.socketpair(), roles, strict=True):
+        reader, writer = await asyncio.open_connection(sock=sock, limit=_STREAM_LIMIT)
+        connection = LinkConnection(role=role, max_frame_bytes=max_frame_bytes)
+        streams.append(LinkStream(reader, writer, connection))
+    portal, game = streams
+    async with asyncio.TaskGroup() as group:
+        group.create_task(portal._handshake(HANDSHAKE_TIMEOUT))
+        group.create_task(game._handshake(HANDSHAKE_TIMEOUT))
+    return portal, game
+
+
+def socket_path_for(game_dir: str | os.PathLike[str]) -> Path:
+    """Return where the link socket of ``game_dir`` lives: ``server/link.sock`` inside it.
+
+    When that path is too long for a Unix socket (107 bytes on Linux, 103 elsewhere), return
+    ``/tmp/ember-<uid>/<hash of game_dir>.sock`` instead, creating that folder with mode 0700.
+    Portal and game compute the same answer for the same directory.
+
+    Raises:
+        PermissionError: the fallback folder exists but is not a directory owned by this user.
+    """
+    game_dir = Path(game_dir).resolve()
+    preferred = game_dir / "server" / "link.sock"
+    if len(os.fsencode(preferred)) <= _SOCKET_PATH_MAX:
+        return preferred
+    folder = Path("/tmp") / f"ember-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    # /tmp is shared: a folder planted by someone else could intercept the link.
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{folder} is not a directory owned by this user")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(folder, 0o700)
+    digest = hashlib.sha256(os.fsencode(game_dir)).hexdigest()[:20]
+    return folder / f"{digest}.sock"
