@@ -1,0 +1,47 @@
+"""Ember's sans-I/O telnet core: bytes in, events out; text in, bytes out."""
+
+from __future__ import annotations
+
+from ._constants import DO, DONT, EOR, GA, IAC, NOP, SB, SE, WILL, WONT, Option
+from ._events import (
+    CharsetAccepted,
+    CharsetRejected,
+    Event,
+    GmcpMessage,
+    Line,
+    LineTooLong,
+    OptionDisabled,
+    OptionEnabled,
+    ProtocolError,
+    TerminalType,
+    WindowSize,
+)
+from ._session import Negotiated, TelnetConnection, TelnetStatistics
+
+__all__ = [
+    "DO",
+    "DONT",
+    "EOR",
+    "GA",
+    "IAC",
+    "NOP",
+    "SB",
+    "SE",
+    "WILL",
+    "WONT",
+    "CharsetAccepted",
+    "CharsetRejected",
+    "Event",
+    "GmcpMessage",
+    "Line",
+    "LineTooLong",
+    "Negotiated",
+    "Option",
+    "OptionDisabled",
+    "OptionEnabled",
+    "ProtocolError",
+    "TelnetConnection",
+    "TelnetStatistics",
+    "TerminalType",
+    "WindowSize",
+]
