@@ -11,6 +11,8 @@ import importlib
 import json
 import math
 import sys
+import types
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -41,8 +43,9 @@ def callback_name(callback: Callable[..., Any]) -> str:
     return f"{module}.{name}" if module else str(name)
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+# Validating a function reference imports and compares; do it once per function object.
+_function_refs: weakref.WeakKeyDictionary[Callable[..., Any], str] = weakref.WeakKeyDictionary()
 
 
 # -- callbacks ---------------------------------------------------------------------------------
@@ -50,9 +53,18 @@ def _dumps(value: object) -> str:
 
 def encode_callback(callback: Callable[..., Any], registry: EntityRegistry) -> str:
     """Return the JSON reference of ``callback`` or raise :class:`NotPersistableError`."""
+    if type(callback) is types.FunctionType:
+        cached = _function_refs.get(callback)
+        if cached is None:
+            cached = _function_refs[callback] = _encode_named(callback)
+        return cached
     owner = getattr(callback, "__self__", None)
     if owner is not None and not isinstance(owner, type) and type(owner).__name__ != "module":
         return _encode_entity_method(callback, owner, registry)
+    return _encode_named(callback)
+
+
+def _encode_named(callback: Callable[..., Any]) -> str:
     module = getattr(callback, "__module__", None)
     qualname = getattr(callback, "__qualname__", None)
     if not isinstance(module, str) or not isinstance(qualname, str):
@@ -186,11 +198,20 @@ def encode_arguments(
 ) -> tuple[str, str]:
     """Return ``(args_json, kwargs_json)`` or raise :class:`NotPersistableError` naming the
     offending argument by its path, e.g. ``kwargs['items'][2]``."""
-    encoded_args = [_encode_value(value, f"args[{i}]", registry) for i, value in enumerate(args)]
-    encoded_kwargs = {
-        key: _encode_value(value, f"kwargs[{key!r}]", registry) for key, value in kwargs.items()
-    }
-    return _dumps(encoded_args), _dumps(encoded_kwargs)
+    args_json = "[]"
+    if args:
+        args_json = _dumps(
+            [_encode_value(value, f"args[{i}]", registry) for i, value in enumerate(args)]
+        )
+    kwargs_json = "{}"
+    if kwargs:
+        kwargs_json = _dumps(
+            {
+                key: _encode_value(value, f"kwargs[{key!r}]", registry)
+                for key, value in kwargs.items()
+            }
+        )
+    return args_json, kwargs_json
 
 
 def _encode_value(value: Any, path: str, registry: EntityRegistry) -> Any:

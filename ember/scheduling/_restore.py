@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import heapq
 import json
 import logging
@@ -52,7 +53,14 @@ async def attach_store(scheduler: Scheduler, store: TaskStore) -> RestoreReport:
     scheduler._writer = WriteBehind(store)
     scheduler._writer.start()
     rows = await store.load()
-    return _restore(scheduler, rows, store.url)
+    # A bulk load of long-lived objects: collecting in the middle of it only costs time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _restore(scheduler, rows, store.url)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _restore(scheduler: Scheduler, rows: list[StoredTask], url: str) -> RestoreReport:
@@ -60,24 +68,27 @@ def _restore(scheduler: Scheduler, rows: list[StoredTask], url: str) -> RestoreR
     scheduler._restored_at = now
     counts = dict.fromkeys(("scheduled", "overdue", "paused", "rerun", "failed", "orphaned"), 0)
     entries = []
+    # Rows share a handful of callbacks: resolve each distinct reference once.
+    checked: dict[str, tuple[str, UnresolvableReferenceError | None]] = {}
     for row in rows:
         if row.id in scheduler._tasks:
             continue  # created by a delay() made while we were loading
-        persisted = PersistedCall(
-            row.callback, row.args, row.kwargs, row.owner, _readable_name(row.callback)
-        )
+        check = checked.get(row.callback)
+        if check is None:
+            check = checked[row.callback] = _check_callback(scheduler, row.callback)
+        name, unresolvable = check
+        persisted = PersistedCall(row.callback, row.args, row.kwargs, row.owner, name)
         when = now + (row.deadline - wall) if row.deadline is not None else now
-        task = Task(scheduler, row.id, when, None, (), None, persisted)
+        task = Task(scheduler, row.id, when, None, (), None, persisted, row.owner)
         task._remaining = row.remaining if row.deadline is None else None
         if row.state is TaskState.FAILED:
             _keep_aside(scheduler, task, TaskState.FAILED, RuntimeError(row.error or "failed"))
             counts["failed"] += 1
             continue
-        try:
-            _refs.decode_callback(row.callback, scheduler.entities, scheduler.trusted_modules)
-            if row.deadline is None and row.remaining is None:
-                raise UnresolvableReferenceError("the row has neither a deadline nor a remaining")
-        except UnresolvableReferenceError as error:
+        error = unresolvable
+        if error is None and row.deadline is None and row.remaining is None:
+            error = UnresolvableReferenceError("the row has neither a deadline nor a remaining")
+        if error is not None:
             log.error(
                 "stored task %d (%s) cannot be restored and is kept aside: %s",
                 row.id,
@@ -126,6 +137,18 @@ def _keep_aside(scheduler: Scheduler, task: Task, state: TaskState, error: Excep
     scheduler._kept[task.id] = task
     if state is TaskState.ORPHANED:
         scheduler._orphaned += 1
+
+
+def _check_callback(
+    scheduler: Scheduler, callback_json: str
+) -> tuple[str, UnresolvableReferenceError | None]:
+    """Return a readable name for a stored callback and why it does not resolve, if it doesn't."""
+    try:
+        _refs.decode_callback(callback_json, scheduler.entities, scheduler.trusted_modules)
+        error = None
+    except UnresolvableReferenceError as unresolvable:
+        error = unresolvable
+    return _readable_name(callback_json), error
 
 
 def _readable_name(callback_json: str) -> str:

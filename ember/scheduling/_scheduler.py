@@ -128,11 +128,11 @@ class Scheduler:
         when = self.clock.monotonic() + seconds
         task_id = self._take_id()
         if persisted is None:
-            task = Task(self, task_id, when, callback, args, kwargs or None)
-            owner = self._transient_owner(task)
+            owner = _owner_of_call(callback, args)
+            task = Task(self, task_id, when, callback, args, kwargs or None, None, owner)
         else:
-            task = Task(self, task_id, when, None, (), None, persisted)
             owner = persisted.owner
+            task = Task(self, task_id, when, None, (), None, persisted, owner)
             self._persistent += 1
         self._tasks[task_id] = task
         if owner is not None:
@@ -154,18 +154,13 @@ class Scheduler:
             )
         callback_ref = _refs.encode_callback(callback, self.entities)
         args_json, kwargs_json = _refs.encode_arguments(args, kwargs, self.entities)
-        owner = entity_key(getattr(callback, "__self__", None))
-        if owner is None and args:
-            owner = entity_key(args[0])
         return PersistedCall(
-            callback_ref, args_json, kwargs_json, owner, _refs.callback_name(callback)
+            callback_ref,
+            args_json,
+            kwargs_json,
+            _owner_of_call(callback, args),
+            _refs.callback_name(callback),
         )
-
-    def _transient_owner(self, task: Task) -> str | None:
-        owner = entity_key(getattr(task._callback, "__self__", None))
-        if owner is None and task._args:
-            owner = entity_key(task._args[0])
-        return owner
 
     def _take_id(self) -> int:
         task_id = self._next_id
@@ -198,12 +193,6 @@ class Scheduler:
         if owner is not None:
             return sorted(self._by_owner.get(owner, ()), key=lambda task: task.id)
         return sorted([*self._tasks.values(), *self._kept.values()], key=lambda task: task.id)
-
-    def owner_of(self, task: Task) -> str | None:
-        """Return the owner key of ``task`` (the entity it is bound to or first argument)."""
-        if task._persisted is not None:
-            return task._persisted.owner
-        return self._transient_owner(task)
 
     def wall_time_of(self, when: float) -> float:
         """Convert a monotonic time of this scheduler's clock to UTC epoch seconds."""
@@ -272,19 +261,21 @@ class Scheduler:
 
     def _fire(self, task: Task) -> Any:
         task._state = TaskState.FIRING
-        try:
-            callback, args, kwargs = self._resolve(task)
-        except Exception as error:
-            self._orphan(task, error)
-            return None
-        if task._persisted is not None:
+        if task._persisted is None:  # the hot path: no decoding, no store
+            callback, args, kwargs = task._callback, task._args, task._kwargs
+        else:
+            try:
+                callback, args, kwargs = self._resolve(task)
+            except Exception as error:
+                self._orphan(task, error)
+                return None
             self._save(task)
         try:
-            result = callback(*args, **kwargs)
+            result = callback(*args, **kwargs) if kwargs else callback(*args)  # type: ignore[misc]
         except Exception as error:
             self._fail(task, error)
             return None
-        if isawaitable(result):
+        if result is not None and isawaitable(result):
             runner = self.loop.create_task(self._finish_async(task, result))
             self._running.add(runner)
             runner.add_done_callback(self._running.discard)
@@ -317,7 +308,8 @@ class Scheduler:
         task._state, task._outcome = TaskState.DONE, result
         self._fired += 1
         self._forget(task)
-        task._settle_waiter()
+        if task._waiter is not None:
+            task._settle_waiter()
 
     def _fail(self, task: Task, error: Exception) -> None:
         log.error(
@@ -357,7 +349,7 @@ class Scheduler:
         """Drop ``task`` from the active set (and from the store when ``saved``)."""
         if self._tasks.pop(task.id, None) is None:
             return
-        owner = self.owner_of(task)
+        owner = task._owner
         if owner is not None:
             holders = self._by_owner.get(owner)
             if holders is not None:
@@ -493,6 +485,14 @@ class Scheduler:
         for task in self._tasks.values():
             if task._waiter is not None and not task._waiter.done():
                 task._waiter.cancel()
+
+
+def _owner_of_call(callback: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
+    """The entity a call belongs to: the one the callback is bound to, else the first arg."""
+    owner = entity_key(getattr(callback, "__self__", None))
+    if owner is None and args:
+        owner = entity_key(args[0])
+    return owner
 
 
 def error_text(error: BaseException) -> str:

@@ -48,6 +48,7 @@ class Task:
         "_callback",
         "_kwargs",
         "_outcome",
+        "_owner",
         "_persisted",
         "_remaining",
         "_scheduler",
@@ -66,6 +67,7 @@ class Task:
         args: tuple[Any, ...],
         kwargs: dict[str, Any] | None,
         persisted: PersistedCall | None = None,
+        owner: str | None = None,
     ) -> None:
         self.id = task_id
         self._scheduler = scheduler
@@ -74,6 +76,7 @@ class Task:
         self._args = args
         self._kwargs = kwargs
         self._persisted = persisted
+        self._owner = owner
         self._state = TaskState.SCHEDULED
         self._remaining: float | None = None
         self._outcome: Any = None
@@ -127,7 +130,7 @@ class Task:
     @property
     def owner(self) -> str | None:
         """The key (``"kind:id"``) of the entity this task belongs to, if any."""
-        return self._scheduler.owner_of(self)
+        return self._owner
 
     @property
     def error(self) -> BaseException | None:
