@@ -13,6 +13,7 @@ from ember.errors import (
     UnresolvableReferenceError,
     WrongThreadError,
 )
+from ember.game import CmdSet, Command
 from ember.scheduling import (
     Entity,
     Scheduler,
@@ -25,6 +26,8 @@ from ember.scheduling import (
 )
 
 __all__ = [
+    "CmdSet",
+    "Command",
     "EmberError",
     "Entity",
     "NotPersistableError",

@@ -31,6 +31,8 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 PUBLIC_API = [
+    "CmdSet",
+    "Command",
     "EmberError",
     "Entity",
     "NotPersistableError",

@@ -6,6 +6,7 @@ from ember.scheduling._entity import Entity, EntityRegistry, entity_registry
 from ember.scheduling._restore import RestoreReport, attach_store
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
 from ember.scheduling._store import StoredTask, TaskDeletion, TaskState, TaskStore
+from ember.scheduling._stores import store_from_url
 from ember.scheduling._task import Task
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "get_scheduler",
     "install_scheduler",
     "open_task_store",
+    "store_from_url",
 ]

@@ -137,6 +137,13 @@ class Task:
         """The exception a failed or orphaned task ended with."""
         return self._outcome if isinstance(self._outcome, BaseException) else None
 
+    def describe_arguments(self) -> str:
+        """The callback's arguments as text for listings (stored JSON for persistent tasks)."""
+        if self._persisted is not None:
+            kwargs = self._persisted.kwargs
+            return self._persisted.args + (f" {kwargs}" if kwargs != "{}" else "")
+        return repr(list(self._args)) + (f" {self._kwargs!r}" if self._kwargs else "")
+
     def get_id(self) -> int:
         """Return :attr:`id` (the familiar accessor)."""
         return self.id

@@ -1,0 +1,64 @@
+"""The game's status file, ``server/game-status.json``, that ``ember status`` reads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["STATUS_FILE", "StatusFile", "write_status"]
+
+log = logging.getLogger("ember.game")
+
+STATUS_FILE = Path("server") / "game-status.json"
+_REFRESH = 5.0  # rewritten at least this often: the pending task count drifts without events
+
+
+def write_status(path: Path, status: dict[str, Any]) -> None:
+    """Write ``status`` as JSON atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(status, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+class StatusFile:
+    """Keeps the status file current: rewritten after changes, at most once per ``interval``."""
+
+    def __init__(
+        self, path: Path, snapshot: Callable[[], dict[str, Any]], *, interval: float = 1.0
+    ) -> None:
+        self.path = path
+        self._snapshot = snapshot
+        self._interval = interval
+        self._dirty = asyncio.Event()
+
+    def changed(self) -> None:
+        """Note that something shown in the file changed."""
+        self._dirty.set()
+
+    def write_now(self) -> None:
+        """Write the file at once, synchronously (at start-up)."""
+        write_status(self.path, self._snapshot())
+
+    def remove(self) -> None:
+        """Remove the file (the game process has stopped)."""
+        self.path.unlink(missing_ok=True)
+
+    async def run(self) -> None:
+        """Rewrite the file after each change (rate-limited) until cancelled."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_REFRESH):
+                    await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                await asyncio.to_thread(write_status, self.path, self._snapshot())
+            except OSError as error:
+                log.warning("cannot write %s: %s", self.path, error)
+            await asyncio.sleep(self._interval)

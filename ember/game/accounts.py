@@ -1,0 +1,370 @@
+"""Accounts: the persistent player identity, its registry, creation and password login."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from ember.errors import EmberError
+from ember.game._account_store import (
+    AccountRecord,
+    AccountStore,
+    DuplicateAccountError,
+    account_store_from_url,
+)
+from ember.game._passwords import Passwords
+from ember.game._throttle import LoginThrottle
+from ember.game.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ember.game.sessions import Session
+
+__all__ = [
+    "DEVELOPER",
+    "Account",
+    "AccountError",
+    "AccountRegistry",
+    "Accounts",
+    "DuplicateAccountError",
+    "LoginError",
+    "create_account",
+    "passwords_for",
+    "validate_name",
+    "validate_password",
+]
+
+DEVELOPER = "Developer"
+"""The permission that unlocks ``py``, ``reload`` and every task in ``tasks``."""
+
+NAME_MIN, NAME_MAX = 3, 30
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+class AccountError(EmberError, ValueError):
+    """An account could not be created: a bad name or password (the message says why)."""
+
+
+class LoginError(EmberError, PermissionError):
+    """A login was refused: wrong name or password, or too many failures (message says which)."""
+
+
+def validate_name(name: str) -> str:
+    """Return ``name`` if it is a valid account name, else raise :class:`AccountError`.
+
+    Valid: 3 to 30 characters, ASCII letters, digits, ``_`` and ``-``, starting with a letter.
+    """
+    if not NAME_MIN <= len(name) <= NAME_MAX:
+        raise AccountError(
+            f"An account name must be {NAME_MIN} to {NAME_MAX} characters long;"
+            f" {name[:40]!r} has {len(name)}."
+        )
+    if not _NAME.fullmatch(name):
+        raise AccountError(
+            f"An account name may hold only letters, digits, _ and -, and must start with a"
+            f" letter; {name!r} does not."
+        )
+    return name
+
+
+def validate_name_quietly(name: str) -> bool:
+    """Return whether ``name`` is a valid account name (no exception)."""
+    return NAME_MIN <= len(name) <= NAME_MAX and _NAME.fullmatch(name) is not None
+
+
+def validate_password(password: str) -> str:
+    """Return ``password`` if it is acceptable (8 to 256 characters), else raise AccountError."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise AccountError(
+            f"A password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"
+            f" (yours has {len(password)})."
+        )
+    return password
+
+
+def name_key(name: str) -> str:
+    """Return the case-insensitive form names are compared by."""
+    return name.casefold()
+
+
+class Account:
+    """A player account: a persistent entity, so timed tasks may be bound to it.
+
+    ``account.msg(text)`` reaches every session logged in to the account. Persistent tasks
+    refer to it as ``account:<id>``, e.g. ``delay(60, caller.msg, "hi", persistent=True)``.
+    """
+
+    entity_kind: ClassVar[str] = "account"
+
+    def __init__(self, record: AccountRecord) -> None:
+        self.record = record
+        self.sessions: list[Session] = []
+
+    @property
+    def entity_id(self) -> int:
+        """The account's database id, stable across restarts."""
+        return self.record.id
+
+    @property
+    def id(self) -> int:
+        """The account's database id."""
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        """The account name as it was created."""
+        return self.record.name
+
+    @property
+    def name_key(self) -> str:
+        """The case-insensitive form of the name (unique among accounts)."""
+        return self.record.name_key
+
+    @property
+    def key(self) -> str:
+        """The owner key of this account's timed tasks: ``account:<id>``."""
+        return f"account:{self.record.id}"
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        """The account's permissions, e.g. ``("Developer",)``."""
+        return self.record.permissions
+
+    @property
+    def is_developer(self) -> bool:
+        """Whether the account has the Developer permission."""
+        return DEVELOPER in self.record.permissions
+
+    @property
+    def online(self) -> bool:
+        """Whether at least one session is logged in to the account."""
+        return bool(self.sessions)
+
+    def msg(self, text: str) -> None:
+        """Send ``text`` to every session logged in to this account (none: it is dropped)."""
+        for session in list(self.sessions):
+            session.msg(text)
+
+    def prompt(self, text: str) -> None:
+        """Send ``text`` as a prompt (a question) to every session of this account."""
+        for session in list(self.sessions):
+            session.prompt(text)
+
+    def __repr__(self) -> str:
+        return f"<Account {self.record.id} {self.record.name!r}>"
+
+
+class AccountRegistry:
+    """The accounts loaded in memory, by id and by case-insensitive name."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, Account] = {}
+        self._by_key: dict[str, Account] = {}
+
+    def add(self, record: AccountRecord) -> Account:
+        """Load ``record`` (or refresh the loaded account with it) and return the account."""
+        account = self._by_id.get(record.id)
+        if account is None:
+            account = Account(record)
+        else:
+            account.record = record
+        self._by_id[record.id] = account
+        self._by_key[record.name_key] = account
+        return account
+
+    def get(self, account_id: object) -> Account | None:
+        """Return the account with this id (the entity finder for ``"account"``)."""
+        return self._by_id.get(account_id) if isinstance(account_id, int) else None
+
+    def by_name(self, name: str) -> Account | None:
+        """Return the account with this name, compared case-insensitively."""
+        return self._by_key.get(name_key(name))
+
+    def online(self) -> list[Account]:
+        """Return the accounts with at least one session, by name."""
+        return sorted((a for a in self._by_id.values() if a.sessions), key=lambda a: a.name_key)
+
+    def __iter__(self) -> Iterator[Account]:
+        return iter(list(self._by_id.values()))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def passwords_for(settings: Settings) -> Passwords:
+    """Return the password hasher configured by ``settings``."""
+    return Passwords(
+        time_cost=settings.hash_time_cost,
+        memory_cost=settings.hash_memory_cost,
+        parallelism=settings.hash_parallelism,
+        concurrency=settings.hash_concurrency,
+    )
+
+
+class Accounts:
+    """Account creation and login over a store, a hasher and failed-login throttles.
+
+    Failures are counted per account name (``account_throttle``: few allowed, this guards one
+    account) and per address (``address_throttle``: more allowed, this stops one address from
+    trying many accounts, while players sharing an address are not locked out by one of them).
+    """
+
+    def __init__(
+        self,
+        store: AccountStore,
+        passwords: Passwords,
+        *,
+        account_throttle: LoginThrottle | None = None,
+        address_throttle: LoginThrottle | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.passwords = passwords
+        self.account_throttle = account_throttle or LoginThrottle()
+        self.address_throttle = address_throttle or LoginThrottle(allowed=20)
+        self.registry = AccountRegistry()
+        self._wall = wall
+        self._creating: set[str] = set()
+
+    @classmethod
+    def from_settings(
+        cls, store: AccountStore, settings: Settings, *, clock: Callable[[], float] = time.monotonic
+    ) -> Accounts:
+        """Return accounts over ``store`` with the hasher and throttles ``settings`` ask for.
+
+        ``clock`` is the monotonic time source of the throttles (tests pass a virtual one).
+        """
+
+        def throttle(allowed: int) -> LoginThrottle:
+            return LoginThrottle(
+                allowed=allowed,
+                window=settings.login_failure_window,
+                cooldown=settings.login_cooldown,
+                cooldown_max=settings.login_cooldown_max,
+                clock=clock,
+            )
+
+        return cls(
+            store,
+            passwords_for(settings),
+            account_throttle=throttle(settings.login_failures_allowed),
+            address_throttle=throttle(settings.login_address_failures_allowed),
+        )
+
+    async def load(self) -> int:
+        """Load every account from the store into the registry; return how many."""
+        for record in await self.store.load_all():
+            self.registry.add(record)
+        return len(self.registry)
+
+    async def create(self, name: str, password: str, *, developer: bool = False) -> Account:
+        """Create an account, or raise :class:`AccountError` / :class:`DuplicateAccountError`."""
+        validate_name(name)
+        validate_password(password)
+        key = name_key(name)
+        if self.registry.by_name(name) is not None or key in self._creating:
+            raise DuplicateAccountError(f"An account named {name!r} already exists.")
+        self._creating.add(key)
+        try:
+            password_hash = await self.passwords.hash(password)
+            permissions = (DEVELOPER,) if developer else ()
+            try:
+                record = await self.store.insert(
+                    name, key, password_hash, permissions, self._wall()
+                )
+            except DuplicateAccountError:
+                raise DuplicateAccountError(f"An account named {name!r} already exists.") from None
+        finally:
+            self._creating.discard(key)
+        return self.registry.add(record)
+
+    async def set_permissions(self, account: Account, permissions: tuple[str, ...]) -> None:
+        """Store new permissions for ``account`` (e.g. ``("Developer",)``) and apply them."""
+        await self.store.set_permissions(account.id, permissions)
+        record = account.record
+        self.registry.add(
+            AccountRecord(
+                record.id,
+                record.name,
+                record.name_key,
+                record.password_hash,
+                tuple(permissions),
+                record.created,
+            )
+        )
+
+    async def authenticate(self, name: str, password: str, *, address: str) -> Account:
+        """Return the account if ``password`` is right, else raise :class:`LoginError`.
+
+        Failures count against the account name and the address; too many for either make
+        it wait ("too many failed logins, try again in N s") without checking the password.
+        """
+        key = name_key(name)
+        wait = max(self.account_throttle.wait_time(key), self.address_throttle.wait_time(address))
+        if wait > 0:
+            raise LoginError(f"Too many failed logins, try again in {int(wait) + 1} s.")
+        account = self.registry.by_name(name)
+        if account is None and validate_name_quietly(name):
+            # Created by `ember account create` while the server runs: load it now.
+            record = await self.store.find(name_key(name))
+            account = self.registry.add(record) if record is not None else None
+        ok, new_hash = await self.passwords.verify(
+            account.record.password_hash if account is not None else None, password
+        )
+        if account is None or not ok:
+            self.account_throttle.failed(key)
+            self.address_throttle.failed(address)
+            raise LoginError("Wrong account name or password.")
+        self.account_throttle.succeeded(key)
+        if new_hash is not None:
+            await self.store.set_password_hash(account.id, new_hash)
+            self.registry.add(_replace_hash(account.record, new_hash))
+        return account
+
+
+def _replace_hash(record: AccountRecord, password_hash: str) -> AccountRecord:
+    return AccountRecord(
+        record.id, record.name, record.name_key, password_hash, record.permissions, record.created
+    )
+
+
+async def _create_offline(
+    game_dir: Path, name: str, password: str, developer: bool
+) -> AccountRecord:
+    settings = load_settings(game_dir)
+    (game_dir / "server").mkdir(exist_ok=True)
+    store = account_store_from_url(settings.database_url(game_dir))
+    await store.open()
+    try:
+        accounts = Accounts.from_settings(store, settings)
+        await accounts.load()
+        account = await accounts.create(name, password, developer=developer)
+        return account.record
+    finally:
+        await store.close()
+
+
+def create_account(
+    game_dir: str | Path, name: str, password: str, developer: bool = False
+) -> AccountRecord:
+    """Create an account in the game's database while the server is stopped (``ember account``).
+
+    Runs its own event loop, so call it from synchronous code only.
+
+    Raises:
+        AccountError: the name or password is not acceptable (the message says why).
+        DuplicateAccountError: the name is taken.
+        StoreError: the database cannot be opened.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_create_offline(Path(game_dir), name, password, developer))
+    raise RuntimeError(
+        "create_account() runs its own event loop; from async code, call it in a thread "
+        "(await asyncio.to_thread(create_account, ...))"
+    )

@@ -1,0 +1,161 @@
+"""The ``Command`` base class game makers subclass, and ``CmdSet``, a merged set of commands."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ember.game.accounts import Account
+    from ember.game.server import GameServer
+    from ember.game.sessions import Session
+
+__all__ = ["CmdSet", "Command"]
+
+
+class Command:
+    """One command: subclass it, set ``key`` (and maybe ``aliases``), write ``func``.
+
+    Before the hooks run, the instance gets ``caller`` (the Account, or the Session at the
+    login screen), ``session``, ``args`` (the text after the command word, stripped),
+    ``switches`` (``tasks/cancel 3`` gives ``["cancel"]``), ``cmdstring`` (the word as
+    typed), ``raw`` (the whole line) and ``server``. The hooks run in order: ``parse()``,
+    ``at_pre_cmd()`` (returning True stops there), ``func()``, ``at_post_cmd()``. ``func``
+    may be ``async def``; it then runs as a task and ``at_post_cmd`` follows when it ends.
+
+    Example::
+
+        class CmdSmile(Command):
+            "Smile at everyone."
+            key = "smile"
+            aliases = ("grin",)
+
+            def func(self):
+                self.caller.msg("You smile.")
+    """
+
+    key: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: Shown by ``help <key>``; the class docstring when left empty.
+    help_text: ClassVar[str] = ""
+    #: ``None`` (anyone) or a permission the account must have, such as ``"Developer"``.
+    permission: ClassVar[str | None] = None
+    #: Hold the session's further input until this command finishes (logins do).
+    hold_input: ClassVar[bool] = False
+
+    caller: Account | Session
+    session: Session
+    args: str
+    switches: list[str]
+    cmdstring: str
+    raw: str
+    server: GameServer
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Return the key and aliases, lower-cased."""
+        return tuple(name.lower() for name in (cls.key, *cls.aliases) if name)
+
+    @classmethod
+    def help(cls) -> str:
+        """Return the help text (``help_text`` or the class docstring)."""
+        # The class's own docstring only: an inherited one would describe another command.
+        text = cls.help_text or inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+        return text.strip() or f"No help for {cls.key}."
+
+    @classmethod
+    def summary(cls) -> str:
+        """Return the first line of the help text."""
+        return cls.help().splitlines()[0]
+
+    @classmethod
+    def allowed(cls, caller: object) -> bool:
+        """Return whether ``caller`` may run this command (``permission`` check)."""
+        if cls.permission is None:
+            return True
+        return cls.permission in getattr(caller, "permissions", ())
+
+    def parse(self) -> None:
+        """Turn ``args`` into whatever ``func`` needs; by default nothing."""
+
+    def at_pre_cmd(self) -> bool | None:
+        """Run before ``func``; return True to stop the command there."""
+        return None
+
+    def func(self) -> Any:
+        """Do the command's work; may be a coroutine function."""
+        self.caller.msg(f"Command {self.key!r} has no func() yet.")
+
+    def at_post_cmd(self) -> None:
+        """Run after ``func`` has finished (also after an ``async`` one)."""
+
+
+class CmdSet:
+    """A set of command classes found by key or alias (case-insensitive).
+
+    Adding a command whose key or alias is already taken replaces the older one for those
+    names; ``merge`` adds another set's commands on top (later wins).
+
+    Example::
+
+        cmdset = CmdSet([CmdLook, CmdSay])
+        cmdset.add(CmdSmile)
+        cmdset.remove("say")
+    """
+
+    def __init__(self, commands: Iterable[type[Command]] = ()) -> None:
+        self._names: dict[str, type[Command]] = {}
+        for command in commands:
+            self.add(command)
+
+    def add(self, command: type[Command]) -> None:
+        """Add ``command``; it overrides earlier commands with the same key or an alias."""
+        if not (isinstance(command, type) and issubclass(command, Command)):
+            raise TypeError(f"CmdSet.add needs a Command subclass, not {command!r}")
+        if not command.key:
+            raise ValueError(f"command class {command.__name__} has no key")
+        for name in command.names():
+            old = self._names.get(name)
+            if old is not None and old is not command:
+                self._drop(old)
+        for name in command.names():
+            self._names[name] = command
+
+    def remove(self, command: type[Command] | str) -> None:
+        """Remove a command, given its class or any of its names (unknown: no error)."""
+        found = self._names.get(command.lower()) if isinstance(command, str) else command
+        if found is not None:
+            self._drop(found)
+
+    def _drop(self, command: type[Command]) -> None:
+        for name, held in list(self._names.items()):
+            if held is command:
+                del self._names[name]
+
+    def merge(self, other: CmdSet) -> CmdSet:
+        """Return a new set: this one's commands with ``other``'s added on top."""
+        merged = CmdSet(self)
+        for command in other:
+            merged.add(command)
+        return merged
+
+    def get(self, name: str) -> type[Command] | None:
+        """Return the command called ``name`` (a key or an alias), or None."""
+        return self._names.get(name.lower())
+
+    def names(self) -> list[str]:
+        """Return every key and alias, sorted."""
+        return sorted(self._names)
+
+    def __iter__(self) -> Iterator[type[Command]]:
+        seen: dict[type[Command], None] = {}
+        for command in self._names.values():
+            seen.setdefault(command)
+        return iter(sorted(seen, key=lambda c: c.key))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._names
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))

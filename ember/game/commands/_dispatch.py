@@ -1,0 +1,157 @@
+"""From an input line to a command run: find it, check permission, run its hooks, report errors."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import inspect
+import logging
+import traceback
+from collections import deque
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from ember.game.commands._command import CmdSet, Command
+from ember.interaction import questions
+
+if TYPE_CHECKING:
+    from ember.game.server import GameServer
+    from ember.game.sessions import Session
+
+__all__ = ["Dispatcher", "split_command"]
+
+log = logging.getLogger("ember.game")
+
+
+def split_command(line: str) -> tuple[str, list[str], str]:
+    """Split ``"tasks/cancel 12"`` into ``("tasks", ["cancel"], "12")`` (word lower-cased)."""
+    word, _, rest = line.strip().partition(" ")
+    key, *switches = word.split("/")
+    return key.lower(), [s.lower() for s in switches if s], rest.strip()
+
+
+class Dispatcher:
+    """Runs each input line of a session: answers a pending question, or runs a command."""
+
+    def __init__(self, server: GameServer) -> None:
+        self.server = server
+
+    def cmdset_for(self, session: Session) -> CmdSet:
+        """Return the commands available on ``session``: login screen or logged in."""
+        return self.server.cmdset if session.account is not None else self.server.login_cmdset
+
+    def handle_line(self, session: Session, line: str) -> None:
+        """Run one line of input from ``session``."""
+        if session.held is not None:
+            session.held.append(line)
+            return
+        caller = session.account if session.account is not None else session
+        if questions.answer(caller, line):
+            return
+        if not line.strip():
+            return
+        word, switches, args = split_command(line)
+        cmdset = self.cmdset_for(session)
+        command_class = cmdset.get(word)
+        if command_class is None:
+            session.msg(self.unknown_message(word, cmdset, caller))
+            return
+        if not command_class.allowed(caller):
+            session.msg(
+                f"{command_class.key}: permission denied (you need {command_class.permission})."
+            )
+            return
+        command = command_class()
+        command.caller, command.session, command.server = caller, session, self.server
+        command.args, command.switches, command.raw = args, switches, line
+        command.cmdstring = line.strip().partition(" ")[0]
+        self.run(command)
+
+    def unknown_message(self, word: str, cmdset: CmdSet, caller: object) -> str:
+        """Return the answer to an unknown command word, with the closest known names."""
+        names = [
+            name for name in cmdset.names() if (found := cmdset.get(name)) and found.allowed(caller)
+        ]
+        close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+        shown = word if len(word) <= 40 else word[:40] + "..."
+        text = f"Unknown command '{shown}'."
+        if close:
+            text += f" Did you mean: {', '.join(close)}?"
+        return text + " Type 'help' for a list of commands."
+
+    def run(self, command: Command) -> None:
+        """Run ``command``'s hooks; an ``async`` func continues as a task the server owns."""
+        try:
+            command.parse()
+            if command.at_pre_cmd():
+                return
+            result = command.func()
+        except Exception as error:
+            self.report(command, error)
+            return
+        if inspect.iscoroutine(result):
+            if self.server.stopping:
+                result.close()
+                command.session.msg(f"{command.key} was not run: the game is stopping.")
+                return
+            if command.hold_input:
+                command.session.held = deque()
+            self.server.spawn(self._finish(command, result), name=f"command {command.key}")
+        elif inspect.isgenerator(result):
+            result.close()
+            log.error("command %s returned a generator, which is not supported yet", command.key)
+            command.session.msg(
+                f"Command {command.key} is written as a generator (it uses yield); generator "
+                "commands are not supported yet. Use 'async def func(self)' instead."
+            )
+        else:
+            self._post(command)
+
+    async def _finish(self, command: Command, coroutine: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await coroutine
+        except asyncio.CancelledError:
+            command.session.msg(f"{command.key} was interrupted: the game is stopping.")
+            raise
+        except Exception as error:
+            self.report(command, error)
+        else:
+            self._post(command)
+        finally:
+            self._release(command.session)
+
+    def _post(self, command: Command) -> None:
+        try:
+            command.at_post_cmd()
+        except Exception as error:
+            self.report(command, error)
+
+    def _release(self, session: Session) -> None:
+        held, session.held = session.held, None
+        if not held or self.server.stopping or self.server.sessions.get(session.sid) is not session:
+            return
+        while held:
+            if session.held is not None:  # a held line started another input-holding command
+                session.held.extend(held)
+                return
+            self.handle_line(session, held.popleft())
+
+    def report(self, command: Command, error: BaseException) -> None:
+        """Log a command's error with its context; tell the player in one line."""
+        session = command.session
+        account = session.account
+        who = account.name if account is not None else "-"
+        log.error(
+            "command %r failed (account %s, session %d from %s): %s: %s",
+            command.raw,
+            who,
+            session.sid,
+            session.address,
+            type(error).__name__,
+            error,
+            exc_info=error,
+            extra={"account": who, "sid": session.sid, "command_line": command.raw},
+        )
+        session.msg(f"An error occurred running {command.key}; it has been logged.")
+        if account is not None and account.is_developer:
+            session.msg("".join(traceback.format_exception(error)).rstrip())

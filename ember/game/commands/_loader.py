@@ -1,0 +1,77 @@
+"""Loading the game directory's ``commands`` module: its Command classes and ``at_cmdset`` hook."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ember.game.commands._command import CmdSet, Command
+
+__all__ = ["GAME_COMMANDS_MODULE", "GameCommands", "load_game_commands"]
+
+log = logging.getLogger("ember.game")
+
+GAME_COMMANDS_MODULE = "commands"
+
+
+@dataclass(frozen=True, slots=True)
+class GameCommands:
+    """What the game's commands module offers; ``error`` holds the traceback if it broke."""
+
+    commands: tuple[type[Command], ...] = ()
+    at_cmdset: Callable[[CmdSet], object] | None = None
+    error: str | None = None
+
+    def apply(self, cmdset: CmdSet) -> CmdSet:
+        """Add the game's commands to ``cmdset`` and run its ``at_cmdset`` hook on it."""
+        for command in self.commands:
+            cmdset.add(command)
+        if self.at_cmdset is not None:
+            self.at_cmdset(cmdset)
+        return cmdset
+
+
+def load_game_commands(game_dir: str | Path) -> GameCommands:
+    """Import ``GAME_DIR/commands.py`` (or package) afresh and collect what it defines.
+
+    Every :class:`Command` subclass defined in the module itself (not imported into it) with a
+    ``key`` is collected. A module that fails to import is logged with its traceback and
+    reported in ``error``; the server then runs with the default commands.
+    """
+    game_dir = Path(game_dir).resolve()
+    if (
+        not (game_dir / f"{GAME_COMMANDS_MODULE}.py").exists()
+        and not (game_dir / GAME_COMMANDS_MODULE / "__init__.py").exists()
+    ):
+        return GameCommands()
+    path = str(game_dir)
+    if path in sys.path:
+        sys.path.remove(path)
+    sys.path.insert(0, path)
+    # A fresh import every time: another game directory's (or the old) module may be cached.
+    sys.modules.pop(GAME_COMMANDS_MODULE, None)
+    importlib.invalidate_caches()
+    try:
+        module = importlib.import_module(GAME_COMMANDS_MODULE)
+        commands = tuple(
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj)
+            and issubclass(obj, Command)
+            and obj.__module__ == module.__name__
+            and obj.key
+        )
+        hook = getattr(module, "at_cmdset", None)
+        if hook is not None and not callable(hook):
+            raise TypeError(f"at_cmdset in {module.__file__} must be a function, not {hook!r}")
+    except Exception:
+        error = traceback.format_exc()
+        log.error("the game's commands module failed to load; using the defaults:\n%s", error)
+        return GameCommands(error=error)
+    return GameCommands(commands, hook)

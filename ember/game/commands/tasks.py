@@ -1,0 +1,122 @@
+"""The ``tasks`` command: list timed tasks and pause, run, cancel or remove them (confirmed)."""
+
+from __future__ import annotations
+
+from ember.game.commands._command import Command
+from ember.game.commands.general import format_duration
+from ember.interaction import ask
+from ember.scheduling import Task, TaskState
+
+__all__ = ["ACTIONS", "CmdTasks"]
+
+#: switch -> (verb shown in the question, what it needs the task to be)
+ACTIONS: dict[str, str] = {
+    "pause": "Pause",
+    "unpause": "Unpause",
+    "do_task": "Run now and end",
+    "call": "Call now",
+    "remove": "Remove",
+    "cancel": "Cancel",
+}
+_YES = ("y", "yes")
+_ARGS_WIDTH = 30
+
+
+def describe_args(task: Task) -> str:
+    """Return the task's arguments, shortened for a listing."""
+    text = task.describe_arguments()
+    return text if len(text) <= _ARGS_WIDTH else text[: _ARGS_WIDTH - 3] + "..."
+
+
+def due_text(task: Task) -> str:
+    """Return ``"5s"`` for a scheduled task, ``"5s (paused)"`` or ``"-"`` otherwise."""
+    if task.state is TaskState.SCHEDULED or task.state is TaskState.PAUSED:
+        return format_duration(task.remaining)
+    return "-"
+
+
+class CmdTasks(Command):
+    """List timed tasks, or act on one (or all tasks of one callback).
+
+    Usage:
+      tasks                        list your tasks (Developers see every task)
+      tasks/cancel <id or name>    also /pause, /unpause, /do_task, /call, /remove
+
+    <name> is a callback name as listed (e.g. mygame.spells.heal): the action then applies
+    to every task of that callback. You are asked to confirm before anything happens.
+    """
+
+    key = "tasks"
+    aliases = ("task",)
+
+    def visible(self) -> list[Task]:
+        """Return the tasks the caller may see: their own, or all for Developers."""
+        scheduler = self.server.scheduler
+        account = self.session.account
+        if account is None:
+            return []
+        if account.is_developer:
+            return scheduler.tasks()
+        return scheduler.tasks(owner=account.key)
+
+    async def func(self) -> None:
+        """List, or confirm and apply one switch."""
+        if not self.switches:
+            self.session.msg(self.listing(self.visible()))
+            return
+        action = self.switches[0]
+        if action not in ACTIONS or not self.args:
+            self.session.msg(f"Usage: tasks/<{'|'.join(ACTIONS)}> <task id or callback name>")
+            return
+        targets = self.find(self.args)
+        if not targets:
+            self.session.msg(f"No task of yours matches {self.args!r}. Type 'tasks' to list them.")
+            return
+        verb = ACTIONS[action]
+        if len(targets) == 1:
+            task = targets[0]
+            question = f"{verb} task {task.id} ({task.callback_name}, due in {due_text(task)})?"
+        else:
+            question = f"{verb} {len(targets)} tasks of {targets[0].callback_name}?"
+        reply = await ask(self.caller, f"{question} [yes/no]")
+        if reply.strip().lower() not in _YES:
+            self.session.msg("Nothing done.")
+            return
+        for task in targets:
+            self.session.msg(self.apply(action, task))
+
+    def find(self, target: str) -> list[Task]:
+        """Return the visible tasks with id ``target`` or callback name ``target``."""
+        tasks = self.visible()
+        if target.isdigit():
+            return [task for task in tasks if task.id == int(target)]
+        return [task for task in tasks if task.callback_name == target]
+
+    def apply(self, action: str, task: Task) -> str:
+        """Apply ``action`` to ``task`` if it is still the same task; return what happened."""
+        if self.server.scheduler.get(task.id) is not task:
+            return f"Task {task.id} is gone (it fired or was removed meanwhile); nothing done."
+        if action != "remove" and not task.active():
+            return f"Task {task.id} is {task.state.value} now, no longer active; nothing done."
+        try:
+            result = getattr(task, action)()
+        except Exception as error:
+            return f"Task {task.id}: {action} failed: {type(error).__name__}: {error}"
+        if action in ("pause", "unpause", "cancel", "remove") and result is False:
+            return f"Task {task.id}: nothing to {action} ({task.state.value})."
+        return f"Task {task.id} ({task.callback_name}): {ACTIONS[action].lower()} done."
+
+    def listing(self, tasks: list[Task]) -> str:
+        """Return the table of ``tasks``."""
+        if not tasks:
+            return "No timed tasks."
+        header = f"{'Id':>6}  {'Due in':<8} {'Callback':<32} {'Args':<{_ARGS_WIDTH}} Pers.  State"
+        lines = [header]
+        for task in tasks:
+            lines.append(
+                f"{task.id:>6}  {due_text(task):<8} {task.callback_name[:32]:<32} "
+                f"{describe_args(task):<{_ARGS_WIDTH}} {'yes' if task.persistent else 'no':<6}"
+                f"{task.state.value}"
+            )
+        lines.append(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}.")
+        return "\n".join(lines)

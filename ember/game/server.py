@@ -1,0 +1,389 @@
+"""The game process's server: database, scheduler, sessions and commands behind the portal link."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, Literal
+
+from ember.game._account_store import AccountStore, account_store_from_url
+from ember.game._status import STATUS_FILE, StatusFile
+from ember.game.accounts import Account, Accounts
+from ember.game.commands import (
+    LOGIN_SCREEN,
+    CmdSet,
+    Dispatcher,
+    GameCommands,
+    default_cmdset,
+    load_game_commands,
+    login_cmdset,
+)
+from ember.game.room import Room
+from ember.game.sessions import Session, SessionRegistry
+from ember.game.settings import Settings
+from ember.interaction import questions
+from ember.link import LinkClosedError, LinkStream, Message, connect_link, socket_path_for
+from ember.scheduling import (
+    Clock,
+    Scheduler,
+    TaskStore,
+    attach_store,
+    entity_registry,
+    install_scheduler,
+    store_from_url,
+)
+
+__all__ = ["GameServer", "StopKind"]
+
+log = logging.getLogger("ember.game")
+
+StopKind = Literal["reload", "shutdown", "link-lost"]
+_SYNC_WAIT = 30.0  # seconds to wait for the portal's first message (sync)
+_DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exiting
+
+
+class GameServer:
+    """The game process: owns the database, the scheduler, the sessions and the commands.
+
+    ``await server.run()`` opens everything, connects to the portal and serves until a
+    ``reload`` or ``shutdown`` (or the link is lost); it returns which of those ended it,
+    after flushing the scheduler and telling the portal. Tests pass their own ``link`` (from
+    ``ember.link.memory_link_pair``) and a virtual ``clock``.
+    """
+
+    def __init__(
+        self,
+        game_dir: str | Path,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        status_interval: float = 1.0,
+    ) -> None:
+        self.game_dir = Path(game_dir).resolve()
+        self.settings = settings
+        self.clock = clock
+        self.monotonic: Callable[[], float] = clock.monotonic if clock else time.monotonic
+        self.status_file = StatusFile(
+            self.game_dir / STATUS_FILE, self.status, interval=status_interval
+        )
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+        self.sessions = SessionRegistry(self._outbox.put_nowait, clock=self.monotonic)
+        self.accounts: Accounts
+        self.scheduler: Scheduler
+        self.room = Room(
+            "The Hearth",
+            "A warm room around a crackling fire. Everyone who plays starts here.",
+            self._online,
+        )
+        self.dispatcher = Dispatcher(self)
+        self.cmdset: CmdSet = default_cmdset()
+        self.login_cmdset: CmdSet = login_cmdset()
+        self.game_commands = GameCommands()
+        self._link: LinkStream | None = None
+        self._account_store: AccountStore | None = None
+        self._task_store: TaskStore | None = None
+        self._group: asyncio.TaskGroup | None = None
+        self._command_tasks: set[asyncio.Task[Any]] = set()
+        self._stop = asyncio.Event()
+        self._stop_kind: StopKind = "link-lost"
+        self._stop_by = ""
+        self._send_failed = False
+        self._closed = False
+        #: Set once :meth:`start` has finished (accounts loaded, sessions synced, tasks restored).
+        self.ready = asyncio.Event()
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    async def run(self, link: LinkStream | None = None) -> StopKind:
+        """Start, serve until stopped, then close everything; return why it stopped."""
+        try:
+            await self.start(link)
+            return await self.serve()
+        finally:
+            await self.close()
+
+    async def start(self, link: LinkStream | None = None) -> None:
+        """Open the database, load accounts, connect the link, apply ``sync``, restore tasks.
+
+        Accounts are loaded and the portal's sessions restored before stored tasks are, so a
+        persistent task bound to an account finds it, and an overdue one reaches its sessions.
+        """
+        (self.game_dir / "server").mkdir(parents=True, exist_ok=True)
+        if str(self.game_dir) not in sys.path:
+            sys.path.insert(0, str(self.game_dir))
+        url = self.settings.database_url(self.game_dir)
+        self._account_store = account_store_from_url(url)
+        await self._account_store.open()
+        self.accounts = Accounts.from_settings(
+            self._account_store, self.settings, clock=self.monotonic
+        )
+        count = await self.accounts.load()
+        self.scheduler = install_scheduler(
+            Scheduler(self.clock, trusted_modules=self._trusted_modules())
+        )
+        entity_registry.register("account", self.accounts.registry.get)
+        self.game_commands = load_game_commands(self.game_dir)
+        self.cmdset = self.game_commands.apply(default_cmdset())
+        self._link = link if link is not None else await self._connect()
+        await self._await_sync()
+        self._task_store = store_from_url(url)
+        await self._task_store.open()
+        report = await attach_store(self.scheduler, self._task_store)
+        log.info(
+            "game started in %s: %d accounts, %d sessions, tasks %s",
+            self.game_dir,
+            count,
+            len(self.sessions),
+            report,
+        )
+        # Written here once, synchronously, so `ember status` is right as soon as we serve.
+        self.status_file.write_now()
+        self.ready.set()
+
+    async def _connect(self) -> LinkStream:
+        return await connect_link(socket_path_for(self.game_dir), role="game")
+
+    async def _await_sync(self) -> None:
+        assert self._link is not None
+        try:
+            async with asyncio.timeout(_SYNC_WAIT):
+                first = await self._link.receive()
+        except TimeoutError:
+            log.warning(
+                "no sync from the portal within %s s; starting without sessions", _SYNC_WAIT
+            )
+            return
+        if first.name != "sync":
+            log.warning("the portal's first message was %r, not sync", first.name)
+        self._handle(first)
+
+    async def serve(self) -> StopKind:
+        """Handle link messages until :meth:`stop` is called or the link closes."""
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            writer = group.create_task(self._write_loop(), name="ember-game-writer")
+            reader = group.create_task(self._read_loop(), name="ember-game-reader")
+            status = group.create_task(self.status_file.run(), name="ember-game-status")
+            await self._stop.wait()
+            reader.cancel()
+            status.cancel()
+            questions.cancel_all()
+            interrupted = list(self._command_tasks)
+            for task in interrupted:
+                task.cancel()
+            # Let them finish cancelling (and tell their players) before output is drained.
+            await asyncio.gather(*interrupted, return_exceptions=True)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_DRAIN_WAIT):
+                    await self._outbox.join()
+            writer.cancel()
+        self._group = None
+        return self._stop_kind
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called (no new command tasks start from then on)."""
+        return self._stop.is_set()
+
+    def stop(self, kind: StopKind = "shutdown", *, by: str = "") -> None:
+        """Ask the server to stop: ``"reload"`` or ``"shutdown"`` is reported to the portal."""
+        if not self._stop.is_set():
+            self._stop_kind, self._stop_by = kind, by
+            log.info("game %s requested by %s", kind, by or "?")
+            self._stop.set()
+
+    async def close(self) -> None:
+        """Flush and close the scheduler and the database, tell the portal, close the link."""
+        if self._closed:
+            return
+        self._closed = True
+        questions.cancel_all()
+        if hasattr(self, "scheduler"):
+            try:
+                await self.scheduler.close()
+            except Exception:
+                log.exception("flushing the timed tasks failed")
+        for store in (self._task_store, self._account_store):
+            if store is not None:
+                try:
+                    await store.close()
+                except Exception:
+                    log.exception("closing %s failed", store)
+        entity_registry.unregister("account")
+        link = self._link
+        if link is not None:
+            if self._stop_kind in ("reload", "shutdown") and not link.closed:
+                with contextlib.suppress(LinkClosedError):
+                    await link.send(Message(self._stop_kind, (), {"by": self._stop_by}))
+            link.close()
+            await link.wait_closed()
+        self.status_file.remove()
+        log.info("game process stopped (%s)", self._stop_kind)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run ``coroutine`` as a task owned by the server (cancelled when it stops)."""
+        if self._group is None or self.stopping:
+            coroutine.close()
+            raise RuntimeError("the game server is not serving; cannot start a task")
+        task = self._group.create_task(coroutine, name=name)
+        self._command_tasks.add(task)
+        task.add_done_callback(self._command_tasks.discard)
+        return task
+
+    # -- players -------------------------------------------------------------------------------
+
+    def login(self, session: Session, account: Account) -> None:
+        """Log ``account`` in on ``session``: tell the portal, greet, show the room."""
+        self.sessions.login(session, account)
+        session.msg(f"Welcome, {account.name}!")
+        session.msg(self.room.describe(account))
+        self._warn_developer(session)
+        self.status_changed()
+
+    def _warn_developer(self, session: Session) -> None:
+        error = self.game_commands.error
+        if error and session.account is not None and session.account.is_developer:
+            session.msg(
+                "Developer notice: the game's commands module failed to load, so only the "
+                f"default commands are available. See server/logs/game.log.\n{error.rstrip()}"
+            )
+
+    def _online(self) -> list[Account]:
+        return self.accounts.registry.online() if hasattr(self, "accounts") else []
+
+    def _trusted_modules(self) -> list[str]:
+        """Ember plus the game directory's top-level modules and packages (also namespace
+        packages: folders holding Python files), whose functions persistent tasks may name."""
+        names = {"ember"}
+        for entry in self.game_dir.iterdir():
+            if entry.suffix == ".py" and entry.stem.isidentifier():
+                names.add(entry.stem)
+            elif entry.is_dir() and entry.name.isidentifier() and any(entry.glob("*.py")):
+                names.add(entry.name)
+        return sorted(names)
+
+    # -- the link ------------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        assert self._link is not None
+        async for message in self._link:
+            try:
+                self._handle(message)
+            except Exception:
+                log.exception("handling link message %r failed", message.name)
+        log.warning("the portal closed the link")
+        self.stop("link-lost")
+
+    async def _write_loop(self) -> None:
+        assert self._link is not None
+        while True:
+            message = await self._outbox.get()
+            try:
+                await self._link.send(message)
+            except LinkClosedError as error:
+                if not self._send_failed:
+                    log.warning("cannot send to the portal: %s", error)
+                self._send_failed = True
+            except (TypeError, ValueError) as error:
+                log.error("dropped a %r message that cannot be sent: %s", message.name, error)
+            finally:
+                self._outbox.task_done()
+
+    def _handle(self, message: Message) -> None:
+        handler = getattr(self, f"_on_{message.name}", None)
+        if handler is None:
+            log.warning("ignored unknown link message %r", message.name)
+            return
+        handler(*message.args, **message.kwargs)
+
+    def _on_sync(self, *, sessions: Any = (), reason: str = "start", **_: Any) -> None:
+        restored = self.sessions.sync(list(sessions or ()), self.accounts.registry.by_name)
+        log.info("sync (%s): %d sessions", reason, len(restored))
+        for session in restored:
+            if session.account is not None:
+                self._warn_developer(session)
+        self.status_changed()
+
+    def _on_connect(self, *args: Any, **fields: Any) -> None:
+        # The sid comes first in args; the session dict fields may repeat it.
+        sid = fields.pop("sid", None) if not args else args[0]
+        fields.pop("sid", None)
+        if not isinstance(sid, int):
+            log.warning("connect without a session id ignored")
+            return
+        session = self.sessions.connect(sid, **fields)
+        session.msg(LOGIN_SCREEN)
+        self.status_changed()
+
+    def _on_disconnect(self, sid: int, *_: Any, **__: Any) -> None:
+        self.sessions.disconnect(sid)
+        self.status_changed()
+
+    def _on_line(self, sid: int, text: str) -> None:
+        session = self.sessions.get(sid)
+        if session is None:
+            log.debug("line for unknown session %s dropped", sid)
+            return
+        self.sessions.touch(session)
+        self.dispatcher.handle_line(session, text)
+
+    def _on_info(self, sid: int, **fields: Any) -> None:
+        session = self.sessions.get(sid)
+        if session is None:
+            return
+        for name in ("cols", "rows"):
+            if isinstance(fields.get(name), int) and fields[name] > 0:
+                setattr(session, name, fields[name])
+        if isinstance(fields.get("ttype"), str):
+            session.ttype = fields["ttype"]
+        session.info.update(fields)
+
+    def _on_reload(self, *, by: Any = "", **_: Any) -> None:
+        # The portal asks (`ember reload`): flush, answer `reload`, exit for a new process.
+        self.stop("reload", by=str(by or "portal"))
+
+    def _on_shutdown(self, *, by: Any = "", **_: Any) -> None:
+        # The portal asks (`ember stop`): flush, answer `shutdown`, exit.
+        self.stop("shutdown", by=str(by or "portal"))
+
+    def _on_gmcp(self, sid: int, package: str, data: Any = None) -> None:
+        log.debug("gmcp %s from session %s ignored", package, sid)
+
+    def _on_status(self, *, request: Any = None, **_: Any) -> None:
+        status = self.status()
+        self._outbox.put_nowait(
+            Message(
+                "status_reply",
+                (),
+                {
+                    "request": request,
+                    "sessions": status["sessions"],
+                    "accounts": status["accounts"],
+                    "pending_tasks": status["pending_tasks"],
+                    "pid": status["pid"],
+                },
+            )
+        )
+
+    # -- status ----------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks."""
+        pending = self.scheduler.statistics().pending if hasattr(self, "scheduler") else 0
+        return {
+            "pid": os.getpid(),
+            "sessions": len(self.sessions),
+            "accounts": [account.name for account in self._online()],
+            "pending_tasks": pending,
+            "updated": time.time(),
+        }
+
+    def status_changed(self) -> None:
+        """Note that the status file should be rewritten (at most once per interval)."""
+        self.status_file.changed()

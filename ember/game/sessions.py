@@ -1,0 +1,186 @@
+"""Sessions: one per player connection the portal holds, and the registry that tracks them."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ember.game.accounts import Account
+from ember.link import JSON, Message
+
+__all__ = ["Session", "SessionRegistry"]
+
+Send = Callable[[Message], None]
+
+
+class Session:
+    """One connection, as the game sees it: who it is, what terminal, and how to reach it.
+
+    ``msg(text)`` sends a ``text`` link message to this connection only; to reach every
+    session of a player use ``account.msg``.
+    """
+
+    def __init__(
+        self,
+        sid: int,
+        send: Send,
+        *,
+        protocol: str = "telnet",
+        address: str = "",
+        cols: int = 80,
+        rows: int = 24,
+        ttype: str | None = None,
+        connected_at: float | None = None,
+        now: float = 0.0,
+    ) -> None:
+        self.sid = sid
+        self.protocol = protocol
+        self.address = address
+        self.account: Account | None = None
+        self.cols, self.rows, self.ttype = cols, rows, ttype
+        self.connected_at = connected_at if connected_at is not None else time.time()
+        self.last_input = now
+        self.info: dict[str, JSON] = {}
+        #: Lines that arrived while a command holding this session's input (a login) ran.
+        self.held: deque[str] | None = None
+        self._send = send
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether an account is logged in on this session."""
+        return self.account is not None
+
+    @property
+    def name(self) -> str:
+        """The account name, or ``"session <sid>"`` at the login screen."""
+        return self.account.name if self.account is not None else f"session {self.sid}"
+
+    def msg(self, text: str) -> None:
+        """Send ``text`` to this connection, as whole lines (a final newline is added)."""
+        # Whole lines, so two messages never run together on the player's screen.
+        self._send(Message("text", (self.sid, text if text.endswith("\n") else text + "\n")))
+
+    def prompt(self, text: str) -> None:
+        """Send ``text`` as a prompt (a question; no newline is added) to this connection."""
+        self._send(Message("prompt", (self.sid, text)))
+
+    def send(self, name: str, *args: JSON, **kwargs: JSON) -> None:
+        """Send any game-to-portal message about this session (``sid`` goes first)."""
+        self._send(Message(name, (self.sid, *args), kwargs))
+
+    def __repr__(self) -> str:
+        return f"<Session {self.sid} {self.address} {self.name}>"
+
+
+class SessionRegistry:
+    """Every session by sid, kept in step with the portal's ``sync``/``connect``/``disconnect``."""
+
+    def __init__(self, send: Send, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._send = send
+        self._clock = clock
+        self._sessions: dict[int, Session] = {}
+
+    def get(self, sid: int) -> Session | None:
+        """Return the session with this sid, if it is connected."""
+        return self._sessions.get(sid)
+
+    def __iter__(self) -> Iterator[Session]:
+        return iter(list(self._sessions.values()))
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def connect(self, sid: int, /, **fields: Any) -> Session:
+        """Add a session from the portal's session dict fields (a re-used sid replaces it)."""
+        old = self._sessions.get(sid)
+        if old is not None:
+            self._detach(old)
+        session = Session(
+            sid,
+            self._send,
+            protocol=str(fields.get("protocol") or "telnet"),
+            address=str(fields.get("address") or ""),
+            cols=_int(fields.get("cols"), 80),
+            rows=_int(fields.get("rows"), 24),
+            ttype=fields.get("ttype") if isinstance(fields.get("ttype"), str) else None,
+            connected_at=_float(fields.get("connected_at")),
+            now=self._clock(),
+        )
+        self._sessions[sid] = session
+        return session
+
+    def disconnect(self, sid: int) -> Session | None:
+        """Forget a session (its account stays loaded); return it, or None if unknown."""
+        session = self._sessions.pop(sid, None)
+        if session is not None:
+            self._detach(session)
+        return session
+
+    def sync(
+        self, sessions: list[dict[str, Any]], find_account: Callable[[str], Account | None]
+    ) -> list[Session]:
+        """Replace every session with the portal's list, logging accounts back in silently."""
+        for session in list(self._sessions.values()):
+            self._detach(session)
+        self._sessions.clear()
+        restored = []
+        for fields in sessions:
+            sid = fields.get("sid")
+            if not isinstance(sid, int):
+                continue
+            session = self.connect(sid, **fields)
+            name = fields.get("account")
+            account = find_account(name) if isinstance(name, str) else None
+            if account is not None:
+                self._attach(session, account)
+            restored.append(session)
+        return restored
+
+    def login(self, session: Session, account: Account) -> None:
+        """Log ``account`` in on ``session`` and tell the portal (for the next ``sync``)."""
+        if session.account is not None:
+            self._detach(session)
+        self._attach(session, account)
+        session.send("login", account.name)
+
+    def logout(self, session: Session) -> None:
+        """Return ``session`` to the login screen and tell the portal."""
+        self._detach(session)
+        session.send("logout")
+
+    def close(self, session: Session, reason: str) -> None:
+        """Ask the portal to end the connection (after showing ``reason``) and forget it."""
+        session.send("close", reason=reason)
+        self.disconnect(session.sid)
+
+    def touch(self, session: Session) -> None:
+        """Note that input arrived on ``session`` now (for idle times)."""
+        session.last_input = self._clock()
+
+    def idle(self, session: Session) -> float:
+        """Return seconds since the last input on ``session``."""
+        return max(0.0, self._clock() - session.last_input)
+
+    @staticmethod
+    def _attach(session: Session, account: Account) -> None:
+        session.account = account
+        if session not in account.sessions:
+            account.sessions.append(session)
+
+    @staticmethod
+    def _detach(session: Session) -> None:
+        account, session.account = session.account, None
+        if account is not None and session in account.sessions:
+            account.sessions.remove(session)
+
+
+def _int(value: object, default: int) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    )
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

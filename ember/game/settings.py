@@ -1,0 +1,156 @@
+"""Ember's default settings and how a game directory's ``settings.py`` overrides them."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "SETTINGS_FILE",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "settings_from_mapping",
+]
+
+SETTINGS_FILE = "settings.py"
+
+
+class SettingsError(ValueError):
+    """A game's ``settings.py`` names an unknown setting or gives one a value of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting Ember reads, with its default; a game overrides them in ``settings.py``.
+
+    The game directory's ``settings.py`` sets UPPER_CASE names, one per field, for example
+    ``TELNET_PORT = 4100`` or ``DATABASE = "postgresql://ember@db/game"``. Read once at
+    start-up by :func:`load_settings` and passed to whatever needs it.
+    """
+
+    telnet_port: int = 4000
+    web_port: int = 4001
+    bind: str = "127.0.0.1"
+    #: A file path relative to the game directory, ``sqlite://...`` or ``postgresql://...``.
+    database: str = "server/ember.db"
+    log_level: str = "INFO"
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 5
+    #: Seconds of silence after which the portal closes a connection; ``None``: never.
+    idle_timeout: float | None = None
+    max_line_bytes: int = 64 * 1024
+    #: Failed logins for one account, and from one address, allowed within the window.
+    login_failures_allowed: int = 5
+    login_address_failures_allowed: int = 20
+    login_failure_window: float = 60.0
+    #: The first refusal lasts this long; each further one doubles it, up to the maximum.
+    login_cooldown: float = 30.0
+    login_cooldown_max: float = 900.0
+    #: At most this many password hashes run at once (each takes ~64 MiB with the defaults).
+    hash_concurrency: int = 2
+    #: argon2id parameters (argon2-cffi's defaults, RFC 9106 low-memory profile).
+    hash_time_cost: int = 3
+    hash_memory_cost: int = 65536
+    hash_parallelism: int = 4
+    #: Where ``run_async`` sends plain functions unless told otherwise (a placeholder for now).
+    executor_default: str = "thread"
+    executor_options: dict[str, Any] = field(default_factory=dict)
+
+    def database_url(self, game_dir: str | Path) -> str:
+        """Return the database setting, a relative file path made absolute under ``game_dir``."""
+        url = self.database
+        if "://" in url:
+            return url
+        path = Path(url)
+        return str(path if path.is_absolute() else Path(game_dir).resolve() / path)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Return a copy with some fields replaced (by their lower-case field names)."""
+        return dataclasses.replace(self, **overrides)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _check_type(name: str, value: Any, default: Any) -> None:
+    if name == "idle_timeout":
+        wanted = "a number or None"
+        ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    else:
+        wanted = type(default).__name__
+        accepted: tuple[type, ...] = (
+            (int, float) if isinstance(default, float) else (type(default),)
+        )
+        ok = isinstance(value, accepted) and (
+            isinstance(default, bool) or not isinstance(value, bool)
+        )
+    if not ok:
+        raise SettingsError(f"setting {name.upper()} must be {wanted}, not {value!r}")
+
+
+def settings_from_mapping(values: dict[str, Any], *, source: str = "settings") -> Settings:
+    """Build :class:`Settings` from UPPER_CASE names (other names are ignored).
+
+    Raises:
+        SettingsError: an UPPER_CASE name is not a setting (the message names the closest
+            known one) or a value has the wrong type.
+    """
+    defaults = Settings()
+    overrides: dict[str, Any] = {}
+    known = sorted(name.upper() for name in _FIELDS)
+    for key, value in values.items():
+        if not key.isupper() or key.startswith("_"):
+            continue
+        name = key.lower()
+        if name not in _FIELDS:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = (
+                f"; did you mean {close[0]}?" if close else f"; known settings: {', '.join(known)}"
+            )
+            raise SettingsError(f"unknown setting {key} in {source}{hint}")
+        _check_type(name, value, getattr(defaults, name))
+        overrides[name] = value
+    settings = defaults.with_overrides(**overrides)
+    _check_ranges(settings, source)
+    return settings
+
+
+def _check_ranges(settings: Settings, source: str) -> None:
+    problems = []
+    for name in ("telnet_port", "web_port"):
+        if not 0 <= getattr(settings, name) <= 65535:
+            problems.append(f"{name.upper()} must be a port number 0-65535")
+    for name in (
+        "hash_concurrency",
+        "login_failures_allowed",
+        "login_address_failures_allowed",
+        "hash_time_cost",
+        "max_line_bytes",
+    ):
+        if getattr(settings, name) < 1:
+            problems.append(f"{name.upper()} must be at least 1")
+    if settings.hash_parallelism < 1 or settings.hash_memory_cost < 8 * settings.hash_parallelism:
+        problems.append("HASH_MEMORY_COST must be at least 8 (KiB) times HASH_PARALLELISM (>= 1)")
+    if problems:
+        raise SettingsError(f"in {source}: " + "; ".join(problems))
+
+
+def load_settings(game_dir: str | Path) -> Settings:
+    """Return Ember's defaults overridden by ``GAME_DIR/settings.py`` (if it exists).
+
+    The file is run as plain Python; its UPPER_CASE names override the fields of
+    :class:`Settings` with the same lower-case name. Call once at start-up.
+
+    Raises:
+        SettingsError: an unknown UPPER_CASE name (naming the closest known one) or a wrong type.
+    """
+    path = Path(game_dir) / SETTINGS_FILE
+    if not path.exists():
+        return Settings()
+    values = runpy.run_path(str(path), run_name="ember_game_settings")
+    return settings_from_mapping(values, source=str(path))

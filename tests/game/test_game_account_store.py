@@ -1,0 +1,90 @@
+"""The account store on both databases, and the whole game on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from gamekit import FAST, make_developer, running_game, session_dict
+
+from ember.game._account_store import DuplicateAccountError, account_store_from_url
+from ember.testing import VirtualClock
+
+POSTGRES_DSN = os.environ.get(
+    "EMBER_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+async def _postgres_url() -> AsyncIterator[str]:
+    try:
+        import asyncpg
+
+        admin = await asyncpg.connect(POSTGRES_DSN, timeout=10)
+    except Exception as exc:
+        reason = f"PostgreSQL not reachable: {type(exc).__name__}: {exc}"
+        if os.environ.get("EMBER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"ember_game_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{POSTGRES_DSN}?schema={schema}"
+    finally:
+        await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "accounts.db")
+        return
+    async for url in _postgres_url():
+        yield url
+
+
+async def test_account_store_contract(database_url: str) -> None:
+    store = account_store_from_url(database_url)
+    await store.open()
+    try:
+        ann = await store.insert("Ann", "ann", "hash-1", (), 1.5)
+        dev = await store.insert("Dev", "dev", "hash-2", ("Developer",), 2.5)
+        assert ann.id != dev.id
+        with pytest.raises(DuplicateAccountError):
+            await store.insert("ANN", "ann", "hash-3", (), 3.0)
+        await store.set_password_hash(ann.id, "hash-new")
+        await store.set_permissions(ann.id, ("Developer", "Builder"))
+    finally:
+        await store.close()
+    store = account_store_from_url(database_url)
+    await store.open()
+    try:
+        loaded = await store.load_all()
+    finally:
+        await store.close()
+    assert [(r.name, r.password_hash, r.permissions) for r in loaded] == [
+        ("Ann", "hash-new", ("Developer", "Builder")),
+        ("Dev", "hash-2", ("Developer",)),
+    ]
+    assert loaded[0].created == 1.5
+
+
+@pytest.mark.postgres
+async def test_the_game_on_postgresql(tmp_path: Path) -> None:
+    async for url in _postgres_url():
+        settings = FAST.with_overrides(database=url)
+        clock = VirtualClock(1_800_000_000.0)
+        async with running_game(tmp_path, settings, clock=clock) as game:
+            await make_developer(game, "Dev")
+            await game.login(1, "Dev", new=False)
+            await game.portal.command(1, 'py delay(30, me.msg, "pg hi", persistent=True)', ">>>")
+            await game.portal.line(1, "reload")
+            assert await game.stopped() == "reload"
+        clock = VirtualClock(1_800_000_000.0)
+        sessions = [session_dict(1, account="Dev")]
+        async with running_game(tmp_path, settings, clock=clock, sessions=sessions) as game:
+            await clock.advance(30)
+            await game.portal.expect(1, "pg hi")
+        assert not (tmp_path / "server" / "ember.db").exists()
