@@ -1,5 +1,6 @@
-"""Helpers for testing game code without sleeping: a virtual clock that drives timed tasks."""
+"""Helpers for testing game code: a virtual clock for timed tasks, a plain telnet client."""
 
 from ember.testing._clock import VirtualClock, virtual_time
+from ember.testing._telnet import TelnetClient
 
-__all__ = ["VirtualClock", "virtual_time"]
+__all__ = ["TelnetClient", "VirtualClock", "virtual_time"]

@@ -1,0 +1,172 @@
+"""Server benchmark: cold start, logins, command round trips, idle memory and reload time.
+
+Run ``scripts/bench latency [--clients 50 200] [--rounds 40]``. It creates a game in a temp
+dir on free ports, starts it with the ``ember`` CLI, connects N telnet clients on 127.0.0.1,
+and prints one table. Baseline for round trips: the same clients against a bare asyncio echo
+server in this process (the floor of the machine and the client loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ember.testing import TelnetClient
+
+EMBER = [sys.executable, "-m", "ember.cli"]
+PASSWORD = "bench-password-1"
+rows: list[tuple[str, str, str, str]] = []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def ember(game: Path, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [*EMBER, "--game-dir", str(game), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def round_trips(
+    clients: list[TelnetClient], rounds: int, command: str, reply: str
+) -> tuple[list[float], float]:
+    """Every client sends ``command`` and waits for ``reply``, ``rounds`` times, all at once."""
+    samples: list[float] = []
+
+    async def player(client: TelnetClient) -> None:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            client.send(command)
+            await client.expect(reply, within=30)
+            samples.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(player(client) for client in clients))
+    return samples, len(samples) / (time.perf_counter() - started)
+
+
+async def echo_baseline(count: int, rounds: int) -> list[float]:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            writer.write(b"pong " + line)
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    clients = [await TelnetClient.connect(port) for _ in range(count)]
+    samples, _ = await round_trips(clients, rounds, "x", "pong x")
+    for client in clients:
+        await client.close()
+    server.close()
+    return samples
+
+
+def add(measure: str, value: str, baseline: str = "", target: str = "") -> None:
+    rows.append((measure, value, baseline, target))
+
+
+async def bench(game: Path, port: int, count: int, rounds: int) -> None:
+    started = time.perf_counter()
+    clients = [await TelnetClient.connect(port) for _ in range(count)]
+    for i, client in enumerate(clients):
+        client.send(f"connect player{i} {PASSWORD}")
+    for i, client in enumerate(clients):
+        await client.expect(f"Welcome, player{i}", within=120)
+    add(f"log in {count} clients", f"{time.perf_counter() - started:.2f} s")
+    samples, rate = await round_trips(clients, rounds, "help say", "say <text>")
+    base = await echo_baseline(count, rounds)
+    for name, fraction, target in (
+        ("p50", 0.5, ""),
+        ("p99", 0.99, "<= 2 ms" if count <= 50 else "<= 5 ms"),
+    ):
+        ours, raw = percentile(samples, fraction) * 1e3, percentile(base, fraction) * 1e3
+        add(f"round trip {name}, {count} clients", f"{ours:.2f} ms", f"{raw:.2f} ms echo", target)
+    add(f"commands/s, {count} clients", f"{rate:,.0f}/s")
+    pids = [int((game / "server" / name).read_text()) for name in ("portal.pid", "game.pid")]
+    add(
+        f"RSS portal + game, {count} idle clients",
+        f"{rss_mib(pids[0]):.0f} + {rss_mib(pids[1]):.0f} MiB",
+        "",
+        "<= 80 MB",
+    )
+    started = time.perf_counter()
+    ember(game, "reload")
+    for client in clients:
+        client.send("help say")
+    for client in clients:
+        await client.expect("say <text>", within=60)
+    add(
+        f"reload until all {count} answered",
+        f"{time.perf_counter() - started:.3f} s",
+        "",
+        "<= 0.5 s",
+    )
+    for client in clients:
+        await client.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--rounds", type=int, default=40)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
+        game = Path(tmp) / "game"
+        subprocess.run([*EMBER, "init", str(game)], check=True, capture_output=True)
+        port = free_port()
+        with (game / "settings.py").open("a") as settings:
+            settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n")
+        for i in range(max(options.clients)):
+            ember(game, "account", "create", f"player{i}", stdin=PASSWORD + "\n")
+        started = time.perf_counter()
+        ember(game, "start")
+        client = await TelnetClient.connect(port)
+        client.send(f"connect player0 {PASSWORD}")
+        await client.expect("Welcome, player0", within=60)
+        add(
+            "cold start (ember start -> login answered)",
+            f"{time.perf_counter() - started:.2f} s",
+            "",
+            "<= 1 s",
+        )
+        await client.close()
+        try:
+            for count in options.clients:
+                await bench(game, port, count, options.rounds)
+        finally:
+            ember(game, "stop")
+    width = max(len(row[0]) for row in rows)
+    print(f"ember bench latency (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+    print(f"{'measure':<{width}}  {'Ember':>14}  {'baseline':>16}  {'target':>9}")
+    for measure, value, baseline, target in rows:
+        print(f"{measure:<{width}}  {value:>14}  {baseline:>16}  {target:>9}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
