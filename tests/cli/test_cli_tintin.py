@@ -1,0 +1,70 @@
+"""A real MUD client, Debian's TinTin++, driven in tmux against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from cli_harness import ember, make_game, started
+
+from ember.testing import TelnetClient
+
+TINTIN = shutil.which("tt++") or shutil.which("tt++", path="/usr/games")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(
+        ["tmux", *args], capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+
+
+async def screen_shows(session: str, wanted: str, within: float = 20.0) -> str:
+    """Poll the tmux pane until ``wanted`` is on it (tmux offers no event to wait on)."""
+    async with asyncio.timeout(within):
+        while True:  # a terminal screen offers no event to await
+            screen = tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session)
+            if wanted in screen:
+                return screen
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def tintin() -> str:
+    if TINTIN is None or shutil.which("tmux") is None:
+        reason = "TinTin++ (Debian tintin++) or tmux is not installed"
+        if os.environ.get("EMBER_REQUIRE_TINTIN") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return TINTIN
+
+
+async def test_tintin_plays_beside_a_telnet_client(tmp_path: Path, tintin: str) -> None:
+    game = make_game(tmp_path)
+    for name in ("tinuser", "rawuser"):
+        done = ember("account", "create", name, cwd=game, stdin="long-password-1\n")
+        assert done.returncode == 0, done.stderr
+    session = f"ember-{uuid.uuid4().hex[:8]}"
+    with started(game) as status:
+        port = int(status["telnet_port"])
+        tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", tintin)
+        try:
+            tmux("send-keys", "-t", session, f"#session mud 127.0.0.1 {port}", "Enter")
+            await screen_shows(session, "connect NAME PASSWORD")
+            tmux("send-keys", "-t", session, "connect tinuser long-password-1", "Enter")
+            await screen_shows(session, "Welcome, tinuser")
+            async with await TelnetClient.connect(port) as raw:
+                raw.send("connect rawuser long-password-1")
+                await raw.expect("Welcome, rawuser")
+                tmux("send-keys", "-t", session, "say héllo from tintin ✓", "Enter")
+                await raw.expect('tinuser says, "héllo from tintin ✓"')
+                raw.send("say hi back")
+                await screen_shows(session, 'rawuser says, "hi back"')
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                tmux("kill-session", "-t", session)
