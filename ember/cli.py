@@ -1,0 +1,310 @@
+"""The ``ember`` command: create a game, start, stop and reload its server, report, add accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib.resources
+import sys
+import time
+from collections.abc import Sequence
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
+from ember.portal.config import PortalConfig
+from ember.portal.control import (
+    ControlError,
+    check_port,
+    reload_server,
+    server_state,
+    start_detached,
+    stop_server,
+)
+from ember.portal.run import run_portal
+
+__all__ = ["CliError", "find_game_dir", "is_game_dir", "main", "portal_config"]
+
+NOT_RUNNING = 3  # exit status of `ember status` when nothing runs (as LSB init scripts do)
+
+
+class CliError(Exception):
+    """A problem to report in one line (exit status ``status``), without a traceback."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ember`` command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        status: int = args.handler(args)
+    except (CliError, ControlError, SettingsError) as error:
+        print(f"ember {args.command}: {error}", file=sys.stderr)
+        return getattr(error, "status", 1)
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ember",
+        description="Create and run Ember games: a portal process holds the players' "
+        "connections and runs the game process, which it restarts on reload or crash.",
+    )
+    parser.add_argument(
+        "--game-dir",
+        type=Path,
+        help="the game directory (default: this folder or the nearest one above it)",
+    )
+    commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create a new game directory NAME")
+    init.add_argument("name", help="the folder to create (must not exist or be empty)")
+    init.set_defaults(handler=_init)
+
+    start = commands.add_parser("start", help="start the server (in the background)")
+    start.add_argument(
+        "--foreground", action="store_true", help="stay attached and log here; Ctrl-C stops"
+    )
+    start.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
+    start.set_defaults(handler=_start)
+
+    stop = commands.add_parser("stop", help="stop the server; players are told and disconnected")
+    stop.set_defaults(handler=_stop)
+
+    reload = commands.add_parser(
+        "reload", help="restart the game process with fresh code; players stay connected"
+    )
+    reload.set_defaults(handler=_reload)
+
+    status = commands.add_parser("status", help="show whether the server runs, and its numbers")
+    status.set_defaults(handler=_status)
+
+    account = commands.add_parser("account", help="manage accounts")
+    account_commands = account.add_subparsers(title="account commands", metavar="ACTION")
+    create = account_commands.add_parser(
+        "create",
+        help="create an account (password from stdin when it is not a terminal)",
+    )
+    create.add_argument("name")
+    create.add_argument("--developer", action="store_true", help="give Developer permission")
+    create.set_defaults(handler=_account_create)
+
+    def account_help(_: argparse.Namespace) -> int:
+        account.print_help()
+        return 2
+
+    account.set_defaults(handler=account_help)
+    return parser
+
+
+# -- game directories -----------------------------------------------------------------------
+
+
+def is_game_dir(path: Path) -> bool:
+    """Whether ``path`` has a ``settings.py`` and a ``server/`` folder, as ``ember init`` makes."""
+    return (path / SETTINGS_FILE).is_file() and (path / "server").is_dir()
+
+
+def find_game_dir(given: Path | None) -> Path:
+    """Return ``given`` or the current folder (or its nearest game-directory parent).
+
+    Raises:
+        CliError: it is not a game directory.
+    """
+    if given is not None:
+        path = given.resolve()
+        if not is_game_dir(path):
+            raise CliError(f"{path} is not an Ember game directory (no {SETTINGS_FILE} and "
+                           "server/ folder); create one with `ember init NAME`")  # fmt: skip
+        return path
+    here = Path.cwd().resolve()
+    for path in (here, *here.parents):
+        if is_game_dir(path):
+            return path
+    raise CliError(
+        f"{here} is not in an Ember game directory (no {SETTINGS_FILE} and server/ folder here "
+        "or above); cd into one, pass --game-dir, or create one with `ember init NAME`"
+    )
+
+
+def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
+    """The portal's configuration from the game's settings."""
+    return PortalConfig(
+        game_dir=game_dir,
+        bind=settings.bind,
+        telnet_port=settings.telnet_port,
+        log_level=settings.log_level,
+        log_max_bytes=settings.log_max_bytes,
+        log_backups=settings.log_backups,
+        idle_timeout=settings.idle_timeout,
+        max_line_bytes=settings.max_line_bytes,
+    )
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace) -> int:
+    target = Path(args.name).resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise CliError(f"{target} already exists and is not empty; choose another name")
+    template = importlib.resources.files("ember") / "template"
+    _copy_tree(template, target)
+    (target / "server" / "logs").mkdir(parents=True, exist_ok=True)
+    name = args.name
+    print(f"Created the game directory {target}.")
+    print("Next:")
+    print(f"  cd {name}")
+    print("  ember account create YOURNAME --developer")
+    print("  ember start")
+    print(f"  telnet localhost {Settings().telnet_port}")
+    return 0
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.name in ("__pycache__",) or item.name.endswith(".pyc"):
+            continue
+        if item.is_dir():
+            _copy_tree(item, target / item.name)
+        else:
+            (target / item.name).write_bytes(item.read_bytes())
+
+
+def _load(args: argparse.Namespace) -> tuple[Path, Settings]:
+    game_dir = find_game_dir(args.game_dir)
+    return game_dir, load_settings(game_dir)
+
+
+def _start(args: argparse.Namespace) -> int:
+    game_dir, settings = _load(args)
+    state = server_state(game_dir)
+    if state.running:
+        raise CliError(f"Ember is already running here (portal pid {state.portal_pid})")
+    if state.orphan_game_pid is not None:
+        raise CliError(
+            f"a game process (pid {state.orphan_game_pid}) from an earlier run is still alive; "
+            "`ember stop` ends it"
+        )
+    problem = check_port(settings.bind, settings.telnet_port)
+    if problem is not None:
+        raise CliError(
+            f"cannot listen for telnet on {settings.bind}:{settings.telnet_port} ({problem}); "
+            f"set TELNET_PORT (or BIND) in {game_dir / SETTINGS_FILE} to a free one"
+        )
+    config = portal_config(game_dir, settings)
+    if args.foreground:
+        print(f"Starting Ember in {game_dir}; Ctrl-C stops it.", flush=True)
+        return run_portal(config, console=True, on_ready=_print_ready)
+    status = start_detached(config, timeout=args.timeout)
+    _print_ready(status)
+    return 0
+
+
+def _print_ready(status: dict[str, Any]) -> None:
+    bind, port = status.get("bind"), status.get("telnet_port")
+    host = "localhost" if bind in ("127.0.0.1", "0.0.0.0", "::", "::1") else bind
+    print(f"Ember is running: portal pid {status.get('pid')}, game pid {status.get('game_pid')}.")
+    print(f"Connect with: telnet {host} {port}", flush=True)
+
+
+def _stop(args: argparse.Namespace) -> int:
+    game_dir = find_game_dir(args.game_dir)
+    try:
+        state = stop_server(game_dir)
+    except ControlError as error:
+        raise CliError(str(error), NOT_RUNNING) from None
+    if state.running:
+        print(f"Ember stopped (portal pid {state.portal_pid}, game pid {state.game_pid}).")
+    else:
+        print(f"Stopped the orphaned game process {state.orphan_game_pid}.")
+    return 0
+
+
+def _reload(args: argparse.Namespace) -> int:
+    game_dir = find_game_dir(args.game_dir)
+    started = time.monotonic()
+    try:
+        status = reload_server(game_dir)
+    except ControlError as error:
+        status_code = NOT_RUNNING if "not running" in str(error) else 1
+        raise CliError(str(error), status_code) from None
+    seconds = time.monotonic() - started
+    print(f"Reloaded in {seconds:.2f} s: game pid {status.get('game_pid')}.")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    game_dir = find_game_dir(args.game_dir)
+    state = server_state(game_dir)
+    print(f"Game directory: {game_dir}")
+    if state.stale:
+        print(f"Removed stale pid files: {', '.join(state.stale)}")
+    if not state.running:
+        print("Ember is not running.")
+        if state.orphan_game_pid is not None:
+            print(f"An orphaned game process is alive (pid {state.orphan_game_pid}); "
+                  "`ember stop` ends it.")  # fmt: skip
+        return NOT_RUNNING
+    portal = state.portal_status or {}
+    game = state.game_status or {}
+    uptime = time.time() - float(portal.get("started_at", time.time()))
+    print(f"Ember is running ({portal.get('state', 'unknown')}), up {_duration(uptime)}.")
+    print(f"Portal:   pid {state.portal_pid}, telnet on "
+          f"{portal.get('bind')}:{portal.get('telnet_port')}")  # fmt: skip
+    connected = "connected" if portal.get("game_connected") else "not connected"
+    print(f"Game:     pid {state.game_pid or '-'} ({connected}), "
+          f"started {portal.get('game_starts', 0)} time(s)")  # fmt: skip
+    print(f"Sessions: {portal.get('sessions', 0)} ({portal.get('logged_in', 0)} logged in)")
+    pending = game.get("pending_tasks")
+    print(f"Pending tasks: {pending if pending is not None else 'unknown'}")
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m {secs}s"
+
+
+def _account_create(args: argparse.Namespace) -> int:
+    from ember.game import AccountError, create_account  # the database only when needed
+
+    game_dir = find_game_dir(args.game_dir)
+    password = _read_password()
+    try:
+        record = create_account(game_dir, args.name, password, developer=args.developer)
+    except (AccountError, ValueError) as error:  # DuplicateAccountError is a ValueError
+        raise CliError(str(error)) from None
+    role = " (Developer)" if args.developer else ""
+    print(f"Created the account {getattr(record, 'name', args.name)}{role}.")
+    if server_state(game_dir, clean=False).running:
+        print("The server is running: `ember reload` makes it see the new account.")
+    return 0
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise CliError("no password on standard input")
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise CliError("the passwords differ")
+    return first
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The portal's settings, passed in by whoever starts it (the portal never reads settings.py)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["PortalConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class PortalConfig:
+    """Everything the portal process needs to know, fixed for its lifetime.
+
+    The ``ember`` CLI builds it from the game's settings and hands it over on the command
+    line of ``python -m ember.portal``, because the portal may not import the game package.
+
+    Args:
+        game_dir: the game directory; ``server/`` inside it holds pid files, logs and the link.
+        bind: the address the telnet listener binds to.
+        telnet_port: the telnet port (0 picks a free one, reported in the status file).
+        log_level: a ``logging`` level name for ``server/logs/portal.log``.
+        log_max_bytes, log_backups: rotation of that log.
+        idle_timeout: seconds of silence after which a player is disconnected; None: never.
+        max_line_bytes: the longest input line accepted; longer ones are dropped with a notice.
+        max_output_bytes: output held for a client that does not read, beyond the socket's own
+            buffer; a client that lets more pile up is disconnected.
+        max_pending_lines: input lines kept per session while no game process is connected.
+        game_command: the command that starts the game process; by default
+            ``python -m ember.game GAME_DIR`` with this interpreter.
+        game_start_timeout: seconds a new game process has to connect before it counts as
+            crashed and is restarted.
+        shutdown_timeout: seconds the game gets to exit after a shutdown or reload before it
+            is killed.
+        game_name: shown to MUD crawlers over MSSP; the game directory's name by default.
+    """
+
+    game_dir: Path
+    bind: str = "127.0.0.1"
+    telnet_port: int = 4000
+    log_level: str = "INFO"
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 5
+    idle_timeout: float | None = None
+    max_line_bytes: int = 64 * 1024
+    max_output_bytes: int = 1024 * 1024
+    max_pending_lines: int = 100
+    game_command: tuple[str, ...] = ()
+    game_start_timeout: float = 60.0
+    shutdown_timeout: float = 10.0
+    game_name: str = field(default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "game_dir", Path(self.game_dir).resolve())
+        if not self.game_command:
+            command = (sys.executable, "-m", "ember.game", str(self.game_dir))
+            object.__setattr__(self, "game_command", command)
+        if not self.game_name:
+            object.__setattr__(self, "game_name", self.game_dir.name)
+        for name in ("max_line_bytes", "max_output_bytes", "max_pending_lines"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
+        if not 0 <= self.telnet_port <= 65535:
+            raise ValueError(f"telnet_port must be between 0 and 65535, not {self.telnet_port}")
+        if self.idle_timeout is not None and self.idle_timeout <= 0:
+            raise ValueError(f"idle_timeout must be positive or None, not {self.idle_timeout!r}")
+
+    @property
+    def server_dir(self) -> Path:
+        """``GAME_DIR/server``: the database, logs, pid and status files."""
+        return self.game_dir / "server"
+
+    @property
+    def log_dir(self) -> Path:
+        """``GAME_DIR/server/logs``."""
+        return self.server_dir / "logs"

@@ -1,0 +1,398 @@
+"""The portal process's core: player sessions, the game link, notices, and an orderly stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
+from ember.portal.config import PortalConfig
+from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
+from ember.portal.sessions import PlayerTransport, PortalSession, SessionIds, SessionProtocol
+from ember.portal.state_files import ServerFiles, write_atomic
+from ember.portal.supervisor import GameSupervisor
+from ember.portal.telnet_server import listen_telnet
+
+__all__ = ["NOTICES", "Portal", "PortalStartError"]
+
+logger = logging.getLogger("ember.portal")
+
+NOTICES = {
+    "wait": "The game is restarting, your input will be delivered shortly.",
+    "dropped": "Too much input while the game restarts; the rest is dropped.",
+    "reloading": "Reloading…",
+    "reloaded": "Reloaded.",
+    "crashed": "The game process stopped unexpectedly; restarting…",
+    "back": "The game is back.",
+    "shutdown": "The server is shutting down.",
+}
+"""What players are told when the game process comes and goes."""
+
+# Input held per session while no game is connected, in bytes (lines: PortalConfig).
+_MAX_PENDING_BYTES = 64 * 1024
+# How long a stopping portal waits for player sockets to take their last words.
+_CLOSE_WAIT = 3.0
+# Status writes are coalesced: a burst of logins rewrites the file once.
+_STATUS_DELAY = 0.05
+
+
+# Not yet an EmberError: tests/portal/test_telnet_surface.py forbids ember.errors in the portal.
+class PortalStartError(OSError):
+    """The portal could not start: a port is taken or another portal runs for this game."""
+
+
+class Portal:
+    """Holds every player connection, runs the game process, and passes messages between them.
+
+    ``run()`` returns when the portal has stopped (SIGTERM/SIGINT, or the game shut down).
+    ``on_ready`` is called once with the status report when the first game has connected.
+    """
+
+    def __init__(
+        self, config: PortalConfig, *, on_ready: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        self.config = config
+        self.files = ServerFiles.of(config.game_dir)
+        self._on_ready = on_ready
+        self._ids = SessionIds()
+        self._sessions: dict[int, PortalSession] = {}
+        # Sessions a game has heard of; later games learn of them through `sync`, the others
+        # (connected while no game ran) get a `connect` after it.
+        self._greeted: set[int] = set()
+        self._game: GameLink | None = None
+        self._supervisor = GameSupervisor(config, self)
+        self._stop_requested = asyncio.Event()
+        self._stopped_by = ""
+        self._state = "starting"
+        self._telnet: asyncio.Server | None = None
+        self._telnet_port = config.telnet_port
+        self._started_at = time.time()
+        self._status_timer: asyncio.TimerHandle | None = None
+        self._all_closed = asyncio.Event()
+        self._start_failure: str | None = None
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Listen, start the game, serve until stopped, then stop everything in order.
+
+        Raises:
+            PortalStartError: the telnet port is taken, this game directory has a portal, or
+                the first game process exited before it connected.
+        """
+        lock = self.files.take_lock()
+        if lock is None:
+            raise PortalStartError(f"a portal is already running for {self.config.game_dir}")
+        link_path = socket_path_for(self.config.game_dir)
+        link_server: asyncio.Server | None = None
+        loop = asyncio.get_running_loop()
+        try:
+            self.files.log_dir.mkdir(parents=True, exist_ok=True)
+            self._telnet = await self._listen_telnet()
+            link_server = await serve_link(link_path, "portal", self._serve_game)
+            write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
+            self._write_status()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self.request_stop, signal.Signals(signum).name)
+            loop.add_signal_handler(signal.SIGHUP, self.request_reload, "SIGHUP")
+            logger.info(
+                "portal %d listening for telnet on %s:%d", os.getpid(), self.config.bind,
+                self._telnet_port,
+            )  # fmt: skip
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._supervisor.run())
+                await self._stop_requested.wait()
+                self._state = "stopping"
+                self._write_status()
+                game = self._game
+                if game is not None and game.announced is None:
+                    game.send(Message("shutdown", (), {"by": self._stopped_by}))
+                self._supervisor.stop()
+            await self._close_players()
+            if self._start_failure is not None:
+                raise PortalStartError(self._start_failure)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(signum)
+            if self._telnet is not None:
+                self._telnet.close()
+            if link_server is not None:
+                link_server.close()
+                with contextlib.suppress(OSError):
+                    link_path.unlink()
+            if self._status_timer is not None:
+                self._status_timer.cancel()
+            for path in (self.files.portal_status, self.files.portal_pid, self.files.game_pid):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            os.close(lock)
+            logger.info("portal %d stopped (%s)", os.getpid(), self._stopped_by or "error")
+
+    def request_stop(self, by: str = "request") -> None:
+        """Ask the game to shut down, close every connection and end ``run()``."""
+        if not self._stop_requested.is_set():
+            logger.info("stopping (%s)", by)
+            self._stopped_by = by
+            self._stop_requested.set()
+
+    def request_reload(self, by: str = "request") -> None:
+        """Ask the game to reload (or restart it when none is connected to ask)."""
+        if self._stop_requested.is_set():
+            return
+        game = self._game
+        logger.info("reload requested (%s)", by)
+        if game is not None:
+            if game.announced is None:
+                game.send(Message("reload", (), {"by": by}))
+            return
+        self._notify_all(NOTICES["reloading"])
+        self._state = "reloading"
+        self._supervisor.restart()
+
+    async def _listen_telnet(self) -> asyncio.Server:
+        config = self.config
+        try:
+            server = await listen_telnet(self, config)
+        except OSError as error:
+            raise PortalStartError(
+                f"cannot listen for telnet on {config.bind}:{config.telnet_port}: "
+                f"{error.strerror or error}"
+            ) from error
+        self._telnet_port = server.sockets[0].getsockname()[1]
+        return server
+
+    async def _close_players(self) -> None:
+        if self._telnet is not None:
+            self._telnet.close()  # no new players from here on
+        if self._sessions:
+            self._notify_all(NOTICES["shutdown"], close=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._all_closed.wait(), _CLOSE_WAIT)
+
+    # -- the game link ----------------------------------------------------------------------------
+
+    async def _serve_game(self, stream: LinkStream) -> None:
+        if self._game is not None or self._stop_requested.is_set():
+            logger.warning("refused a game connection: one is connected already or stopping")
+            return
+        game = self._game = GameLink(stream)
+        reason = self._supervisor.sync_reason
+        try:
+            known = [s for s in self._sessions.values() if s.sid in self._greeted]
+            sessions: list[JSON] = [s.as_dict() for s in known]
+            game.send(Message("sync", (), {"sessions": sessions, "reason": reason}))
+            for session in list(self._sessions.values()):
+                if session.sid not in self._greeted:
+                    self._greet(game, session)
+                for text in session.take_pending():
+                    game.send(Message("line", (session.sid, text)))
+            self._supervisor.link_up()
+            logger.info("game connected (%s), %d sessions", reason, len(known))
+            if reason != "start":
+                self._notify_all(NOTICES["reloaded" if reason == "reload" else "back"])
+            self._state = "running"
+            self._write_status()
+            if self._on_ready is not None:
+                ready, self._on_ready = self._on_ready, None
+                ready(self.status())
+            async with asyncio.TaskGroup() as group:
+                pump = group.create_task(game.pump())
+                async for message in stream:
+                    self._dispatch(game, message)
+                pump.cancel()
+        finally:
+            self._game = None
+            self._supervisor.link_down()
+            logger.info("game link closed")
+            self._status_soon()
+
+    def _greet(self, game: GameLink, session: PortalSession) -> None:
+        game.send(Message("connect", (session.sid,), session.as_dict()))
+        self._greeted.add(session.sid)
+
+    def _dispatch(self, game: GameLink, message: Message) -> None:
+        name, args, kwargs = message.name, message.args, message.kwargs
+        try:
+            if name in ("reload", "shutdown"):
+                announced: Literal["reload", "shutdown"] = (
+                    "reload" if name == "reload" else "shutdown"
+                )
+                game.announced = announced
+                self._supervisor.announce(announced)
+                self._state = "reloading" if name == "reload" else "stopping"
+                self._write_status()
+                by = kwargs.get("by")
+                logger.info("the game announced a %s%s", name, f" (by {by})" if by else "")
+                self._notify_all(NOTICES["reloading" if name == "reload" else "shutdown"])
+                return
+            if name == "status_reply":
+                return
+            sid = args[0] if args else None
+            session = self._sessions.get(sid) if isinstance(sid, int) else None
+            if session is None:
+                if name not in SESSION_MESSAGES:
+                    logger.warning("unknown message %r from the game", name)
+                else:
+                    logger.debug("%r for session %r, which is gone", name, sid)
+                return
+            apply_to_session(session, message)
+            if name in ("login", "logout"):
+                self._status_soon()
+        except (IndexError, TypeError, ValueError) as error:
+            logger.warning("malformed %r message from the game: %s", name, error)
+
+    # -- SessionHub: what player connections report -----------------------------------------------
+
+    def open_session(
+        self, transport: PlayerTransport, protocol: SessionProtocol, address: str
+    ) -> PortalSession:
+        """Register a new player connection; the game hears of it now or at its next sync."""
+        session = PortalSession(
+            sid=self._ids.next(),
+            protocol=protocol,
+            address=address,
+            transport=transport,
+            connected_at=time.time(),
+        )
+        self._sessions[session.sid] = session
+        self._all_closed.clear()
+        if self._game is not None:
+            self._greet(self._game, session)
+        logger.debug("session %d opened from %s", session.sid, address)
+        self._status_soon()
+        return session
+
+    def player_line(self, session: PortalSession, text: str) -> None:
+        """Pass a line to the game, or hold it until one is connected."""
+        if self._game is not None:
+            self._game.send(Message("line", (session.sid, text)))
+            return
+        limit = self.config.max_pending_lines
+        if session.hold(text, max_lines=limit, max_bytes=_MAX_PENDING_BYTES):
+            if not session.told_to_wait:
+                session.told_to_wait = True
+                session.transport.send_text(NOTICES["wait"] + "\n")
+        elif not session.told_dropped:
+            session.told_dropped = True
+            session.transport.send_text(NOTICES["dropped"] + "\n")
+
+    def player_info(self, session: PortalSession, info: dict[str, JSON]) -> None:
+        """Remember negotiated terminal facts and pass them on."""
+        for key, value in info.items():
+            if key in ("cols", "rows"):
+                if isinstance(value, int):
+                    setattr(session, key, value)
+            elif key in ("ttype", "client", "charset") and (
+                value is None or isinstance(value, str)
+            ):
+                setattr(session, key, value)
+        if self._game is not None and session.sid in self._greeted:
+            self._game.send(Message("info", (session.sid,), info))
+
+    def player_gmcp(self, session: PortalSession, package: str, data: JSON) -> None:
+        """Pass an out-of-band message on (dropped while no game is connected)."""
+        if self._game is not None and session.sid in self._greeted:
+            self._game.send(Message("gmcp", (session.sid, package, data)))
+
+    def close_session(self, session: PortalSession, reason: str) -> None:
+        """Forget a connection that is gone and tell the game."""
+        if self._sessions.pop(session.sid, None) is None:
+            return
+        if self._game is not None and session.sid in self._greeted:
+            self._game.send(Message("disconnect", (session.sid,), {"reason": reason}))
+        self._greeted.discard(session.sid)
+        logger.debug("session %d closed: %s", session.sid, reason)
+        if not self._sessions:
+            self._all_closed.set()
+        self._status_soon()
+
+    def mssp(self) -> dict[str, str]:
+        """MUD Server Status Protocol data for crawlers."""
+        players = sum(1 for s in self._sessions.values() if s.account is not None)
+        return {
+            "NAME": self.config.game_name,
+            "PLAYERS": str(players),
+            "UPTIME": str(int(self._started_at)),
+            "CODEBASE": "Ember",
+        }
+
+    # -- SupervisorListener -----------------------------------------------------------------------
+
+    def game_started(self, pid: int) -> None:
+        """Record the new game process's pid."""
+        write_atomic(self.files.game_pid, f"{pid}\n")
+        self._write_status()
+
+    def game_exited(self, pid: int, returncode: int) -> None:
+        """Forget the pid of a game process that ended."""
+        with contextlib.suppress(OSError):
+            if self.files.game_pid.read_text().strip() == str(pid):
+                self.files.game_pid.unlink()
+        self._write_status()
+
+    def game_crashed(self, description: str, delay: float) -> None:
+        """Tell everyone the game died and is being restarted (or give up if it never ran)."""
+        if self._on_ready is not None and self._supervisor.starts == 1:
+            # The very first game failed: a broken game, not bad luck. Say so and stop, so
+            # `ember start` reports it at once instead of restarting it forever.
+            logs = self.files.log_dir
+            self._start_failure = (
+                f"the game process failed to start ({description}); see {logs}/game.log "
+                f"and {logs}/game-stdout.log"
+            )
+            self.request_stop("the game failed to start")
+            return
+        self._state = "restarting"
+        self._notify_all(NOTICES["crashed"])
+        self._write_status()
+
+    def game_shut_down(self) -> None:
+        """The game shut down on its own: stop the portal too."""
+        self.request_stop("game")
+
+    # -- status -----------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-ready report for ``ember status`` (also written to ``portal-status.json``)."""
+        return {
+            "pid": os.getpid(),
+            "game_dir": str(self.config.game_dir),
+            "state": self._state,
+            "bind": self.config.bind,
+            "telnet_port": self._telnet_port,
+            "game_pid": self._supervisor.pid,
+            "game_connected": self._game is not None,
+            "game_starts": self._supervisor.starts,
+            "sessions": len(self._sessions),
+            "logged_in": sum(1 for s in self._sessions.values() if s.account is not None),
+            "started_at": self._started_at,
+            "updated_at": time.time(),
+        }
+
+    def _status_soon(self) -> None:
+        if self._status_timer is None:
+            loop = asyncio.get_running_loop()
+            self._status_timer = loop.call_later(_STATUS_DELAY, self._write_status)
+
+    def _write_status(self) -> None:
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
+        try:
+            write_atomic(self.files.portal_status, json.dumps(self.status(), indent=2) + "\n")
+        except OSError as error:
+            logger.warning("could not write %s: %s", self.files.portal_status, error)
+
+    def _notify_all(self, text: str, *, close: bool = False) -> None:
+        for session in list(self._sessions.values()):
+            if close:
+                session.transport.close(text)
+            else:
+                session.transport.send_text(text + "\n")

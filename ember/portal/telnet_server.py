@@ -1,0 +1,263 @@
+"""The asyncio glue between a player's TCP socket and Ember's sans-I/O telnet core."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Protocol
+
+from ember.link import JSON
+from ember.portal.config import PortalConfig
+from ember.portal.sessions import PlayerTransport, PortalSession, SessionProtocol
+from ember.portal.telnet import (
+    CharsetAccepted,
+    GmcpMessage,
+    Line,
+    LineTooLong,
+    ProtocolError,
+    TelnetConnection,
+    TerminalType,
+    WindowSize,
+)
+
+__all__ = ["SessionHub", "TelnetPlayer", "listen_telnet"]
+
+logger = logging.getLogger("ember.portal.telnet")
+
+# How long a closing connection may take to hand its last bytes to a client that does not read.
+_CLOSE_GRACE = 10.0
+
+
+class SessionHub(Protocol):
+    """The portal core as a player connection sees it (implemented by ``Portal``)."""
+
+    def open_session(
+        self, transport: PlayerTransport, protocol: SessionProtocol, address: str
+    ) -> PortalSession:
+        """Register a new connection and return its session (with a fresh sid)."""
+
+    def player_line(self, session: PortalSession, text: str) -> None:
+        """One line of input arrived."""
+
+    def player_info(self, session: PortalSession, info: dict[str, JSON]) -> None:
+        """Negotiated terminal facts changed (``cols``, ``rows``, ``ttype``, ...)."""
+
+    def player_gmcp(self, session: PortalSession, package: str, data: JSON) -> None:
+        """An out-of-band GMCP message arrived."""
+
+    def close_session(self, session: PortalSession, reason: str) -> None:
+        """The connection is gone."""
+
+    def mssp(self) -> dict[str, str]:
+        """The MUD Server Status Protocol data for a new connection."""
+
+
+class TelnetPlayer(asyncio.Protocol):
+    """One telnet player: bytes go through a ``TelnetConnection``, lines go to the hub.
+
+    Output respects the transport's flow control: while the socket is paused, output waits
+    here, and a client that lets more than ``max_output_bytes`` pile up is disconnected, so
+    a client that never reads cannot grow the portal's memory without bound.
+    """
+
+    def __init__(
+        self,
+        hub: SessionHub,
+        *,
+        max_line_bytes: int,
+        max_output_bytes: int,
+        idle_timeout: float | None = None,
+    ) -> None:
+        self._hub = hub
+        self._max_line_bytes = max_line_bytes
+        self._max_output_bytes = max_output_bytes
+        self._idle_timeout = idle_timeout
+        self._conn: TelnetConnection | None = None
+        self._transport: asyncio.Transport | None = None
+        self._session: PortalSession | None = None
+        self._paused = False
+        self._backlog = bytearray()
+        self._closing = False
+        self._last_input = time.monotonic()
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._abort_timer: asyncio.TimerHandle | None = None
+
+    # -- asyncio.Protocol -----------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Send the opening negotiation and register the session with the hub."""
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._conn = TelnetConnection(max_line_bytes=self._max_line_bytes, mssp=self._hub.mssp())
+        peer = transport.get_extra_info("peername")
+        address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self._write(self._conn.start())
+        self._session = self._hub.open_session(self, "telnet", address)
+        if self._idle_timeout is not None:
+            self._idle_timer = asyncio.get_running_loop().call_later(
+                self._idle_timeout, self._check_idle
+            )
+
+    def data_received(self, data: bytes) -> None:
+        """Feed the bytes to the telnet core and act on its events."""
+        conn, session = self._conn, self._session
+        if conn is None or session is None or self._closing:
+            return
+        self._last_input = time.monotonic()
+        for event in conn.receive(data):
+            if isinstance(event, Line):
+                self._hub.player_line(session, event.text)
+            elif isinstance(event, LineTooLong):
+                conn.send_text(f"Line too long (limit {event.limit} bytes); it was dropped.\n")
+            elif isinstance(event, WindowSize):
+                self._hub.player_info(session, {"cols": event.cols, "rows": event.rows})
+            elif isinstance(event, TerminalType):
+                self._hub.player_info(session, _terminal_info(event.names))
+            elif isinstance(event, CharsetAccepted):
+                self._hub.player_info(session, {"charset": event.name})
+            elif isinstance(event, GmcpMessage):
+                self._hub.player_gmcp(session, event.package, _json_safe(event.data))
+            elif isinstance(event, ProtocolError):
+                logger.debug("session %d: %s", session.sid, event.description)
+        self._flush()
+
+    def eof_received(self) -> bool:
+        """The client closed its side: close ours too."""
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Tell the hub the player is gone (once) and drop what was waiting."""
+        for timer in (self._idle_timer, self._abort_timer):
+            if timer is not None:
+                timer.cancel()
+        self._backlog.clear()
+        self._closing = True
+        session, self._session = self._session, None
+        if session is not None:
+            reason = f"connection lost: {exc}" if exc is not None else "connection closed"
+            self._hub.close_session(session, reason)
+
+    def pause_writing(self) -> None:
+        """The socket's buffer is full: hold further output here."""
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        """The socket drained: hand it what waited, then carry on writing directly."""
+        self._paused = False
+        if self._backlog and self._transport is not None:
+            data = bytes(self._backlog)
+            self._backlog.clear()
+            self._transport.write(data)
+        if self._closing and not self._backlog and self._transport is not None:
+            self._transport.close()
+
+    # -- PlayerTransport ------------------------------------------------------------------------
+
+    def send_text(self, text: str) -> None:
+        """Send text to the player (``\\n`` becomes CR LF)."""
+        if self._conn is not None and not self._closing:
+            self._conn.send_text(text)
+            self._flush()
+
+    def send_prompt(self, text: str) -> None:
+        """Send a prompt, marked with GA (or EOR when the client agreed to it)."""
+        if self._conn is not None and not self._closing:
+            self._conn.send_prompt(text)
+            self._flush()
+
+    def set_echo(self, hidden: bool) -> None:
+        """Hide the player's typing (``WILL ECHO``) or show it again."""
+        if self._conn is not None and not self._closing:
+            self._conn.set_echo(hidden)
+            self._flush()
+
+    def close(self, reason: str | None = None) -> None:
+        """Send ``reason`` (if any) and close once it is written; abort if that takes too long."""
+        if self._closing or self._transport is None or self._conn is None:
+            return
+        if reason:
+            self._conn.send_text(reason if reason.endswith("\n") else reason + "\n")
+        self._conn.stop_compression()
+        self._flush()
+        self._closing = True
+        if self._backlog:
+            # resume_writing closes once the backlog is handed over.
+            self._abort_timer = asyncio.get_running_loop().call_later(
+                _CLOSE_GRACE, self._transport.abort
+            )
+        else:
+            self._transport.close()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        if self._conn is not None:
+            self._write(self._conn.data_to_send())
+
+    def _write(self, data: bytes) -> None:
+        transport = self._transport
+        if not data or transport is None or transport.is_closing():
+            return
+        if not self._paused:
+            transport.write(data)
+            return
+        self._backlog += data
+        if len(self._backlog) > self._max_output_bytes:
+            sid = self._session.sid if self._session is not None else "?"
+            logger.warning(
+                "session %s: dropped the connection, the client did not read %d bytes of output",
+                sid,
+                len(self._backlog),
+            )
+            self._backlog.clear()
+            transport.abort()
+
+    def _check_idle(self) -> None:
+        assert self._idle_timeout is not None
+        left = self._last_input + self._idle_timeout - time.monotonic()
+        if left > 0:
+            self._idle_timer = asyncio.get_running_loop().call_later(left, self._check_idle)
+            return
+        seconds = self._idle_timeout
+        length = f"{seconds:g} seconds" if seconds < 120 else f"{seconds / 60:g} minutes"
+        self.close(f"Idle for {length}; disconnecting.")
+
+
+async def listen_telnet(hub: SessionHub, config: PortalConfig) -> asyncio.Server:
+    """Listen for telnet players on ``config.bind:config.telnet_port``, one TelnetPlayer each.
+
+    Raises:
+        OSError: the address cannot be bound (a port in use, an unknown address).
+    """
+
+    def factory() -> TelnetPlayer:
+        return TelnetPlayer(
+            hub,
+            max_line_bytes=config.max_line_bytes,
+            max_output_bytes=config.max_output_bytes,
+            idle_timeout=config.idle_timeout,
+        )
+
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(factory, config.bind, config.telnet_port, reuse_address=True)
+
+
+def _terminal_info(names: tuple[str, ...]) -> dict[str, JSON]:
+    """MTTS sends the client's name, then a terminal type, then ``MTTS <bits>``."""
+    terminals = [name for name in names if not name.upper().startswith("MTTS ")]
+    info: dict[str, JSON] = {"ttype": terminals[-1] if terminals else None}
+    if len(terminals) > 1:
+        info["client"] = terminals[0]
+    return info
+
+
+def _json_safe(value: object) -> JSON:
+    """GMCP data decoded from JSON is already safe; anything else travels as its repr."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    return repr(value)

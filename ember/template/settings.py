@@ -1,0 +1,31 @@
+"""Settings of this game: uncomment a line to override Ember's default (shown as the value).
+
+Ember reads this file once when the server starts; `ember reload` does not re-read the ports.
+Names are UPPER_CASE versions of the fields of ``ember.game.settings.Settings``; an unknown
+name stops the server with a message naming the closest known one.
+"""
+
+# -- Network ---------------------------------------------------------------------------------
+# TELNET_PORT = 4000
+# WEB_PORT = 4001
+# BIND = "127.0.0.1"          # "0.0.0.0" accepts players from other machines
+
+# -- Storage ---------------------------------------------------------------------------------
+# DATABASE = "server/ember.db"  # or "postgresql://user:password@host/dbname"
+
+# -- Logs (in server/logs/) ------------------------------------------------------------------
+# LOG_LEVEL = "INFO"
+# LOG_MAX_BYTES = 10 * 1024 * 1024
+# LOG_BACKUPS = 5
+
+# -- Connections -----------------------------------------------------------------------------
+# IDLE_TIMEOUT = None          # seconds of silence before a player is disconnected
+# MAX_LINE_BYTES = 64 * 1024   # longer input lines are dropped with a notice
+
+# -- Logins ----------------------------------------------------------------------------------
+# LOGIN_FAILURES_ALLOWED = 5
+# LOGIN_FAILURE_WINDOW = 60.0
+# LOGIN_COOLDOWN = 30.0
+
+# -- Background work -------------------------------------------------------------------------
+# EXECUTOR_DEFAULT = "thread"

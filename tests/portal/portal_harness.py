@@ -1,0 +1,149 @@
+"""Helpers for portal tests: run a real portal (with the fake game) and talk to it over TCP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shlex
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FAKE_GAME = Path(__file__).with_name("fake_game.py")
+TIMEOUT = 10.0
+
+
+@dataclass
+class RunningPortal:
+    """A portal process started by ``portal()``; ``ready`` is its first status report."""
+
+    process: asyncio.subprocess.Process
+    game_dir: Path
+    ready: dict[str, Any]
+
+    @property
+    def port(self) -> int:
+        return int(self.ready["telnet_port"])
+
+    def status(self) -> dict[str, Any]:
+        return json.loads((self.game_dir / "server" / "portal-status.json").read_text())
+
+    def game_pid(self) -> int:
+        return int((self.game_dir / "server" / "game.pid").read_text())
+
+    def log(self) -> str:
+        path = self.game_dir / "server" / "logs" / "portal.log"
+        return path.read_text() if path.exists() else ""
+
+    async def stop(self) -> int:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), TIMEOUT + 5)
+
+
+async def read_ready(reader: asyncio.StreamReader) -> dict[str, Any]:
+    line = await asyncio.wait_for(reader.readline(), TIMEOUT)
+    assert line, "the portal closed its ready pipe without a report"
+    report: dict[str, Any] = json.loads(line)
+    return report
+
+
+async def start_portal(
+    game_dir: Path, *extra: str, game_args: tuple[str, ...] = ()
+) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
+    """Start ``python -m ember.portal`` with the fake game; return it and its ready report."""
+    (game_dir / "server").mkdir(parents=True, exist_ok=True)
+    read_fd, write_fd = os.pipe()
+    game = shlex.join([sys.executable, str(FAKE_GAME), str(game_dir), *game_args])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ember.portal", str(game_dir), "--telnet-port", "0",
+        "--game-command", game, "--ready-fd", str(write_fd), "--log-level", "DEBUG", *extra,
+        pass_fds=(write_fd,),
+    )  # fmt: skip
+    os.close(write_fd)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb")
+    )
+    try:
+        return process, await read_ready(reader)
+    except BaseException:
+        await stop_process(process)
+        raise
+    finally:
+        transport.close()
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), TIMEOUT + 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def portal(
+    game_dir: Path, *extra: str, game_args: tuple[str, ...] = ()
+) -> AsyncIterator[RunningPortal]:
+    """Start a portal with the fake game on a free port; stop it afterwards."""
+    process, ready = await start_portal(game_dir, *extra, game_args=game_args)
+    try:
+        assert "error" not in ready, ready
+        yield RunningPortal(process, game_dir, ready)
+    finally:
+        await stop_process(process)
+
+
+class Client:
+    """A raw TCP client: sends bytes, waits for expected bytes (telnet commands left in)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.received = bytearray()
+        self.seen = 0  # expect() searches from here
+
+    @classmethod
+    async def connect(cls, port: int) -> Client:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    def send(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    def line(self, text: str) -> None:
+        self.writer.write(text.encode() + b"\r\n")
+
+    async def expect(self, wanted: str | bytes, within: float = TIMEOUT) -> bytes:
+        """Wait until ``wanted`` arrives after the previous match; return everything up to it."""
+        data = wanted.encode() if isinstance(wanted, str) else wanted
+        async with asyncio.timeout(within):
+            while (index := self.received.find(data, self.seen)) < 0:
+                chunk = await self.reader.read(65536)
+                if not chunk:
+                    tail = bytes(self.received[-300:])
+                    raise AssertionError(f"closed while waiting for {data!r}; got {tail!r}")
+                self.received += chunk
+        start, self.seen = self.seen, index + len(data)
+        return bytes(self.received[start : self.seen])
+
+    async def until_closed(self, within: float = TIMEOUT) -> bytes:
+        """Read until the server closes the connection; return what came after the last match."""
+        async with asyncio.timeout(within):
+            while chunk := await self.reader.read(65536):
+                self.received += chunk
+        return bytes(self.received[self.seen :])
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()

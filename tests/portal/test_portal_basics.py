@@ -1,0 +1,63 @@
+"""A real portal process with a fake game: connecting, lines both ways, output commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from portal_harness import Client, portal
+
+
+async def test_a_client_gets_the_welcome_and_its_lines_echoed(tmp_path: Path) -> None:
+    async with portal(tmp_path) as running:
+        client = await Client.connect(running.port)
+        await client.expect("Welcome to the fake game")
+        client.line("hello there")
+        await client.expect("echo[")
+        await client.expect(": hello there\r\n")
+        await client.close()
+
+
+async def test_output_commands_reach_the_client_as_telnet(tmp_path: Path) -> None:
+    async with portal(tmp_path) as running:
+        client = await Client.connect(running.port)
+        await client.expect("Welcome")
+        client.line("prompt HP 10> ")
+        await client.expect(b"HP 10> \xff\xf9")  # IAC GA: the client did not agree to EOR
+        client.line("hide")
+        await client.expect(b"\xff\xfb\x01")  # IAC WILL ECHO
+        client.send(b"\xff\xfd\x01")  # IAC DO ECHO: until the answer, WONT would be queued
+        client.line("show")
+        await client.expect(b"\xff\xfc\x01")  # IAC WONT ECHO
+        client.line("spam 3")
+        await client.expect("spam 0\r\nspam 1\r\nspam 2\r\n")
+        client.line("close")
+        rest = await client.until_closed()
+        assert b"Goodbye from the fake game.\r\n" in rest
+
+
+async def test_session_ids_are_never_reused(tmp_path: Path) -> None:
+    async with portal(tmp_path) as running:
+        sids = []
+        for _ in range(3):
+            client = await Client.connect(running.port)
+            await client.expect("Welcome")
+            client.line("whoami")
+            await client.expect("whoami ")
+            facts = json.loads(await client.expect("\r\n"))
+            sids.append(facts["sid"])
+            assert facts["protocol"] == "telnet"
+            assert facts["address"].startswith("127.0.0.1:")
+            await client.close()
+        assert sids == sorted(set(sids))
+
+
+async def test_gmcp_reaches_the_game_and_progress_reaches_the_player(tmp_path: Path) -> None:
+    async with portal(tmp_path) as running:
+        client = await Client.connect(running.port)
+        await client.expect(b"\xff\xfb\xc9")  # IAC WILL GMCP
+        client.send(b"\xff\xfd\xc9")  # IAC DO GMCP
+        client.send(b'\xff\xfa\xc9Core.Hello {"client": "raw", "version": "1"}\xff\xf0')
+        await client.expect('gmcp Core.Hello {"client": "raw", "version": "1"}\r\n')
+        client.line("progress")
+        await client.expect("Digging: 50%\r\n")
