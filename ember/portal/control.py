@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ember.errors import EmberError
 from ember.portal.config import PortalConfig
 from ember.portal.state_files import ServerFiles, pid_alive, read_json, read_pid
 
@@ -32,7 +33,7 @@ __all__ = [
 _POLL = 0.05  # seconds between looks at pid and status files
 
 
-class ControlError(Exception):
+class ControlError(EmberError):
     """An operation failed; the message is meant for the person at the terminal."""
 
 

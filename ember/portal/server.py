@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from ember.errors import EmberError
 from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
@@ -43,8 +44,7 @@ _CLOSE_WAIT = 3.0
 _STATUS_DELAY = 0.05
 
 
-# Not yet an EmberError: tests/portal/test_telnet_surface.py forbids ember.errors in the portal.
-class PortalStartError(OSError):
+class PortalStartError(EmberError, OSError):
     """The portal could not start: a port is taken or another portal runs for this game."""
 
 
@@ -230,7 +230,8 @@ class Portal:
                 self._write_status()
                 by = kwargs.get("by")
                 logger.info("the game announced a %s%s", name, f" (by {by})" if by else "")
-                self._notify_all(NOTICES["reloading" if name == "reload" else "shutdown"])
+                notice = NOTICES["reloading" if name == "reload" else "shutdown"]
+                self._notify_all(f"{notice} (by {by})" if by else notice)
                 return
             if name == "status_reply":
                 return

@@ -23,12 +23,12 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_portal_imports_only_the_standard_library_and_link() -> None:
+def test_portal_imports_only_the_standard_library_link_and_errors() -> None:
     for path in sorted(PORTAL.rglob("*.py")):
         for name in imported_modules(path):
             top = name.split(".")[0]
             allowed = top in sys.stdlib_module_names or name.startswith(
-                ("ember.portal", "ember.link")
+                ("ember.portal", "ember.link", "ember.errors")
             )
             assert allowed, f"{path.relative_to(PORTAL)} imports {name}"
 

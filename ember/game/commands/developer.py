@@ -152,8 +152,5 @@ class CmdReload(Command):
     permission = DEVELOPER
 
     def func(self) -> None:
-        """Tell everyone, then flush, hand over to the portal and exit the game process."""
-        by = self.session.name
-        for session in self.server.sessions:
-            session.msg(f"Reloading the game (by {by})...")
-        self.server.stop("reload", by=by)
+        """Flush, hand over to the portal (which tells everyone) and exit the game process."""
+        self.server.stop("reload", by=self.session.name)
