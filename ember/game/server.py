@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -135,6 +136,9 @@ class GameServer:
         self._task_store = store_from_url(url)
         await self._task_store.open()
         report = await attach_store(self.scheduler, self._task_store)
+        # What start-up loaded (accounts, restored tasks, code) lives as long as the process:
+        # keep it out of the cyclic collector's full passes, which would otherwise walk it all.
+        gc.freeze()
         log.info(
             "game started in %s: %d accounts, %d sessions, tasks %s",
             self.game_dir,
