@@ -24,9 +24,8 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from ember import delay, get_scheduler
-from ember.scheduling import Scheduler, attach_store
+from ember.scheduling import Scheduler, attach_store, store_from_url
 from ember.scheduling._sqlite import CREATE_SQL
-from ember.scheduling._stores import store_from_url
 
 FAR = 3600.0  # seconds ahead: tasks that stay pending for the whole run
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"

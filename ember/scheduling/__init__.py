@@ -5,7 +5,7 @@ from ember.scheduling._clock import Clock, LoopClock
 from ember.scheduling._entity import Entity, EntityRegistry, entity_registry
 from ember.scheduling._restore import RestoreReport, attach_store
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
-from ember.scheduling._store import StoredTask, TaskDeletion, TaskState, TaskStore
+from ember.scheduling._store import StoredTask, TaskRow, TaskState, TaskStore
 from ember.scheduling._stores import store_from_url
 from ember.scheduling._task import Task
 
@@ -20,7 +20,7 @@ __all__ = [
     "SchedulerStatistics",
     "StoredTask",
     "Task",
-    "TaskDeletion",
+    "TaskRow",
     "TaskState",
     "TaskStore",
     "attach_store",

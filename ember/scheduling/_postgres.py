@@ -13,10 +13,8 @@ from ember.errors import StoreError, StoreThreadError
 from ember.scheduling._store import (
     COLUMNS,
     StoredTask,
-    TaskDeletion,
-    TaskWrite,
+    TaskRow,
     row_to_task,
-    task_params,
 )
 
 if TYPE_CHECKING:
@@ -138,18 +136,18 @@ class PostgresTaskStore:
             raise StoreThreadError(f"{self!r} used outside the event loop that opened it")
         return self._conn
 
-    async def write(self, batch: Sequence[TaskWrite]) -> None:
-        """Apply ``batch`` in one durable transaction; on failure nothing of it lands."""
-        puts = [task_params(t) for t in batch if isinstance(t, StoredTask)]
-        deletes = [(t.id,) for t in batch if isinstance(t, TaskDeletion)]
+    async def write(self, puts: Sequence[TaskRow], deletes: Sequence[int]) -> None:
+        """Upsert ``puts`` and delete ``deletes`` in one durable transaction (all or nothing)."""
+        delete_params = [(task_id,) for task_id in deletes]
+        changes = len(puts) + len(deletes)
         async with self._lock:
             conn = self._connection()
             try:
                 async with conn.transaction():
                     await conn.executemany(self._sql["upsert"], puts)
-                    await conn.executemany(self._sql["delete"], deletes)
+                    await conn.executemany(self._sql["delete"], delete_params)
             except self._errors as exc:
-                msg = f"cannot write {len(batch)} task changes to {self.url}: {exc}"
+                msg = f"cannot write {changes} task changes to {self.url}: {exc}"
                 raise StoreError(msg) from exc
 
     async def reserve_ids(self, at_least: int, count: int) -> int:

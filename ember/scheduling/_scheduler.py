@@ -18,7 +18,7 @@ from ember.errors import PersistenceUnavailableError, WrongThreadError
 from ember.scheduling import _refs
 from ember.scheduling._clock import Clock, LoopClock, TimerHandle
 from ember.scheduling._entity import EntityRegistry, entity_key, entity_registry
-from ember.scheduling._store import StoredTask, TaskDeletion, TaskState, TaskStore
+from ember.scheduling._store import TaskState, TaskStore
 from ember.scheduling._task import PersistedCall, Task
 from ember.scheduling._writer import WriteBehind, WriterStatistics
 
@@ -359,7 +359,7 @@ class Scheduler:
         if task._persisted is not None:
             self._persistent -= 1
             if saved and self._writer is not None:
-                self._writer.put(TaskDeletion(task.id))
+                self._writer.delete(task.id)
 
     # -- handle operations (called through Task) ----------------------------------------------
 
@@ -385,7 +385,7 @@ class Scheduler:
         if self._kept.pop(task.id, None) is None:
             return False
         if task._persisted is not None and self._writer is not None:
-            self._writer.put(TaskDeletion(task.id))
+            self._writer.delete(task.id)
         return True
 
     def _leave_schedule(self, task: Task) -> None:
@@ -443,16 +443,16 @@ class Scheduler:
             error = error_text(task._outcome)
         frozen = task._remaining  # set while paused (also kept by an orphan that was paused)
         self._writer.put(
-            StoredTask(
-                id=task.id,
-                state=state,
-                deadline=self.wall_time_of(task._when) if frozen is None else None,
-                remaining=frozen,
-                callback=persisted.callback,
-                args=persisted.args,
-                kwargs=persisted.kwargs,
-                owner=persisted.owner,
-                error=error,
+            (
+                task.id,
+                state.value,
+                self.wall_time_of(task._when) if frozen is None else None,
+                frozen,
+                persisted.callback,
+                persisted.args,
+                persisted.kwargs,
+                persisted.owner,
+                error,
             )
         )
 

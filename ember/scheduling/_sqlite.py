@@ -14,10 +14,8 @@ from ember.errors import StoreError, StoreThreadError
 from ember.scheduling._store import (
     COLUMNS,
     StoredTask,
-    TaskDeletion,
-    TaskWrite,
+    TaskRow,
     row_to_task,
-    task_params,
 )
 
 __all__ = ["SqliteTaskStore"]
@@ -123,17 +121,17 @@ class SqliteTaskStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot {what} {self.url}: {exc}") from exc
 
-    async def write(self, batch: Sequence[TaskWrite]) -> None:
-        """Apply ``batch`` in one durable transaction; on failure nothing of it lands."""
-        puts = [task_params(t) for t in batch if isinstance(t, StoredTask)]
-        deletes = [(t.id,) for t in batch if isinstance(t, TaskDeletion)]
+    async def write(self, puts: Sequence[TaskRow], deletes: Sequence[int]) -> None:
+        """Upsert ``puts`` and delete ``deletes`` in one durable transaction (all or nothing)."""
+        delete_params = [(task_id,) for task_id in deletes]
+        changes = len(puts) + len(deletes)
 
         def apply(conn: sqlite3.Connection) -> None:
             with _transaction(conn):
                 conn.executemany(UPSERT_SQL, puts)
-                conn.executemany(DELETE_SQL, deletes)
+                conn.executemany(DELETE_SQL, delete_params)
 
-        await self._run(f"write {len(batch)} task changes to", apply)
+        await self._run(f"write {changes} task changes to", apply)
 
     async def reserve_ids(self, at_least: int, count: int) -> int:
         """Reserve ``count`` ids (durably) above every id handed out or stored; return the first."""

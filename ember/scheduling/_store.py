@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -11,12 +10,10 @@ from typing import Any, Protocol
 __all__ = [
     "COLUMNS",
     "StoredTask",
-    "TaskDeletion",
+    "TaskRow",
     "TaskState",
     "TaskStore",
-    "TaskWrite",
     "row_to_task",
-    "task_params",
 ]
 
 
@@ -55,20 +52,29 @@ class StoredTask:
     owner: str | None = None
     error: str | None = None
 
+    @property
+    def row(self) -> TaskRow:
+        """This task as the tuple stores write (see :data:`TaskRow`)."""
+        return (
+            self.id,
+            self.state.value,
+            self.deadline,
+            self.remaining,
+            self.callback,
+            self.args,
+            self.kwargs,
+            self.owner,
+            self.error,
+        )
 
-@dataclass(frozen=True, slots=True)
-class TaskDeletion:
-    """A request to delete the row of task ``id`` (it ran, was cancelled or removed)."""
 
-    id: int
-
-
-TaskWrite = StoredTask | TaskDeletion
+#: A task as the stores write it: the values of :data:`COLUMNS` in order, the state as its
+#: text. Plain atomic values on purpose: the cyclic collector stops tracking such tuples, so
+#: a burst of thousands of queued writes does not make every full collection longer.
+TaskRow = tuple[int, str, float | None, float | None, str, str, str, str | None, str | None]
 
 #: The columns of a task row, in the order every backend selects and binds them.
 COLUMNS = "id, state, deadline, remaining, callback, args, kwargs, owner, error"
-# The parameters of an upsert in COLUMNS order; both drivers bind a StrEnum state as its text.
-task_params = operator.attrgetter(*COLUMNS.split(", "))
 # A dict lookup is much cheaper than TaskState(value) when loading 100,000 rows.
 _STATES = {state.value: state for state in TaskState}
 
@@ -93,8 +99,8 @@ class TaskStore(Protocol):
 
     The scheduler batches writes and hands each batch to :meth:`write`, which must apply it in
     one transaction (all or nothing) and return only once it is durable. A batch holds at most
-    one write per task id. Every method is called from the event loop; implementations keep
-    blocking work off it.
+    one write (an upsert or a deletion) per task id. Every method is called from the event
+    loop; implementations keep blocking work off it.
     """
 
     url: str
@@ -120,6 +126,6 @@ class TaskStore(Protocol):
         """Return every stored task, in id order."""
         ...
 
-    async def write(self, batch: Sequence[TaskWrite]) -> None:
-        """Apply ``batch`` in one durable transaction."""
+    async def write(self, puts: Sequence[TaskRow], deletes: Sequence[int]) -> None:
+        """Upsert ``puts`` and delete the ids in ``deletes``, in one durable transaction."""
         ...

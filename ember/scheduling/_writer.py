@@ -7,7 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from ember.scheduling._store import TaskStore, TaskWrite
+from ember.scheduling._store import TaskRow, TaskStore
 
 __all__ = ["WriteBehind", "WriterStatistics"]
 
@@ -39,7 +39,7 @@ class WriteBehind:
 
     def __init__(self, store: TaskStore) -> None:
         self._store = store
-        self._pending: dict[int, TaskWrite] = {}
+        self._pending: dict[int, TaskRow | None] = {}  # None: delete the row
         self._wakeup = asyncio.Event()
         self._queued = 0  # writes ever queued
         self._durable = 0  # writes ever queued whose batch has committed
@@ -54,9 +54,15 @@ class WriteBehind:
                 self._run(), name="ember-task-writer"
             )
 
-    def put(self, write: TaskWrite) -> None:
-        """Queue ``write``, replacing any queued write for the same task id."""
-        self._pending[write.id] = write
+    def put(self, row: TaskRow) -> None:
+        """Queue an upsert of ``row``, replacing any queued write for the same task id."""
+        self._pending[row[0]] = row
+        self._queued += 1
+        self._wakeup.set()
+
+    def delete(self, task_id: int) -> None:
+        """Queue the deletion of task ``task_id``'s row, replacing any queued write for it."""
+        self._pending[task_id] = None
         self._queued += 1
         self._wakeup.set()
 
@@ -98,7 +104,9 @@ class WriteBehind:
             batch, self._pending = self._pending, {}
             reached = self._queued
             try:
-                await self._store.write(list(batch.values()))
+                puts = [row for row in batch.values() if row is not None]
+                deletes = [task_id for task_id, row in batch.items() if row is None]
+                await self._store.write(puts, deletes)
             except Exception:
                 self._failures += 1
                 log.exception(

@@ -13,10 +13,18 @@ import pytest
 
 from ember.errors import StoreError, StoreThreadError
 from ember.scheduling import _postgres, _sqlite
-from ember.scheduling._store import StoredTask, TaskDeletion, TaskState, TaskStore
+from ember.scheduling._store import StoredTask, TaskState, TaskStore
 
 if TYPE_CHECKING:
     from conftest import StoreFactory  # the fixture's type; pytest loads conftest itself
+
+
+async def write(store: TaskStore, batch: list[StoredTask | int]) -> None:
+    """One store write of a mixed batch: tasks are upserted, plain ids deleted."""
+    await store.write(
+        [item.row for item in batch if isinstance(item, StoredTask)],
+        [item for item in batch if isinstance(item, int)],
+    )
 
 
 def task(task_id: int, **changes: Any) -> StoredTask:
@@ -49,57 +57,57 @@ async def test_written_tasks_load_back_field_for_field(store: TaskStore) -> None
         task(8, deadline=-1.5, remaining=0.0, owner=""),
         task(2**53, state=TaskState.DONE),
     ]
-    await store.write(tasks)
+    await write(store, tasks)
 
     assert await store.load() == tasks
 
 
 async def test_writing_an_existing_id_replaces_the_row(store: TaskStore) -> None:
-    await store.write([task(1, owner="account:1"), task(2)])
+    await write(store, [task(1, owner="account:1"), task(2)])
     paused = task(1, state=TaskState.PAUSED, deadline=None, remaining=12.5, owner=None)
 
-    await store.write([paused])
+    await write(store, [paused])
 
     assert await store.load() == [paused, task(2)]
 
 
 async def test_a_deletion_removes_the_row(store: TaskStore) -> None:
-    await store.write([task(1), task(2), task(3)])
+    await write(store, [task(1), task(2), task(3)])
 
-    await store.write([TaskDeletion(2)])
+    await write(store, [2])
 
     assert await store.load() == [task(1), task(3)]
 
 
 async def test_deleting_a_missing_id_is_harmless(store: TaskStore) -> None:
-    await store.write([task(1)])
+    await write(store, [task(1)])
 
-    await store.write([TaskDeletion(99), TaskDeletion(1)])
-    await store.write([TaskDeletion(1)])
+    await write(store, [99, 1])
+    await write(store, [1])
 
     assert await store.load() == []
 
 
 async def test_an_empty_batch_changes_nothing(store: TaskStore) -> None:
-    await store.write([task(1)])
+    await write(store, [task(1)])
 
-    await store.write([])
+    await write(store, [])
 
     assert await store.load() == [task(1)]
 
 
 async def test_a_batch_that_fails_midway_leaves_nothing_behind(store: TaskStore) -> None:
     before = [task(1), task(2)]
-    await store.write(before)
+    await write(store, before)
     broken = task(5, callback=None)  # violates NOT NULL, after some rows already went in
-    batch = [task(3), task(1, state=TaskState.PAUSED), task(4), broken, task(6), TaskDeletion(2)]
+    batch = [task(3), task(1, state=TaskState.PAUSED), task(4), broken, task(6), 2]
 
     with pytest.raises(StoreError) as caught:
-        await store.write(batch)
+        await write(store, batch)
 
     assert caught.value.__cause__ is not None
     assert await store.load() == before
-    await store.write([task(7), TaskDeletion(1)])
+    await write(store, [task(7), 1])
     assert await store.load() == [task(2), task(7)]
 
 
@@ -116,7 +124,7 @@ async def test_reserved_ids_respect_at_least_and_never_overlap(store: TaskStore)
 
 async def test_reserved_ids_exceed_every_stored_id(store: TaskStore) -> None:
     await store.reserve_ids(1, 10)
-    await store.write([task(5_000)])  # an id this store never handed out
+    await write(store, [task(5_000)])  # an id this store never handed out
 
     assert await store.reserve_ids(1, 1) == 5_001
 
@@ -131,8 +139,8 @@ async def test_concurrent_reservations_never_overlap(store: TaskStore) -> None:
 async def test_ids_are_never_reused_after_a_restart(store_factory: StoreFactory) -> None:
     store = await store_factory()
     first = await store.reserve_ids(1, 100)
-    await store.write([task(i) for i in range(first, first + 100)])
-    await store.write([TaskDeletion(i) for i in range(first, first + 100)])
+    await write(store, [task(i) for i in range(first, first + 100)])
+    await write(store, [i for i in range(first, first + 100)])
     unused = await store.reserve_ids(1, 50)  # reserved but never written
     await store.close()
 
@@ -144,7 +152,7 @@ async def test_ids_are_never_reused_after_a_restart(store_factory: StoreFactory)
 async def test_tasks_survive_a_restart(store_factory: StoreFactory) -> None:
     store = await store_factory()
     tasks = [task(1), task(2, state=TaskState.PAUSED, deadline=None, remaining=3.25)]
-    await store.write(tasks)
+    await write(store, tasks)
     await store.close()
 
     reopened = await store_factory()
@@ -156,14 +164,14 @@ async def test_load_returns_tasks_in_id_order(store: TaskStore) -> None:
     ids = list(range(1, 201))
     random.Random(7).shuffle(ids)
     for start in range(0, 200, 50):
-        await store.write([task(i) for i in ids[start : start + 50]])
+        await write(store, [task(i) for i in ids[start : start + 50]])
 
     assert [t.id for t in await store.load()] == list(range(1, 201))
 
 
 async def test_a_row_with_an_unknown_state_is_set_aside(store_factory: StoreFactory) -> None:
     store = await store_factory()
-    await store.write([task(1), task(4)])
+    await write(store, [task(1), task(4)])
     await store_factory.raw_insert(2, "exploded", 1.0, None, "cb", "[]", "{}", None, None)
     await store_factory.raw_insert(3, "Scheduled", 2.0, None, "cb", "[]", "{}", "x:1", "old")
 
@@ -187,7 +195,7 @@ async def test_using_a_closed_store_raises(store: TaskStore) -> None:
     with pytest.raises(StoreError, match="closed"):
         await store.load()
     with pytest.raises(StoreError, match="closed"):
-        await store.write([task(1)])
+        await write(store, [task(1)])
     with pytest.raises(StoreError, match="closed"):
         await store.reserve_ids(1, 1)
     with pytest.raises(StoreError, match="already opened"):
@@ -200,7 +208,7 @@ async def test_using_a_store_before_open_raises(store_factory: StoreFactory) -> 
     with pytest.raises(StoreError, match="not open"):
         await store.load()
     with pytest.raises(StoreError, match="not open"):
-        await store.write([task(1)])
+        await write(store, [task(1)])
     with pytest.raises(StoreError, match="not open"):
         await store.reserve_ids(1, 1)
 
@@ -248,7 +256,7 @@ def _check_sqlite_plans(factory: StoreFactory) -> None:
 
 async def _check_postgres_plans(factory: StoreFactory, store: TaskStore) -> None:
     """With 20,000 analysed rows, per-task statements use the primary key index."""
-    await store.write([task(i) for i in range(1, 20_001)])
+    await write(store, [task(i) for i in range(1, 20_001)])
     await factory.admin.execute(f'ANALYZE "{factory.schema}".ember_tasks')
 
     async def plan(template: str, *args: object) -> str:
