@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ember.game import create_account
 from ember.testing import TelnetClient
 
 EMBER = [sys.executable, "-m", "ember.cli"]
@@ -33,12 +34,10 @@ def free_port() -> int:
 
 def ember(game: Path, *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
-        [*EMBER, "--game-dir", str(game), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=True,
+        [*EMBER, "--game-dir", str(game), *args], input=stdin, capture_output=True, text=True
     )
+    if done.returncode:
+        raise RuntimeError(f"ember {' '.join(args)} failed: {done.stdout}{done.stderr}")
     return done.stdout
 
 
@@ -163,7 +162,7 @@ async def main() -> None:
         with (game / "settings.py").open("a") as settings:
             settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n")
         for i in range(max(options.clients)):
-            ember(game, "account", "create", f"player{i}", stdin=PASSWORD + "\n")
+            await asyncio.to_thread(create_account, game, f"player{i}", PASSWORD)
         started = time.perf_counter()
         ember(game, "start")
         client = await TelnetClient.connect(port)
