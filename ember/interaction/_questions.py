@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["Caller", "Questions", "answer", "ask", "cancel_questions", "has_question", "questions"]
+from ember.scheduling import get_scheduler
+
+__all__ = [
+    "Caller",
+    "Questions",
+    "answer",
+    "ask_caller",
+    "cancel_questions",
+    "has_question",
+    "questions",
+]
 
 
 class Caller(Protocol):
@@ -22,11 +33,16 @@ class Caller(Protocol):
         ...
 
 
+class _Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
 @dataclass(slots=True)
 class _Question:
     text: str
     future: asyncio.Future[str]
     asked: bool = False
+    timer: _Timer | None = None
 
 
 class Questions:
@@ -39,23 +55,46 @@ class Questions:
     def __init__(self) -> None:
         self._queues: dict[Caller, deque[_Question]] = {}
 
-    async def ask(self, caller: Caller, text: str, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
+    async def ask(
+        self,
+        caller: Caller,
+        text: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - the scheduler's clock, not asyncio's
+        first: bool = False,
+    ) -> str:
         """Put ``text`` to ``caller`` and return their next line of input.
 
         Questions to one caller are asked one at a time, oldest first; this one is shown once
-        the earlier ones are answered. Raises ``TimeoutError`` after ``timeout`` seconds and
-        ``asyncio.CancelledError`` when cancelled (a reload cancels every question).
+        the earlier ones are answered. Raises ``TimeoutError`` once ``timeout`` seconds (on
+        the scheduler's clock, so ``ember.testing.virtual_time()`` drives it) have passed since
+        the call, and ``asyncio.CancelledError`` when cancelled (a reload cancels every
+        question). A ``timeout`` of 0 times out at once; a negative or NaN one is a
+        ``ValueError``. With ``first=True`` (asking again after an invalid answer) it goes
+        ahead of the questions not shown yet.
         """
+        if not isinstance(text, str):
+            raise TypeError(f"a question must be a str, got {type(text).__name__}: {text!r}")
+        if timeout is not None and not timeout >= 0:  # also catches NaN
+            raise ValueError(f"question timeout must be >= 0 seconds or None, got {timeout!r}")
+        if timeout == 0:
+            raise TimeoutError(f"no time was given to answer {text!r}")
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         queue = self._queues.setdefault(caller, deque())
         question = _Question(text, future)
-        queue.append(question)
+        if timeout is not None and timeout < math.inf:
+            clock = get_scheduler().clock
+            question.timer = clock.call_at(
+                clock.monotonic() + timeout, lambda: _time_out(question, timeout)
+            )
+        if first and not (queue and queue[0].asked):
+            queue.appendleft(question)  # asking again after a bad answer: before the others
+        else:
+            queue.append(question)
         future.add_done_callback(lambda _: self._settled(caller, question))
-        if len(queue) == 1:
+        if queue[0] is question:
             self._show(caller, question)
-        if timeout is None:
-            return await future
-        return await asyncio.wait_for(future, timeout)
+        return await future
 
     def has_question(self, caller: Caller) -> bool:
         """Return whether a question to ``caller`` waits for an answer."""
@@ -72,11 +111,18 @@ class Questions:
             queue.popleft()
         return False
 
-    def repeat(self, caller: Caller) -> None:
-        """Show the oldest pending question again (after a reconnect, say)."""
+    def repeat(self, caller: Caller, via: Caller | None = None) -> bool:
+        """Show the oldest pending question of ``caller`` again, through ``via`` if given (the
+        session that just logged in, say); return whether there was one."""
         queue = self._queues.get(caller)
-        if queue:
-            self._show(caller, queue[0])
+        if not queue:
+            return False
+        self._show(via if via is not None else caller, queue[0])
+        return True
+
+    def pending(self) -> int:
+        """Return how many questions wait for an answer, over all callers."""
+        return sum(len(queue) for queue in self._queues.values())
 
     def cancel_all(self) -> int:
         """Cancel every pending question (reload and shutdown); return how many there were."""
@@ -92,6 +138,8 @@ class Questions:
         send(question.text)
 
     def _settled(self, caller: Caller, question: _Question) -> None:
+        if question.timer is not None:
+            question.timer.cancel()
         queue = self._queues.get(caller)
         if queue is None:
             return
@@ -103,23 +151,42 @@ class Questions:
         if not queue:
             del self._queues[caller]
         elif was_first and not queue[0].asked:
+            # Next loop turn: the function that got this answer replies before the next question.
+            asyncio.get_running_loop().call_soon(self._show_next, caller)
+
+    def _show_next(self, caller: Caller) -> None:
+        queue = self._queues.get(caller)
+        if queue and not queue[0].asked:
             self._show(caller, queue[0])
+
+
+def _time_out(question: _Question, timeout: float) -> None:
+    if not question.future.done():
+        question.future.set_exception(
+            TimeoutError(f"no answer to {question.text!r} within {timeout:g} seconds")
+        )
 
 
 questions = Questions()
 """The process-wide question queues the server answers from (one game loop per process)."""
 
 
-async def ask(caller: Caller, text: str, *, timeout: float | None = None) -> str:  # noqa: ASYNC109
+async def ask_caller(
+    caller: Caller,
+    text: str,
+    *,
+    timeout: float | None = None,  # noqa: ASYNC109 - the scheduler's clock, not asyncio's
+    first: bool = False,
+) -> str:
     """Ask ``caller`` a question and return their next line of input (see :class:`Questions`).
 
     Example::
 
-        answer = await ask(caller, "Really drop the sword? [yes/no]")
+        answer = await ask_caller(caller, "Really drop the sword? [yes/no]")
         if answer.strip().lower() in ("y", "yes"):
             ...
     """
-    return await questions.ask(caller, text, timeout=timeout)
+    return await questions.ask(caller, text, timeout=timeout, first=first)
 
 
 def answer(caller: Caller, line: str) -> bool:

@@ -1,0 +1,267 @@
+"""Questions as values: ``ask``, ``ask_yes_no`` and ``choose``, to ``await`` or to ``yield``."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from contextvars import ContextVar
+from typing import Any, Generic, NoReturn, TypeVar
+
+from ember.errors import EmberError
+from ember.interaction._questions import Caller, ask_caller
+
+__all__ = [
+    "DEFAULT_ATTEMPTS",
+    "Choice",
+    "Question",
+    "QuestionAbortedError",
+    "YesNo",
+    "ask",
+    "ask_yes_no",
+    "choose",
+    "current_caller",
+]
+
+T = TypeVar("T")
+
+#: How many answers ``ask_yes_no`` and ``choose`` accept before giving up.
+DEFAULT_ATTEMPTS = 3
+_YES = ("y", "yes")
+_NO = ("n", "no")
+_ABORT = ("a", "abort")
+
+current_caller: ContextVar[Caller | None] = ContextVar("ember_current_caller", default=None)
+"""The caller of the command or interactive function running now (questions go to them)."""
+
+
+class QuestionAbortedError(EmberError):
+    """The player aborted a question, or gave no valid answer in the attempts allowed.
+
+    The player has been told already; a command or interactive function ending with this
+    error ends quietly (no error is logged). Catch it to clean up or to go on.
+    """
+
+
+class Question(Generic[T]):
+    """A question to put to a caller: ``await`` it (async code) or ``yield`` it (``@interactive``).
+
+    Awaited, it goes to ``caller`` if given, else to the caller of the running command or
+    interactive function. Yielded, it goes to the interactive function's caller.
+    """
+
+    __slots__ = ("caller", "text", "timeout")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        timeout: float | None = None,
+        caller: Caller | None = None,
+    ) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"a question must be a str, got {type(text).__name__}: {text!r}")
+        if timeout is not None and not timeout >= 0:
+            raise ValueError(f"question timeout must be >= 0 seconds or None, got {timeout!r}")
+        self.text, self.timeout, self.caller = text, timeout, caller
+
+    async def put(self, caller: Caller) -> T:
+        """Ask ``caller`` and return the answer (the raw line for a plain question)."""
+        answer: Any = await ask_caller(caller, self.text, timeout=self.timeout)
+        return answer  # type: ignore[no-any-return]
+
+    def to(self, caller: Caller | None) -> Caller:
+        """Return who this question goes to: its own caller, else ``caller``, else the current."""
+        found = self.caller or caller or current_caller.get()
+        if found is None:
+            raise RuntimeError(
+                f"no caller to ask {self.text!r}: pass caller=... or ask from a command or an "
+                "@interactive function"
+            )
+        return found
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self.put(self.to(None)).__await__()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.text!r}>"
+
+
+class YesNo(Question[bool]):
+    """A yes/no question: True for yes, False for no; see :func:`ask_yes_no`."""
+
+    __slots__ = ("allow_abort", "attempts", "default")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        default: bool | None = None,
+        allow_abort: bool = False,
+        attempts: int = DEFAULT_ATTEMPTS,
+        timeout: float | None = None,
+        caller: Caller | None = None,
+    ) -> None:
+        super().__init__(text, timeout=timeout, caller=caller)
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {attempts!r}")
+        self.default, self.allow_abort, self.attempts = default, allow_abort, attempts
+
+    def hint(self) -> str:
+        """Return ``[Y/n]``, ``[y/N]`` or ``[y/n]`` (with ``/a`` when aborting is allowed)."""
+        yes = "Y" if self.default is True else "y"
+        no = "N" if self.default is False else "n"
+        return f"[{yes}/{no}{'/a' if self.allow_abort else ''}]"
+
+    async def put(self, caller: Caller) -> bool:
+        """Ask until the answer is yes, no, empty (with a default) or abort."""
+        text = f"{self.text} {self.hint()} "
+        for attempt in range(self.attempts):
+            reply = await ask_caller(caller, text, timeout=self.timeout, first=attempt > 0)
+            reply = reply.strip().lower()
+            if reply in _YES:
+                return True
+            if reply in _NO:
+                return False
+            if not reply and self.default is not None:
+                return self.default
+            if self.allow_abort and reply in _ABORT:
+                caller.msg("Aborted.")
+                raise QuestionAbortedError(f"{self.text!r} was aborted")
+            text = f"Please answer yes or no{' (or abort)' if self.allow_abort else ''}. {text}"
+        _give_up(caller, self.text, self.attempts)
+
+
+class Choice(Question[str]):
+    """A choice among options, answered by number or by (the start of) an option's text."""
+
+    __slots__ = ("allow_abort", "attempts", "options")
+
+    def __init__(
+        self,
+        text: str,
+        options: Sequence[str],
+        *,
+        allow_abort: bool = False,
+        attempts: int = DEFAULT_ATTEMPTS,
+        timeout: float | None = None,
+        caller: Caller | None = None,
+    ) -> None:
+        super().__init__(text, timeout=timeout, caller=caller)
+        if isinstance(options, str) or not options:
+            raise ValueError(f"choose() needs a non-empty list of options, got {options!r}")
+        if not all(isinstance(option, str) for option in options):
+            raise TypeError(f"choose() options must be strings, got {options!r}")
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {attempts!r}")
+        self.options, self.allow_abort, self.attempts = tuple(options), allow_abort, attempts
+
+    def pick(self, reply: str) -> str | None:
+        """Return the option ``reply`` names (number, text, or unique start), or None."""
+        reply = reply.strip().lower()
+        if not reply:
+            return None
+        if reply.isdigit() and 1 <= int(reply) <= len(self.options):
+            return self.options[int(reply) - 1]
+        exact = [option for option in self.options if option.lower() == reply]
+        if exact:
+            return exact[0]
+        starting = [option for option in self.options if option.lower().startswith(reply)]
+        return starting[0] if len(starting) == 1 else None
+
+    async def put(self, caller: Caller) -> str:
+        """Ask until an option is picked (or aborted)."""
+        lines = [self.text, *(f"  {n}) {option}" for n, option in enumerate(self.options, 1)), ""]
+        abort = " (or a to abort)" if self.allow_abort else ""
+        ask_text = "\n".join(lines) + f"Choose 1-{len(self.options)}{abort}: "
+        text = ask_text
+        for attempt in range(self.attempts):
+            reply = await ask_caller(caller, text, timeout=self.timeout, first=attempt > 0)
+            picked = self.pick(reply)
+            if picked is not None:
+                return picked
+            if self.allow_abort and reply.strip().lower() in _ABORT:
+                caller.msg("Aborted.")
+                raise QuestionAbortedError(f"{self.text!r} was aborted")
+            text = f"{reply.strip()[:40]!r} is not one of the options.\n{ask_text}"
+        _give_up(caller, self.text, self.attempts)
+
+
+def _give_up(caller: Caller, text: str, attempts: int) -> NoReturn:
+    caller.msg("No valid answer; giving up.")
+    raise QuestionAbortedError(f"no valid answer to {text!r} in {attempts} attempts")
+
+
+def ask(
+    question: str,
+    *,
+    timeout: float | None = None,
+    caller: Caller | None = None,
+) -> Question[str]:
+    """Return a question whose answer is the caller's next line of input (as typed).
+
+    ``answer = await ask("Your name?")`` in a command or ``async`` code,
+    ``answer = yield ask("Your name?", timeout=30)`` in an ``@interactive`` function. With
+    ``timeout`` (seconds), ``TimeoutError`` is raised where it is awaited or yielded.
+    """
+    return Question(question, timeout=timeout, caller=caller)
+
+
+def ask_yes_no(
+    question: str,
+    default: bool | None = None,
+    allow_abort: bool = False,
+    *,
+    attempts: int = DEFAULT_ATTEMPTS,
+    timeout: float | None = None,
+    caller: Caller | None = None,
+) -> YesNo:
+    """Return a yes/no question: its answer is True (y, yes) or False (n, no).
+
+    An empty answer gives ``default`` when there is one; any other answer asks again, up to
+    ``attempts`` times in all. With ``allow_abort``, ``a`` or ``abort`` ends it. Giving up
+    and aborting tell the player and raise :class:`QuestionAbortedError`, which ends a command
+    or interactive function quietly.
+
+    Example::
+
+        if await ask_yes_no("Drop the sword?", default=False):
+            ...
+        if (yield ask_yes_no("Drop the sword?", default=False)):   # @interactive
+            ...
+    """
+    return YesNo(
+        question,
+        default=default,
+        allow_abort=allow_abort,
+        attempts=attempts,
+        timeout=timeout,
+        caller=caller,
+    )
+
+
+def choose(
+    question: str,
+    options: Sequence[str],
+    *,
+    allow_abort: bool = False,
+    attempts: int = DEFAULT_ATTEMPTS,
+    timeout: float | None = None,
+    caller: Caller | None = None,
+) -> Choice:
+    """Return a question listing ``options``; its answer is the option picked.
+
+    The player answers with a number, an option's text or its unique start (case does not
+    matter); anything else asks again, up to ``attempts`` times (then, as for aborting with
+    ``allow_abort``, :class:`QuestionAbortedError`).
+
+    Example::
+
+        colour = await choose("Paint it which colour?", ["red", "green", "blue"])
+    """
+    return Choice(
+        question,
+        options,
+        allow_abort=allow_abort,
+        attempts=attempts,
+        timeout=timeout,
+        caller=caller,
+    )

@@ -1,0 +1,150 @@
+"""Running interactive functions: ``Flow`` handles, and the per-loop set that owns their tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+import weakref
+from collections.abc import Coroutine, Generator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from ember.interaction._ask import QuestionAbortedError, current_caller
+from ember.interaction._questions import Caller
+
+__all__ = ["Flow", "FlowStatistics", "Flows", "get_flows", "report_error"]
+
+log = logging.getLogger("ember.interaction")
+
+T = TypeVar("T")
+
+
+def report_error(caller: Caller | None, what: str, error: BaseException) -> None:
+    """Log ``error`` with its traceback; tell ``caller`` in one line (Developers: traceback)."""
+    log.error(
+        "%s failed (caller %r): %s: %s", what, caller, type(error).__name__, error, exc_info=error
+    )
+    if caller is None:
+        return
+    try:
+        caller.msg(f"An error occurred in {what}; it has been logged.")
+        if getattr(caller, "is_developer", False):
+            caller.msg("".join(traceback.format_exception(error)).rstrip())
+    except Exception:
+        log.exception("telling %r about the error failed", caller)
+
+
+class Flow(Generic[T]):
+    """A running interactive function: ``await flow`` gives its result (or raises its error).
+
+    Calling an ``@interactive`` function returns one at once. ``cancel()`` stops the function
+    (it receives ``asyncio.CancelledError`` where it waits, so its ``finally:`` blocks run).
+    """
+
+    __slots__ = ("_task", "caller", "name")
+
+    def __init__(self, task: asyncio.Task[T], caller: Caller | None, name: str) -> None:
+        self._task, self.caller, self.name = task, caller, name
+
+    def done(self) -> bool:
+        """Return whether the function has finished (returned, failed or was cancelled)."""
+        return self._task.done()
+
+    def cancelled(self) -> bool:
+        """Return whether the function was cancelled."""
+        return self._task.cancelled()
+
+    def result(self) -> T:
+        """Return the result of a finished function (raises its error, or InvalidStateError)."""
+        return self._task.result()
+
+    def cancel(self) -> bool:
+        """Stop the function where it waits; return False if it had finished already."""
+        return self._task.cancel()
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._task.__await__()
+
+    def __repr__(self) -> str:
+        state = "done" if self.done() else "running"
+        return f"<Flow {self.name} {state} caller={self.caller!r}>"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStatistics:
+    """A snapshot of the interactive functions of one loop, for ``bench/`` and status."""
+
+    running: int
+    started: int
+    failed: int
+    cancelled: int
+
+
+class Flows:
+    """Every interactive function running on one loop, each in a task this object owns.
+
+    Errors are logged once here (with the traceback) and the caller told; a reload or
+    shutdown calls :meth:`cancel_all`.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[asyncio.Task[Any], Flow[Any]] = {}
+        self._started = self._failed = self._cancelled = 0
+
+    def start(self, work: Coroutine[Any, Any, T], caller: Caller | None, name: str) -> Flow[T]:
+        """Run ``work`` (an interactive function being driven) as a task; return its handle."""
+        task = asyncio.get_running_loop().create_task(
+            self._main(work, caller, name), name=f"interactive {name}"
+        )
+        flow = Flow(task, caller, name)
+        self._running[task] = flow
+        self._started += 1
+        task.add_done_callback(self._finished)
+        return flow
+
+    async def _main(self, work: Coroutine[Any, Any, T], caller: Caller | None, name: str) -> T:
+        current_caller.set(caller)
+        try:
+            return await work
+        except QuestionAbortedError:
+            raise  # the player was told; nothing to log
+        except Exception as error:
+            self._failed += 1
+            report_error(caller, name, error)
+            raise
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._running.pop(task, None)
+        if task.cancelled():
+            self._cancelled += 1
+        else:
+            task.exception()  # reported in _main already: mark it retrieved
+
+    def running(self) -> list[Flow[Any]]:
+        """Return the flows still running, oldest first."""
+        return list(self._running.values())
+
+    async def cancel_all(self) -> list[Flow[Any]]:
+        """Cancel every running flow, wait until each has finished; return them."""
+        flows = self.running()
+        for flow in flows:
+            flow.cancel()
+        await asyncio.gather(*(flow._task for flow in flows), return_exceptions=True)
+        return flows
+
+    def statistics(self) -> FlowStatistics:
+        """Return counts of running, started, failed and cancelled flows."""
+        return FlowStatistics(len(self._running), self._started, self._failed, self._cancelled)
+
+
+_flows: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Flows] = weakref.WeakKeyDictionary()
+
+
+def get_flows() -> Flows:
+    """Return the :class:`Flows` of the running loop (created on first use)."""
+    loop = asyncio.get_running_loop()
+    flows = _flows.get(loop)
+    if flows is None:
+        flows = _flows[loop] = Flows()
+    return flows
