@@ -14,7 +14,7 @@ want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "scripts: installing ember and its development extras into $venv" >&2
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet -e "$root[dev,postgres]"
+  "$venv/bin/python" -m pip install --quiet -e "$root[dev,postgres,cluster]"
   echo "$want" >"$stamp"
 fi
 export PATH="$venv/bin:$PATH"

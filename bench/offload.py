@@ -1,0 +1,175 @@
+"""Background work benchmark: do other players notice one player's heavy job?
+
+Run ``scripts/bench offload [--clients 50] [--seconds 3]``. It creates a game in a temp dir,
+starts a Dask scheduler and one worker (``dask`` CLI, processes of their own) for the cluster
+executor, starts the game with the ``ember`` CLI and connects N telnet clients that each send
+a trivial command (``help say``) in a loop, one in flight per client. Their round trips are
+measured (a) idle and (b) while one more player runs the template's ``crunch`` command: a
+pure-Python CPU-bound job of S seconds run synchronously in the command, in a thread, in a
+worker process and on the Dask cluster. Each executor is warmed up first (pool and cluster
+connection started), so the table shows steady-state cost. Ratios are to idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ember.game import create_account
+from ember.testing import TelnetClient
+
+EMBER = [sys.executable, "-m", "ember.cli"]
+PASSWORD = "bench-password-1"
+FAST_HASH = "\nHASH_TIME_COST = 1\nHASH_MEMORY_COST = 8\nHASH_PARALLELISM = 1\n"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def ember(game: Path, *args: str) -> str:
+    done = subprocess.run([*EMBER, "--game-dir", str(game), *args], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"ember {' '.join(args)} failed: {done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+async def login(port: int, name: str) -> TelnetClient:
+    client = await TelnetClient.connect(port)
+    client.send(f"connect {name} {PASSWORD}")
+    await client.expect(f"Welcome, {name}", within=120)
+    return client
+
+
+async def measure(clients: list[TelnetClient], until: asyncio.Future[None]) -> list[float]:
+    """Every client sends ``help say`` and waits for its answer, again and again, until
+    ``until`` is done; return every round trip in seconds."""
+    samples: list[float] = []
+
+    async def player(client: TelnetClient) -> None:
+        while not until.done():
+            started = time.perf_counter()
+            client.send("help say")
+            await client.expect("say <text>", within=60)
+            samples.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(player(client) for client in clients))
+    return samples
+
+
+async def crunch(cruncher: TelnetClient, switch: str, seconds: float) -> float:
+    """Run ``crunch/<switch> seconds`` and return its wall time until the answer arrived."""
+    started = time.perf_counter()
+    cruncher.send(f"crunch/{switch} {seconds}")
+    await cruncher.expect("Crunched ", within=120)
+    return time.perf_counter() - started
+
+
+async def bench(port: int, count: int, seconds: float) -> list[tuple[str, ...]]:
+    clients = [await login(port, f"player{i}") for i in range(count)]
+    cruncher = await login(port, "cruncher")
+    for switch in ("thread", "process", "cluster"):  # warm up: pools and connection started
+        await crunch(cruncher, switch, 0.2)
+    rows: list[tuple[str, ...]] = []
+    loop = asyncio.get_running_loop()
+    idle_done = loop.create_future()
+    loop.call_later(seconds, idle_done.set_result, None)
+    idle = await measure(clients, idle_done)
+    idle50, idle99 = percentile(idle, 0.5), percentile(idle, 0.99)
+    rows.append(("idle", f"{idle50 * 1e3:.2f}", f"{idle99 * 1e3:.2f}", "1.0x", "1.0x", "", ""))
+    for switch in ("sync", "thread", "process", "cluster"):
+        done: asyncio.Future[None] = loop.create_future()
+        job = asyncio.create_task(crunch(cruncher, switch, seconds))
+        job.add_done_callback(lambda _, done=done: done.set_result(None))
+        samples = await measure(clients, done)
+        wall = await job
+        p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+        rows.append(
+            (
+                f"during a {seconds:g} s job: {switch}",
+                f"{p50 * 1e3:.2f}",
+                f"{p99 * 1e3:.2f}",
+                f"{p50 / idle50:.1f}x",
+                f"{p99 / idle99:.1f}x",
+                f"{max(samples) * 1e3:.0f}",
+                f"{wall:.2f} s",
+            )
+        )
+    for client in (*clients, cruncher):
+        await client.close()
+    return rows
+
+
+def start_dask(port: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker"]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": workdir}
+    scheduler = subprocess.Popen(
+        [*dask, "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"], **quiet
+    )
+    for _ in range(200):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    workers = subprocess.Popen(
+        [*worker, address, "--nworkers", "1", "--nthreads", "1", "--dashboard-address", ":0"],
+        **quiet,
+    )
+    return [scheduler, workers]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
+        game = Path(tmp) / "game"
+        subprocess.run([*EMBER, "init", str(game)], check=True, capture_output=True)
+        port, dask_port = free_port(), free_port()
+        with (game / "settings.py").open("a") as settings:
+            settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n{FAST_HASH}")
+            settings.write(f'CLUSTER_ADDRESS = "tcp://127.0.0.1:{dask_port}"\n')
+        for name in [f"player{i}" for i in range(options.clients)] + ["cruncher"]:
+            await asyncio.to_thread(create_account, game, name, PASSWORD)
+        dask = start_dask(dask_port, Path(tmp))
+        try:
+            ember(game, "start")
+            try:
+                rows = await bench(port, options.clients, options.seconds)
+            finally:
+                ember(game, "stop")
+        finally:
+            for process in reversed(dask):
+                process.terminate()
+                process.wait(10)
+    header = ("round trips of the others", "p50 ms", "p99 ms", "p50/idle", "p99/idle", "max ms",
+              "job took")  # fmt: skip
+    print(
+        f"ember bench offload: {options.clients} telnet clients, Python "
+        f"{sys.version.split()[0]}, {os.cpu_count()} CPUs"
+    )
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))  # fmt: skip
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,125 @@
+"""A background job: what to call, and the awaitable, cancellable handle ``run_async`` returns."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ember.errors import EmberError
+from ember.offload._progress import ProgressRelay
+
+__all__ = [
+    "Call",
+    "ExecutorUnavailableError",
+    "Job",
+    "NotSendableError",
+    "WorkerLostError",
+    "describe",
+]
+
+_ids = itertools.count(1)
+
+
+class NotSendableError(EmberError, TypeError):
+    """A function, argument or result cannot be sent to (or back from) a process or cluster."""
+
+
+class ExecutorUnavailableError(EmberError, RuntimeError):
+    """The executor asked for is not configured (no ``CLUSTER_ADDRESS``) or not installed."""
+
+
+class WorkerLostError(EmberError, RuntimeError):
+    """The worker process running a job exited before answering."""
+
+
+def describe(func: Callable[..., Any]) -> str:
+    """Return ``module.qualname`` of a function, for messages and logs."""
+    module = getattr(func, "__module__", None) or "?"
+    name = getattr(func, "__qualname__", None) or repr(func)
+    return f"{module}.{name}"
+
+
+@dataclass(slots=True)
+class Call:
+    """One function call to run somewhere, with its loop-side progress relay."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    name: str
+    relay: ProgressRelay
+    #: Filled in by an executor's ``check`` (the pickled call for a process pool).
+    payload: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def report(self, fraction: float, label: str | None) -> None:
+        """Take a progress report on the loop thread."""
+        self.relay.update(fraction, label)
+
+
+class Job:
+    """The handle of one background job, returned by :func:`ember.run_async` at once.
+
+    ``await job`` gives the function's result or raises its error (also a ``TimeoutError``
+    or ``asyncio.CancelledError``); ``job.cancel()`` stops it (for a thread: only once it
+    next calls ``report_progress``; a process is killed; a Dask task is released);
+    ``job.progress`` is the last reported fraction.
+    """
+
+    def __init__(self, call: Call, executor: str) -> None:
+        self.id = next(_ids)
+        self.call = call
+        self.name = call.name
+        self.executor = executor
+        self.task: asyncio.Task[None] | None = None
+        self.outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.awaited = False
+        self.cancel_message: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The job's name in ``progress`` link messages (``job-<id>``)."""
+        return f"job-{self.id}"
+
+    @property
+    def progress(self) -> float | None:
+        """The last fraction the job reported, or None."""
+        return self.call.relay.fraction
+
+    def done(self) -> bool:
+        """Whether the job has finished (with a result, an error or by cancellation)."""
+        return self.outcome.done()
+
+    def cancel(self, message: str | None = None) -> bool:
+        """Stop the job; its ``at_err`` gets a ``CancelledError``. False if already done."""
+        if self.outcome.done() or self.task is None:
+            return False
+        self.cancel_message = message or f"{self.name} was cancelled"
+        return self.task.cancel(self.cancel_message)
+
+    def result(self) -> Any:
+        """Return the result of a finished job (or raise its error)."""
+        return self.outcome.result()
+
+    def on_progress(self, callback: Callable[[str, float, str | None], None]) -> None:
+        """Send this job's progress to ``callback(job_key, fraction, label)`` instead."""
+        self.call.relay.sink = callback
+
+    async def _wait(self) -> Any:
+        try:
+            return await asyncio.shield(self.outcome)
+        except asyncio.CancelledError:
+            if not self.outcome.done():  # the awaiting task was cancelled: so is the job
+                self.cancel()
+            raise
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        self.awaited = True
+        return self._wait().__await__()
+
+    def __repr__(self) -> str:
+        state = "done" if self.done() else "running"
+        return f"<Job {self.id} {self.name} on {self.executor} {state}>"
