@@ -14,6 +14,25 @@ from ember.errors import (
     WrongThreadError,
 )
 from ember.game import CmdSet, Command
+from ember.interaction import (
+    Flow,
+    QuestionAbortedError,
+    ask,
+    ask_yes_no,
+    choose,
+    interactive,
+    returnValue,
+    sleep,
+)
+from ember.offload import (
+    RUN_ASYNC_RESERVED_KEYWORDS,
+    ExecutorUnavailableError,
+    Job,
+    NotSendableError,
+    call_on_loop,
+    report_progress,
+    run_async,
+)
 from ember.scheduling import (
     Entity,
     Scheduler,
@@ -26,20 +45,35 @@ from ember.scheduling import (
 )
 
 __all__ = [
+    "RUN_ASYNC_RESERVED_KEYWORDS",
     "CmdSet",
     "Command",
     "EmberError",
     "Entity",
+    "ExecutorUnavailableError",
+    "Flow",
+    "Job",
     "NotPersistableError",
+    "NotSendableError",
     "PersistenceUnavailableError",
+    "QuestionAbortedError",
     "Scheduler",
     "StoreError",
     "Task",
     "TaskState",
     "UnresolvableReferenceError",
     "WrongThreadError",
+    "ask",
+    "ask_yes_no",
+    "call_on_loop",
+    "choose",
     "delay",
     "entity_registry",
     "get_scheduler",
+    "interactive",
     "open_task_store",
+    "report_progress",
+    "returnValue",
+    "run_async",
+    "sleep",
 ]

@@ -143,6 +143,8 @@ def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
         game_dir=game_dir,
         bind=settings.bind,
         telnet_port=settings.telnet_port,
+        web_port=settings.web_port,
+        web_origins=tuple(str(origin) for origin in settings.web_allowed_origins),
         log_level=settings.log_level,
         log_max_bytes=settings.log_max_bytes,
         log_backups=settings.log_backups,
@@ -168,6 +170,7 @@ def _init(args: argparse.Namespace) -> int:
     print("  ember account create YOURNAME --developer")
     print("  ember start")
     print(f"  telnet localhost {Settings().telnet_port}")
+    print(f"  or open http://localhost:{Settings().web_port} in a browser")
     return 0
 
 
@@ -197,12 +200,14 @@ def _start(args: argparse.Namespace) -> int:
             f"a game process (pid {state.orphan_game_pid}) from an earlier run is still alive; "
             "`ember stop` ends it"
         )
-    problem = check_port(settings.bind, settings.telnet_port)
-    if problem is not None:
-        raise CliError(
-            f"cannot listen for telnet on {settings.bind}:{settings.telnet_port} ({problem}); "
-            f"set TELNET_PORT (or BIND) in {game_dir / SETTINGS_FILE} to a free one"
-        )
+    for what, port, name in (("telnet", settings.telnet_port, "TELNET_PORT"),
+                             ("the web client", settings.web_port, "WEB_PORT")):  # fmt: skip
+        problem = check_port(settings.bind, port)
+        if problem is not None:
+            raise CliError(
+                f"cannot listen for {what} on {settings.bind}:{port} ({problem}); "
+                f"set {name} (or BIND) in {game_dir / SETTINGS_FILE} to a free one"
+            )
     config = portal_config(game_dir, settings)
     if args.foreground:
         print(f"Starting Ember in {game_dir}; Ctrl-C stops it.", flush=True)
@@ -217,6 +222,8 @@ def _print_ready(status: dict[str, Any]) -> None:
     host = "localhost" if bind in ("127.0.0.1", "0.0.0.0", "::", "::1") else bind
     print(f"Ember is running: portal pid {status.get('pid')}, game pid {status.get('game_pid')}.")
     print(f"Connect with: telnet {host} {port}", flush=True)
+    if status.get("web_port"):
+        print(f"Or play in a browser: http://{host}:{status['web_port']}", flush=True)
 
 
 def _stop(args: argparse.Namespace) -> int:
@@ -262,7 +269,8 @@ def _status(args: argparse.Namespace) -> int:
     uptime = time.time() - float(portal.get("started_at", time.time()))
     print(f"Ember is running ({portal.get('state', 'unknown')}), up {_duration(uptime)}.")
     print(f"Portal:   pid {state.portal_pid}, telnet on "
-          f"{portal.get('bind')}:{portal.get('telnet_port')}")  # fmt: skip
+          f"{portal.get('bind')}:{portal.get('telnet_port')}, "
+          f"web on port {portal.get('web_port') or '-'}")  # fmt: skip
     connected = "connected" if portal.get("game_connected") else "not connected"
     print(f"Game:     pid {state.game_pid or '-'} ({connected}), "
           f"started {portal.get('game_starts', 0)} time(s)")  # fmt: skip

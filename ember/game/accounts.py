@@ -19,6 +19,7 @@ from ember.game._account_store import (
 from ember.game._passwords import Passwords
 from ember.game._throttle import LoginThrottle
 from ember.game.settings import Settings, load_settings
+from ember.interaction import ask_caller
 
 if TYPE_CHECKING:
     from ember.game.sessions import Session
@@ -153,6 +154,15 @@ class Account:
         """Send ``text`` as a prompt (a question) to every session of this account."""
         for session in list(self.sessions):
             session.prompt(text)
+
+    async def ask(self, question: str, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        """Ask ``question`` and return the account's next line of input (from any session).
+
+        Questions to one account are asked one at a time, in order. With ``timeout`` seconds,
+        ``TimeoutError`` is raised if no answer came. A question waiting while the account is
+        offline is asked again when it logs in.
+        """
+        return await ask_caller(self, question, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"<Account {self.record.id} {self.record.name!r}>"

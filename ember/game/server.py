@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,8 +29,9 @@ from ember.game.commands import (
 from ember.game.room import Room
 from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
-from ember.interaction import questions
+from ember.interaction import get_flows, questions
 from ember.link import LinkClosedError, LinkStream, Message, connect_link, socket_path_for
+from ember.offload import Offloader, install_offloader, progress_sink
 from ember.scheduling import (
     Clock,
     Scheduler,
@@ -128,6 +130,15 @@ class GameServer:
         self.scheduler = install_scheduler(
             Scheduler(self.clock, trusted_modules=self._trusted_modules())
         )
+        self.offloader = install_offloader(  # run_async's pools; they start on first use
+            Offloader(
+                default=self.settings.executor_default,
+                threads=self.settings.executor_threads,
+                processes=self.settings.executor_processes,
+                cluster_address=self.settings.cluster_address,
+                game_dir=self.game_dir,
+            )
+        )
         entity_registry.register("account", self.accounts.registry.get)
         self.game_commands = load_game_commands(self.game_dir)
         self.cmdset = self.game_commands.apply(default_cmdset())
@@ -177,17 +188,26 @@ class GameServer:
             await self._stop.wait()
             reader.cancel()
             status.cancel()
-            questions.cancel_all()
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()
+            for flow in await get_flows().cancel_all():  # @interactive functions
+                self.dispatcher.interrupted(flow.caller, flow.name)
             # Let them finish cancelling (and tell their players) before output is drained.
             await asyncio.gather(*interrupted, return_exceptions=True)
+            questions.cancel_all()  # questions asked from anywhere else
+            # Background jobs: cancelled, their at_err run (and can tell players), pools stopped.
+            await self._close_offloader()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_DRAIN_WAIT):
                     await self._outbox.join()
             writer.cancel()
         self._group = None
+        return self._stop_kind
+
+    @property
+    def stop_kind(self) -> StopKind:
+        """Why the server stops (or would): ``"reload"``, ``"shutdown"`` or ``"link-lost"``."""
         return self._stop_kind
 
     @property
@@ -208,8 +228,10 @@ class GameServer:
             return
         self._closed = True
         questions.cancel_all()
+        await self._close_offloader()
         if hasattr(self, "scheduler"):
             try:
+                self.dispatcher.keep_notices()  # no await before close(): none fires here
                 await self.scheduler.close()
             except Exception:
                 log.exception("flushing the timed tasks failed")
@@ -230,6 +252,14 @@ class GameServer:
         self.status_file.remove()
         log.info("game process stopped (%s)", self._stop_kind)
 
+    async def _close_offloader(self) -> None:
+        if hasattr(self, "offloader"):
+            reason = "the game is reloading" if self._stop_kind == "reload" else "the game stopped"
+            try:
+                await self.offloader.close(reason)
+            except Exception:
+                log.exception("stopping the background work pools failed")
+
     def spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run ``coroutine`` as a task owned by the server (cancelled when it stops)."""
         if self._group is None or self.stopping:
@@ -248,6 +278,7 @@ class GameServer:
         session.msg(f"Welcome, {account.name}!")
         session.msg(self.room.describe(account))
         self._warn_developer(session)
+        questions.repeat(account, via=session)  # a question asked while it was away
         self.status_changed()
 
     def _warn_developer(self, session: Session) -> None:
@@ -335,7 +366,9 @@ class GameServer:
             log.debug("line for unknown session %s dropped", sid)
             return
         self.sessions.touch(session)
-        self.dispatcher.handle_line(session, text)
+        # A background job started by this line reports its progress to this session.
+        with progress_sink(partial(_send_progress, session)):
+            self.dispatcher.handle_line(session, text)
 
     def _on_info(self, sid: int, **fields: Any) -> None:
         session = self.sessions.get(sid)
@@ -391,3 +424,7 @@ class GameServer:
     def status_changed(self) -> None:
         """Note that the status file should be rewritten (at most once per interval)."""
         self.status_file.changed()
+
+
+def _send_progress(session: Session, job: str, fraction: float, label: str | None) -> None:
+    session.send("progress", job, fraction, label=label)

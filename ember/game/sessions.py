@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ember.game.accounts import Account
+from ember.interaction import ask_caller
 from ember.link import JSON, Message
 
 __all__ = ["Session", "SessionRegistry"]
@@ -65,6 +66,10 @@ class Session:
     def prompt(self, text: str) -> None:
         """Send ``text`` as a prompt (a question; no newline is added) to this connection."""
         self._send(Message("prompt", (self.sid, text)))
+
+    async def ask(self, question: str, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        """Ask ``question`` on this connection and return its next line of input."""
+        return await ask_caller(self, question, timeout=timeout)
 
     def send(self, name: str, *args: JSON, **kwargs: JSON) -> None:
         """Send any game-to-portal message about this session (``sid`` goes first)."""

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ember.offload import EXECUTORS
+
 __all__ = [
     "SETTINGS_FILE",
     "Settings",
@@ -35,6 +37,9 @@ class Settings:
 
     telnet_port: int = 4000
     web_port: int = 4001
+    #: Origins a browser may open the web client's WebSocket from; empty: the page's own
+    #: (``http://localhost:WEB_PORT`` and ``http://127.0.0.1:WEB_PORT``).
+    web_allowed_origins: list[str] = field(default_factory=list)
     bind: str = "127.0.0.1"
     #: A file path relative to the game directory, ``sqlite://...`` or ``postgresql://...``.
     database: str = "server/ember.db"
@@ -57,9 +62,15 @@ class Settings:
     hash_time_cost: int = 3
     hash_memory_cost: int = 65536
     hash_parallelism: int = 4
-    #: Where ``run_async`` sends plain functions unless told otherwise (a placeholder for now).
+    #: Where ``run_async`` sends plain functions unless told otherwise: "thread", "process",
+    #: "cluster" or "loop" (docs/background-work.md).
     executor_default: str = "thread"
     executor_options: dict[str, Any] = field(default_factory=dict)
+    #: Threads in the thread pool, and worker processes in the process pool (started lazily).
+    executor_threads: int = 4
+    executor_processes: int = 2
+    #: The Dask scheduler for ``executor="cluster"``, such as "tcp://10.0.0.5:8786"; "": none.
+    cluster_address: str = ""
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -131,11 +142,15 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "login_address_failures_allowed",
         "hash_time_cost",
         "max_line_bytes",
+        "executor_threads",
+        "executor_processes",
     ):
         if getattr(settings, name) < 1:
             problems.append(f"{name.upper()} must be at least 1")
     if settings.hash_parallelism < 1 or settings.hash_memory_cost < 8 * settings.hash_parallelism:
         problems.append("HASH_MEMORY_COST must be at least 8 (KiB) times HASH_PARALLELISM (>= 1)")
+    if settings.executor_default not in EXECUTORS:
+        problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
     if problems:
         raise SettingsError(f"in {source}: " + "; ".join(problems))
 

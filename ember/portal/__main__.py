@@ -24,6 +24,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
     parser.add_argument("game_dir", help="the game directory")
     parser.add_argument("--bind", default=defaults.bind)
     parser.add_argument("--telnet-port", type=int, default=defaults.telnet_port)
+    parser.add_argument("--web-port", type=int, default=None, help="serve the web client here")
+    parser.add_argument(
+        "--web-origin", action="append", default=[], help="an allowed Origin (repeatable)"
+    )
     parser.add_argument("--log-level", default=defaults.log_level)
     parser.add_argument("--log-max-bytes", type=int, default=defaults.log_max_bytes)
     parser.add_argument("--log-backups", type=int, default=defaults.log_backups)
@@ -45,6 +49,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
             game_dir=Path(args.game_dir),
             bind=args.bind,
             telnet_port=args.telnet_port,
+            web_port=args.web_port,
+            web_origins=tuple(args.web_origin),
             log_level=args.log_level,
             log_max_bytes=args.log_max_bytes,
             log_backups=args.log_backups,

@@ -20,6 +20,11 @@ class PortalConfig:
         game_dir: the game directory; ``server/`` inside it holds pid files, logs and the link.
         bind: the address the telnet listener binds to.
         telnet_port: the telnet port (0 picks a free one, reported in the status file).
+        web_port: the web client's port (page and WebSocket; 0 picks a free one); None: no
+            web client.
+        web_origins: the ``Origin`` values a WebSocket may come from; empty: the page's own
+            (``http://localhost:PORT`` and ``http://127.0.0.1:PORT``).
+        web_rate, web_burst: messages per second a web connection may send, and at once.
         log_level: a ``logging`` level name for ``server/logs/portal.log``.
         log_max_bytes, log_backups: rotation of that log.
         idle_timeout: seconds of silence after which a player is disconnected; None: never.
@@ -39,6 +44,10 @@ class PortalConfig:
     game_dir: Path
     bind: str = "127.0.0.1"
     telnet_port: int = 4000
+    web_port: int | None = None
+    web_origins: tuple[str, ...] = ()
+    web_rate: float = 20.0
+    web_burst: int = 60
     log_level: str = "INFO"
     log_max_bytes: int = 10 * 1024 * 1024
     log_backups: int = 5
@@ -63,6 +72,8 @@ class PortalConfig:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if not 0 <= self.telnet_port <= 65535:
             raise ValueError(f"telnet_port must be between 0 and 65535, not {self.telnet_port}")
+        if self.web_port is not None and not 0 <= self.web_port <= 65535:
+            raise ValueError(f"web_port must be between 0 and 65535, not {self.web_port}")
         if self.idle_timeout is not None and self.idle_timeout <= 0:
             raise ValueError(f"idle_timeout must be positive or None, not {self.idle_timeout!r}")
 

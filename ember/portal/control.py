@@ -68,6 +68,10 @@ def portal_arguments(config: PortalConfig) -> list[str]:
     ]  # fmt: skip
     if config.idle_timeout is not None:
         args += ["--idle-timeout", str(config.idle_timeout)]
+    if config.web_port is not None:
+        args += ["--web-port", str(config.web_port)]
+    for origin in config.web_origins:
+        args += ["--web-origin", origin]
     return args
 
 

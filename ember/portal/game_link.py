@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from ember.link import JSON, LinkClosedError, LinkStream, Message
-from ember.portal.sessions import PortalSession
+from ember.portal.sessions import PortalSession, RichTransport
 
 __all__ = ["SESSION_MESSAGES", "GameLink", "apply_to_session"]
 
@@ -64,10 +64,10 @@ def apply_to_session(session: PortalSession, message: Message) -> None:
         transport.send_prompt(_text(args[1]))
     elif name == "echo":
         transport.set_echo(bool(args[1]))
-    elif name == "login":
-        session.account = _text(args[1])
-    elif name == "logout":
-        session.account = None
+    elif name in ("login", "logout"):
+        session.account = _text(args[1]) if name == "login" else None
+        if isinstance(transport, RichTransport):
+            transport.set_account(session.account)
     elif name == "close":
         reason = kwargs.get("reason")
         transport.close(_text(reason) if reason is not None else None)
@@ -76,7 +76,10 @@ def apply_to_session(session: PortalSession, message: Message) -> None:
         if not isinstance(fraction, int | float) or isinstance(fraction, bool):
             raise TypeError(f"progress fraction must be a number, not {fraction!r}")
         label = kwargs.get("label") or args[1]
-        transport.send_text(f"{_text(label)}: {round(100 * fraction)}%\n")
+        if isinstance(transport, RichTransport):
+            transport.send_progress(_text(args[1]), float(fraction), _text(label))
+        else:
+            transport.send_text(f"{_text(label)}: {round(100 * fraction)}%\n")
     else:
         raise ValueError(f"{name!r} is not a session message")
 

@@ -20,6 +20,7 @@ from ember.portal.sessions import PlayerTransport, PortalSession, SessionIds, Se
 from ember.portal.state_files import ServerFiles, write_atomic
 from ember.portal.supervisor import GameSupervisor
 from ember.portal.telnet_server import listen_telnet
+from ember.portal.web_server import WebListener, listen_web
 
 __all__ = ["NOTICES", "Portal", "PortalStartError"]
 
@@ -72,6 +73,7 @@ class Portal:
         self._stopped_by = ""
         self._state = "starting"
         self._telnet: asyncio.Server | None = None
+        self._web: WebListener | None = None
         self._telnet_port = config.telnet_port
         self._started_at = time.time()
         self._status_timer: asyncio.TimerHandle | None = None
@@ -84,7 +86,7 @@ class Portal:
         """Listen, start the game, serve until stopped, then stop everything in order.
 
         Raises:
-            PortalStartError: the telnet port is taken, this game directory has a portal, or
+            PortalStartError: a port is taken, this game directory has a portal, or
                 the first game process exited before it connected.
         """
         lock = self.files.take_lock()
@@ -95,17 +97,16 @@ class Portal:
         loop = asyncio.get_running_loop()
         try:
             self.files.log_dir.mkdir(parents=True, exist_ok=True)
-            self._telnet = await self._listen_telnet()
+            await self._listen()
             link_server = await serve_link(link_path, "portal", self._serve_game)
             write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
             self._write_status()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, self.request_stop, signal.Signals(signum).name)
             loop.add_signal_handler(signal.SIGHUP, self.request_reload, "SIGHUP")
-            logger.info(
-                "portal %d listening for telnet on %s:%d", os.getpid(), self.config.bind,
-                self._telnet_port,
-            )  # fmt: skip
+            web = f", web on port {self._web.port}" if self._web is not None else ""
+            logger.info("portal %d listening for telnet on %s:%d%s", os.getpid(),
+                        self.config.bind, self._telnet_port, web)  # fmt: skip
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._supervisor.run())
                 await self._stop_requested.wait()
@@ -121,8 +122,7 @@ class Portal:
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
-            if self._telnet is not None:
-                self._telnet.close()
+            self._stop_listening()
             if link_server is not None:
                 link_server.close()
                 with contextlib.suppress(OSError):
@@ -156,21 +156,27 @@ class Portal:
         self._state = "reloading"
         self._supervisor.restart()
 
-    async def _listen_telnet(self) -> asyncio.Server:
+    async def _listen(self) -> None:
         config = self.config
+        what, port = "telnet", config.telnet_port
         try:
-            server = await listen_telnet(self, config)
+            self._telnet = await listen_telnet(self, config)
+            self._telnet_port = self._telnet.sockets[0].getsockname()[1]
+            if config.web_port is not None:
+                what, port = "the web client", config.web_port
+                self._web = await listen_web(self, config)
         except OSError as error:
             raise PortalStartError(
-                f"cannot listen for telnet on {config.bind}:{config.telnet_port}: "
-                f"{error.strerror or error}"
+                f"cannot listen for {what} on {config.bind}:{port}: {error.strerror or error}"
             ) from error
-        self._telnet_port = server.sockets[0].getsockname()[1]
-        return server
+
+    def _stop_listening(self) -> None:
+        for listener in (self._telnet, self._web):
+            if listener is not None:
+                listener.close()
 
     async def _close_players(self) -> None:
-        if self._telnet is not None:
-            self._telnet.close()  # no new players from here on
+        self._stop_listening()  # no new players from here on
         if self._sessions:
             self._notify_all(NOTICES["shutdown"], close=True)
             with contextlib.suppress(TimeoutError):
@@ -368,6 +374,7 @@ class Portal:
             "state": self._state,
             "bind": self.config.bind,
             "telnet_port": self._telnet_port,
+            "web_port": self._web.port if self._web is not None else None,
             "game_pid": self._supervisor.pid,
             "game_connected": self._game is not None,
             "game_starts": self._supervisor.starts,

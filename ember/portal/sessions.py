@@ -6,11 +6,11 @@ import collections
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from ember.link import JSON
 
-__all__ = ["PlayerTransport", "PortalSession", "SessionIds", "SessionProtocol"]
+__all__ = ["PlayerTransport", "PortalSession", "RichTransport", "SessionIds", "SessionProtocol"]
 
 SessionProtocol = Literal["telnet", "web"]
 """How a player is connected."""
@@ -30,6 +30,17 @@ class PlayerTransport(Protocol):
 
     def close(self, reason: str | None = None) -> None:
         """Send ``reason`` (when given) and close the connection."""
+
+
+@runtime_checkable
+class RichTransport(PlayerTransport, Protocol):
+    """A transport that shows progress and the login state itself (the web client does)."""
+
+    def send_progress(self, job: str, fraction: float, label: str) -> None:
+        """Show a job's progress (``fraction`` 0..1), updated in place."""
+
+    def set_account(self, account: str | None) -> None:
+        """The session was logged in as ``account`` (None: logged out)."""
 
 
 class SessionIds:

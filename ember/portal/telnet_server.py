@@ -82,6 +82,7 @@ class TelnetPlayer(asyncio.Protocol):
         self._last_input = time.monotonic()
         self._idle_timer: asyncio.TimerHandle | None = None
         self._abort_timer: asyncio.TimerHandle | None = None
+        self._progress_open = False  # a progress line is on screen without its line ending
 
     # -- asyncio.Protocol -----------------------------------------------------------------------
 
@@ -157,14 +158,35 @@ class TelnetPlayer(asyncio.Protocol):
     def send_text(self, text: str) -> None:
         """Send text to the player (``\\n`` becomes CR LF)."""
         if self._conn is not None and not self._closing:
+            self._end_progress()
             self._conn.send_text(text)
             self._flush()
 
     def send_prompt(self, text: str) -> None:
         """Send a prompt, marked with GA (or EOR when the client agreed to it)."""
         if self._conn is not None and not self._closing:
+            self._end_progress()
             self._conn.send_prompt(text)
             self._flush()
+
+    def send_progress(self, job: str, fraction: float, label: str) -> None:
+        """Show a job's progress as one line rewritten in place (CR, text, erase to the end);
+        other output first ends that line, and 100 % ends it for good."""
+        if self._conn is not None and not self._closing:
+            done = fraction >= 1.0
+            self._conn.send_text(
+                f"\r{label}: {round(100 * fraction)}%\x1b[K" + ("\n" if done else "")
+            )
+            self._progress_open = not done
+            self._flush()
+
+    def set_account(self, account: str | None) -> None:
+        """Telnet shows nothing for a login change."""
+
+    def _end_progress(self) -> None:
+        if self._progress_open and self._conn is not None:
+            self._progress_open = False
+            self._conn.send_text("\n")
 
     def set_echo(self, hidden: bool) -> None:
         """Hide the player's typing (``WILL ECHO``) or show it again."""

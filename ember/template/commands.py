@@ -4,7 +4,18 @@ A command with the key of a default command replaces it. Edit this file and run
 `ember reload` (or the `reload` command as a Developer): players stay connected.
 """
 
-from ember import Command, delay
+import time
+
+from ember import (
+    Command,
+    ask_yes_no,
+    delay,
+    interactive,
+    report_progress,
+    returnValue,
+    run_async,
+    sleep,
+)
 
 
 class CmdWave(Command):
@@ -20,3 +31,144 @@ class CmdWave(Command):
     def func(self) -> None:
         self.caller.msg("You wave.")
         delay(2, self.caller.msg, "Your arm is tired from all that waving.")
+
+
+# Pausing and asking (docs/interactive.md). `myfunc` and `compute` are the two examples of
+# Evennia's "Async Process" page, unchanged but for the import line.
+
+
+@interactive
+def myfunc(caller):  # type: ignore[no-untyped-def]
+    while True:
+        caller.msg("Getting ready to wait ...")
+        yield (5)
+        caller.msg("Now 5 seconds have passed.")
+        response = yield ("Do you want to wait another 5 secs?")
+        if response.lower() not in ("yes", "y"):
+            break
+
+
+@interactive
+def compute():  # type: ignore[no-untyped-def]
+    # ...
+    result = 10
+    # this must be used instead of `return result`
+    returnValue(result)
+
+
+class CmdWaitLoop(Command):
+    """Wait five seconds, then choose whether to wait again (an @interactive function).
+
+    Usage:
+      waitloop
+    """
+
+    key = "waitloop"
+
+    def func(self) -> None:
+        myfunc(self.caller)  # returns at once; the loop goes on while you play
+
+
+class CmdCompute(Command):
+    """Get a result from an @interactive function that ends with returnValue.
+
+    Usage:
+      compute
+    """
+
+    key = "compute"
+
+    async def func(self) -> None:
+        self.caller.msg(f"The result is {await compute()}.")
+
+
+class CmdDig(Command):
+    """Dig for treasure: a command written as a generator (it pauses with yield).
+
+    Usage:
+      dig
+    """
+
+    key = "dig"
+
+    def func(self):  # type: ignore[no-untyped-def]
+        self.caller.msg("You start digging...")
+        yield 10
+        if (yield ask_yes_no("You hit something hard. Dig on?", default=True)):
+            yield 5
+            self.caller.msg("You found a gem!")
+        else:
+            self.caller.msg("You fill the hole in again.")
+
+
+class CmdRest(Command):
+    """Rest by the fire: the same kind of command written with async def.
+
+    Usage:
+      rest
+    """
+
+    key = "rest"
+
+    async def func(self) -> None:
+        self.caller.msg("You sit down by the fire.")
+        await sleep(5)
+        if await ask_yes_no("You feel rested. Stay a while longer?", default=False):
+            await sleep(5)
+        self.caller.msg("You get up again.")
+
+
+# Background work (docs/background-work.md): a heavy job that reports its progress.
+
+
+def crunch(seconds: float) -> int:
+    """Count primes by trial division for ``seconds``: pure-Python CPU work, with progress.
+
+    Module-level, so a worker process or a Dask worker can import it by name.
+    """
+    start, found, n = time.monotonic(), 0, 2
+    while (elapsed := time.monotonic() - start) < seconds:
+        if all(n % d for d in range(2, int(n**0.5) + 1)):
+            found += 1
+        n += 1
+        if n % 256 == 0:
+            report_progress(elapsed / seconds, "Crunching")
+    report_progress(1.0, "Crunching")
+    return found
+
+
+class CmdCrunch(Command):
+    """Crunch numbers in the background and watch the progress; the game stays responsive.
+
+    Usage:
+      crunch [seconds]           in a worker process (for CPU-heavy pure Python)
+      crunch/thread [seconds]    in a thread (pure Python there still slows everyone a bit)
+      crunch/cluster [seconds]   on the Dask cluster at CLUSTER_ADDRESS (settings.py)
+      crunch/sync [seconds]      right here: the whole game freezes meanwhile (don't!)
+    """
+
+    key = "crunch"
+
+    def func(self) -> None:
+        try:
+            seconds = min(60.0, max(0.1, float(self.args or 3)))
+        except ValueError:
+            self.caller.msg("Usage: crunch[/thread|/cluster|/sync] [seconds]")
+            return
+        where = self.switches[0] if self.switches else "process"
+        if where == "sync":
+            found = crunch(seconds)
+            self.caller.msg(f"Crunched {found} primes in {seconds:g} s (sync).")
+            return
+        if where not in ("process", "thread", "cluster"):
+            self.caller.msg(f"crunch/{where}? Use /thread, /cluster or /sync.")
+            return
+
+        def done(found: int) -> None:
+            self.caller.msg(f"Crunched {found} primes in {seconds:g} s ({where}).")
+
+        def failed(error: BaseException) -> None:
+            self.caller.msg(f"The crunch did not finish: {error}")
+
+        run_async(crunch, seconds, executor=where, at_return=done, at_err=failed)
+        self.caller.msg(f"Crunching for {seconds:g} s ({where}); carry on playing.")

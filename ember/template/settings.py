@@ -28,4 +28,7 @@ name stops the server with a message naming the closest known one.
 # LOGIN_COOLDOWN = 30.0
 
 # -- Background work -------------------------------------------------------------------------
-# EXECUTOR_DEFAULT = "thread"
+# EXECUTOR_DEFAULT = "thread"   # where run_async sends plain functions: thread, process, cluster
+# EXECUTOR_THREADS = 4
+# EXECUTOR_PROCESSES = 2         # worker processes, started on first use
+# CLUSTER_ADDRESS = ""           # a Dask scheduler, e.g. "tcp://10.0.0.5:8786" (ember[cluster])

@@ -28,13 +28,13 @@ def ember(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.Complet
     )
 
 
-def make_game(parent: Path, name: str = "game", *, port: int = 0) -> Path:
-    """``ember init`` a game whose telnet port is ``port`` (0: any free port, see status)."""
+def make_game(parent: Path, name: str = "game", *, port: int = 0, web_port: int = 0) -> Path:
+    """``ember init`` a game on these telnet and web ports (0: any free port, see status)."""
     done = ember("init", name, cwd=parent)
     assert done.returncode == 0, done.stderr
     game = parent / name
     with (game / "settings.py").open("a") as settings:
-        settings.write(f"\nTELNET_PORT = {port}\n")
+        settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {web_port}\n")
     return game
 
 

@@ -56,7 +56,12 @@ class CmdGen(Command):
     key = "gen"
 
     def func(self):
-        yield 5
+        answer = yield "Which one?"
+        yield 0
+        self.caller.msg("gen got " + answer)
+
+    def at_post_cmd(self):
+        self.caller.msg("post after gen")
 
 
 class CmdGuarded(Command):
@@ -134,11 +139,14 @@ async def test_developers_see_the_traceback(tmp_path: Path) -> None:
         assert "RuntimeError: kaboom x" in text
 
 
-async def test_generator_commands_are_not_supported_yet(tmp_path: Path) -> None:
+async def test_generator_commands_pause_and_ask(tmp_path: Path) -> None:
     write_commands(tmp_path, GAME_COMMANDS)
     async with running_game(tmp_path) as game:
         await game.login(1, "Ann")
-        await game.portal.command(1, "gen", "generator commands are not supported yet")
+        await game.portal.command(1, "gen", "Which one?")
+        await game.portal.command(1, "look", "gen got look")  # an answer, not a command
+        await game.portal.expect(1, "post after gen")
+        assert "You see the game's own look." not in game.portal.texts(1)
 
 
 async def test_a_broken_commands_module_leaves_the_defaults(

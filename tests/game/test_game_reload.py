@@ -94,9 +94,14 @@ async def test_a_reload_interrupts_a_pending_question(tmp_path: Path) -> None:
         task = game.server.scheduler.delay(60, ann.msg, "x")
         await game.portal.command(2, f"tasks/cancel {task.id}", "[yes/no]")
         await game.portal.line(1, "reload")
-        await game.portal.expect(2, "tasks was interrupted: the game is stopping.")
         assert await game.stopped() == "reload"
         assert game.portal.received[-1].name == "reload"  # after every text, last
+        assert not [t for t in game.portal.texts(2) if "interrupted" in t]
+    # The player hears of it once the game is back.
+    sessions = [session_dict(1, account="Dev"), session_dict(2, account="Ann")]
+    async with running_game(tmp_path, sessions=sessions, reason="reload") as game:
+        await game.portal.expect(2, "tasks was interrupted by the reload.")
+        await game.portal.command(2, "say back", 'You say, "back"')  # nothing waits for input
 
 
 async def test_the_portal_asks_for_reload_and_shutdown(tmp_path: Path) -> None:

@@ -60,4 +60,4 @@ async def test_gmcp_reaches_the_game_and_progress_reaches_the_player(tmp_path: P
         client.send(b'\xff\xfa\xc9Core.Hello {"client": "raw", "version": "1"}\xff\xf0')
         await client.expect('gmcp Core.Hello {"client": "raw", "version": "1"}\r\n')
         client.line("progress")
-        await client.expect("Digging: 50%\r\n")
+        await client.expect("\r\x00Digging: 50%\x1b[K")  # one line, rewritten in place

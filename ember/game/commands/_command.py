@@ -22,7 +22,9 @@ class Command:
     ``switches`` (``tasks/cancel 3`` gives ``["cancel"]``), ``cmdstring`` (the word as
     typed), ``raw`` (the whole line) and ``server``. The hooks run in order: ``parse()``,
     ``at_pre_cmd()`` (returning True stops there), ``func()``, ``at_post_cmd()``. ``func``
-    may be ``async def``; it then runs as a task and ``at_post_cmd`` follows when it ends.
+    may be ``async def`` or a generator (``yield 5`` pauses, ``answer = yield "Sure?"``
+    asks; see ``ember.interactive``); it then runs as a task, other commands run meanwhile,
+    and ``at_post_cmd`` follows when it ends (also after an error).
 
     Example::
 
@@ -84,11 +86,11 @@ class Command:
         return None
 
     def func(self) -> Any:
-        """Do the command's work; may be a coroutine function."""
+        """Do the command's work; may be a coroutine or generator function."""
         self.caller.msg(f"Command {self.key!r} has no func() yet.")
 
     def at_post_cmd(self) -> None:
-        """Run after ``func`` has finished (also after an ``async`` one)."""
+        """Run after ``func`` has finished (also an ``async`` or generator one, or an error)."""
 
 
 class CmdSet:

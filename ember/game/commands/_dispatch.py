@@ -8,11 +8,12 @@ import inspect
 import logging
 import traceback
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
+from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
-from ember.interaction import questions
+from ember.interaction import QuestionAbortedError, ReturnValue, current_caller, drive, questions
 
 if TYPE_CHECKING:
     from ember.game.server import GameServer
@@ -35,6 +36,7 @@ class Dispatcher:
 
     def __init__(self, server: GameServer) -> None:
         self.server = server
+        self._notices: list[tuple[Account, str]] = []
 
     def cmdset_for(self, session: Session) -> CmdSet:
         """Return the commands available on ``session``: login screen or logged in."""
@@ -80,45 +82,73 @@ class Dispatcher:
         return text + " Type 'help' for a list of commands."
 
     def run(self, command: Command) -> None:
-        """Run ``command``'s hooks; an ``async`` func continues as a task the server owns."""
+        """Run ``command``'s hooks. ``func`` may be a plain method, a generator (it pauses and
+        asks as it yields, see ``ember.interactive``) or a coroutine; the last two continue as
+        a task the server owns. ``at_post_cmd`` follows the whole of ``func``, error or not."""
         try:
             command.parse()
             if command.at_pre_cmd():
                 return
-            result = command.func()
         except Exception as error:
             self.report(command, error)
             return
-        if inspect.iscoroutine(result):
-            if self.server.stopping:
-                result.close()
-                command.session.msg(f"{command.key} was not run: the game is stopping.")
-                return
-            if command.hold_input:
-                command.session.held = deque()
-            self.server.spawn(self._finish(command, result), name=f"command {command.key}")
-        elif inspect.isgenerator(result):
-            result.close()
-            log.error("command %s returned a generator, which is not supported yet", command.key)
-            command.session.msg(
-                f"Command {command.key} is written as a generator (it uses yield); generator "
-                "commands are not supported yet. Use 'async def func(self)' instead."
-            )
-        else:
-            self._post(command)
-
-    async def _finish(self, command: Command, coroutine: Coroutine[Any, Any, Any]) -> None:
         try:
-            await coroutine
-        except asyncio.CancelledError:
-            command.session.msg(f"{command.key} was interrupted: the game is stopping.")
-            raise
+            result = command.func()
+        except ReturnValue:
+            result = None
+        except QuestionAbortedError:
+            result = None
         except Exception as error:
             self.report(command, error)
-        else:
+            result = None
+        if not (inspect.iscoroutine(result) or inspect.isgenerator(result)):
             self._post(command)
+            return
+        if self.server.stopping:
+            result.close()
+            command.session.msg(f"{command.key} was not run: the game is stopping.")
+            return
+        if command.hold_input:
+            command.session.held = deque()
+        self.server.spawn(self._finish(command, result), name=f"command {command.key}")
+
+    async def _finish(
+        self, command: Command, work: Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
+    ) -> None:
+        current_caller.set(command.caller)
+        try:
+            try:
+                await drive(work, command.caller, name=command.key)
+            except QuestionAbortedError:
+                pass  # the player was told
+            except Exception as error:
+                self.report(command, error)
+            self._post(command)
+        except asyncio.CancelledError:
+            self.interrupted(command.caller, command.key)
+            raise
         finally:
             self._release(command.session)
+
+    def interrupted(self, caller: object, what: str) -> None:
+        """Tell ``caller`` that ``what`` (a command or interactive function) was interrupted
+        by the stop under way: an account hears of a reload after it (see :meth:`keep_notices`)."""
+        if self.server.stop_kind == "reload" and isinstance(caller, Account):
+            self._notices.append((caller, f"{what} was interrupted by the reload."))
+            return
+        send = getattr(caller, "msg", None)
+        if callable(send):
+            send(f"{what} was interrupted: the game is stopping.")
+
+    def keep_notices(self) -> None:
+        """Store the reload notices as persistent timed tasks, due at once, so the next game
+        process delivers them. Called just before the scheduler closes, so none fires here."""
+        notices, self._notices = self._notices, []
+        for account, text in notices:
+            try:
+                self.server.scheduler.delay(0, account.msg, text, persistent=True)
+            except Exception:
+                log.exception("could not keep the notice %r for %r", text, account)
 
     def _post(self, command: Command) -> None:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ember.game.commands._command import Command
 from ember.game.commands.general import format_duration
-from ember.interaction import ask
 from ember.scheduling import Task, TaskState
 
 __all__ = ["ACTIONS", "CmdTasks"]
@@ -78,7 +77,7 @@ class CmdTasks(Command):
             question = f"{verb} task {task.id} ({task.callback_name}, due in {due_text(task)})?"
         else:
             question = f"{verb} {len(targets)} tasks of {targets[0].callback_name}?"
-        reply = await ask(self.caller, f"{question} [yes/no]")
+        reply = await self.caller.ask(f"{question} [yes/no]")
         if reply.strip().lower() not in _YES:
             self.session.msg("Nothing done.")
             return
