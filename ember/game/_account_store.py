@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ember.errors import EmberError, StoreError
 from ember.scheduling import store_from_url
 from ember.scheduling._postgres import PostgresTaskStore, qualify
-from ember.scheduling._sqlite import SqliteTaskStore, _transaction
+from ember.scheduling._sqlite import SqliteTaskStore, transaction
 
 if TYPE_CHECKING:
     import asyncpg
@@ -29,6 +30,7 @@ __all__ = [
 _T = TypeVar("_T")
 
 COLUMNS = "id, name, name_key, password_hash, permissions, created"
+INSERT_COLUMNS = "name, name_key, password_hash, permissions, created"
 SQLITE_CREATE = (
     "CREATE TABLE IF NOT EXISTS ember_accounts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,"
@@ -64,26 +66,30 @@ def _record(row: Any) -> AccountRecord:
     return AccountRecord(int(rid), name, key, password_hash, perms, float(created))
 
 
-class AccountStore(Protocol):
-    """The few operations accounts need from a database."""
+class AccountStore(abc.ABC):
+    """The few operations accounts need from a database.
+
+    A store supplies connecting, reading, and the SQL to insert one row and change one
+    column; the writes accounts make are built on those two here.
+    """
 
     url: str
 
+    @abc.abstractmethod
     async def open(self) -> None:
         """Connect and create the table if it is missing."""
-        ...
 
+    @abc.abstractmethod
     async def close(self) -> None:
         """Disconnect; closing twice is harmless."""
-        ...
 
+    @abc.abstractmethod
     async def load_all(self) -> list[AccountRecord]:
         """Return every account in id order."""
-        ...
 
+    @abc.abstractmethod
     async def find(self, name_key: str) -> AccountRecord | None:
         """Return the account with this case-folded name, or None."""
-        ...
 
     async def insert(
         self,
@@ -94,18 +100,31 @@ class AccountStore(Protocol):
         created: float,
     ) -> AccountRecord:
         """Add an account; raise :class:`DuplicateAccountError` if ``name_key`` is taken."""
-        ...
+        row = (name, name_key, password_hash, ",".join(permissions), created)
+        new_id = await self._insert_row(row)
+        if new_id is None:
+            raise DuplicateAccountError(f"an account named {name!r} already exists")
+        return AccountRecord(new_id, name, name_key, password_hash, permissions, created)
 
     async def set_password_hash(self, account_id: int, password_hash: str) -> None:
         """Replace an account's password hash (after a rehash)."""
-        ...
+        await self._update("password_hash", password_hash, account_id)
 
     async def set_permissions(self, account_id: int, permissions: tuple[str, ...]) -> None:
         """Replace an account's permissions."""
-        ...
+        await self._update("permissions", ",".join(permissions), account_id)
+
+    @abc.abstractmethod
+    async def _insert_row(self, row: tuple[str, str, str, str, float]) -> int | None:
+        """Insert ``row`` (the values of INSERT_COLUMNS); return its new id, or None if the
+        name is taken."""
+
+    @abc.abstractmethod
+    async def _update(self, column: str, value: str, account_id: int) -> None:
+        """Set one column of an account (a column name from this module, never user input)."""
 
 
-class SqliteAccountStore:
+class SqliteAccountStore(AccountStore):
     """Accounts in an SQLite file: one connection owned by one thread, WAL, a busy timeout.
 
     It can share the file with the SQLite task store; both take the write lock per statement.
@@ -176,52 +195,30 @@ class SqliteAccountStore:
 
         return await self._run("read an account from", find)
 
-    async def insert(
-        self,
-        name: str,
-        name_key: str,
-        password_hash: str,
-        permissions: tuple[str, ...],
-        created: float,
-    ) -> AccountRecord:
-        """Add an account; raise :class:`DuplicateAccountError` if ``name_key`` is taken."""
-        sql = (
-            "INSERT INTO ember_accounts (name, name_key, password_hash, permissions, created)"
-            " VALUES (?, ?, ?, ?, ?)"
-        )
-        params = (name, name_key, password_hash, ",".join(permissions), created)
+    async def _insert_row(self, row: tuple[str, str, str, str, float]) -> int | None:
+        sql = f"INSERT INTO ember_accounts ({INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
 
         def insert(conn: sqlite3.Connection) -> int:
-            with _transaction(conn):
-                cursor = conn.execute(sql, params)
+            with transaction(conn):
+                cursor = conn.execute(sql, row)
             return int(cursor.lastrowid or 0)
 
         try:
-            new_id = await self._run("add an account to", insert)
+            return await self._run("add an account to", insert)
         except sqlite3.IntegrityError:
-            raise DuplicateAccountError(f"an account named {name!r} already exists") from None
-        return AccountRecord(new_id, name, name_key, password_hash, permissions, created)
+            return None
 
-    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
-        """Replace an account's password hash."""
-        sql = "UPDATE ember_accounts SET password_hash = ? WHERE id = ?"
-        await self._run("update an account in", _exec(sql, (password_hash, account_id)))
+    async def _update(self, column: str, value: str, account_id: int) -> None:
+        sql = f"UPDATE ember_accounts SET {column} = ? WHERE id = ?"
 
-    async def set_permissions(self, account_id: int, permissions: tuple[str, ...]) -> None:
-        """Replace an account's permissions."""
-        sql = "UPDATE ember_accounts SET permissions = ? WHERE id = ?"
-        await self._run("update an account in", _exec(sql, (",".join(permissions), account_id)))
+        def update(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.execute(sql, (value, account_id))
+
+        await self._run("update an account in", update)
 
 
-def _exec(sql: str, params: tuple[Any, ...]) -> Callable[[sqlite3.Connection], None]:
-    def run(conn: sqlite3.Connection) -> None:
-        with _transaction(conn):
-            conn.execute(sql, params)
-
-    return run
-
-
-class PostgresAccountStore:
+class PostgresAccountStore(AccountStore):
     """Accounts in PostgreSQL via one ``asyncpg`` connection (the ``ember[postgres]`` extra)."""
 
     def __init__(self, dsn: str, url: str, *, schema: str = "public") -> None:
@@ -273,41 +270,21 @@ class PostgresAccountStore:
             )
         return _record(row) if row is not None else None
 
-    async def insert(
-        self,
-        name: str,
-        name_key: str,
-        password_hash: str,
-        permissions: tuple[str, ...],
-        created: float,
-    ) -> AccountRecord:
-        """Add an account; raise :class:`DuplicateAccountError` if ``name_key`` is taken."""
+    async def _insert_row(self, row: tuple[str, str, str, str, float]) -> int | None:
         import asyncpg
 
-        sql = (
-            f"INSERT INTO {self._table} (name, name_key, password_hash, permissions, created)"
-            " VALUES ($1, $2, $3, $4, $5) RETURNING id"
-        )
+        values = "$1, $2, $3, $4, $5"
+        sql = f"INSERT INTO {self._table} ({INSERT_COLUMNS}) VALUES ({values}) RETURNING id"
         async with self._lock:
             try:
-                new_id = await self._connection().fetchval(
-                    sql, name, name_key, password_hash, ",".join(permissions), created
-                )
+                return int(await self._connection().fetchval(sql, *row))
             except asyncpg.UniqueViolationError:
-                raise DuplicateAccountError(f"an account named {name!r} already exists") from None
-        return AccountRecord(int(new_id), name, name_key, password_hash, permissions, created)
+                return None
 
-    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
-        """Replace an account's password hash."""
-        sql = f"UPDATE {self._table} SET password_hash = $1 WHERE id = $2"
+    async def _update(self, column: str, value: str, account_id: int) -> None:
+        sql = f"UPDATE {self._table} SET {column} = $1 WHERE id = $2"
         async with self._lock:
-            await self._connection().execute(sql, password_hash, account_id)
-
-    async def set_permissions(self, account_id: int, permissions: tuple[str, ...]) -> None:
-        """Replace an account's permissions."""
-        sql = f"UPDATE {self._table} SET permissions = $1 WHERE id = $2"
-        async with self._lock:
-            await self._connection().execute(sql, ",".join(permissions), account_id)
+            await self._connection().execute(sql, value, account_id)
 
 
 def account_store_from_url(url: str) -> AccountStore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from contextvars import ContextVar
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ember.errors import EmberError
 from ember.interaction._questions import Caller, ask_caller
@@ -85,10 +85,52 @@ class Question(Generic[T]):
         return f"<{type(self).__name__} {self.text!r}>"
 
 
-class YesNo(Question[bool]):
+class _Retried(Question[T]):
+    """A question with a fixed set of valid answers, asked again until one comes."""
+
+    __slots__ = ("allow_abort", "attempts")
+
+    allow_abort: bool
+    attempts: int
+
+    def prompt(self) -> str:
+        """Return the text put to the caller the first time."""
+        raise NotImplementedError
+
+    def answer(self, reply: str) -> T | None:
+        """Return the answer ``reply`` gives, or None if it gives none."""
+        raise NotImplementedError
+
+    def again(self, reply: str, text: str, prompt: str) -> str:
+        """Return the text to ask after the invalid ``reply`` to ``text``."""
+        raise NotImplementedError
+
+    async def put(self, caller: Caller) -> T:
+        """Ask until a valid answer comes, or the player aborts or runs out of attempts."""
+        prompt = text = self.prompt()
+        for attempt in range(self.attempts):
+            reply = await ask_caller(caller, text, timeout=self.timeout, first=attempt > 0)
+            answer = self.answer(reply)
+            if answer is not None:
+                return answer
+            if self.allow_abort and reply.strip().lower() in _ABORT:
+                caller.msg("Aborted.")
+                raise QuestionAbortedError(f"{self.text!r} was aborted")
+            text = self.again(reply, text, prompt)
+        caller.msg("No valid answer; giving up.")
+        raise QuestionAbortedError(f"no valid answer to {self.text!r} in {self.attempts} attempts")
+
+
+def _checked_attempts(attempts: int) -> int:
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, got {attempts!r}")
+    return attempts
+
+
+class YesNo(_Retried[bool]):
     """A yes/no question: True for yes, False for no; see :func:`ask_yes_no`."""
 
-    __slots__ = ("allow_abort", "attempts", "default")
+    __slots__ = ("default",)
 
     def __init__(
         self,
@@ -101,9 +143,8 @@ class YesNo(Question[bool]):
         caller: Caller | None = None,
     ) -> None:
         super().__init__(text, timeout=timeout, caller=caller)
-        if attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {attempts!r}")
-        self.default, self.allow_abort, self.attempts = default, allow_abort, attempts
+        self.allow_abort, self.attempts = allow_abort, _checked_attempts(attempts)
+        self.default = default
 
     def hint(self) -> str:
         """Return ``[Y/n]``, ``[y/N]`` or ``[y/n]`` (with ``/a`` when aborting is allowed)."""
@@ -111,29 +152,28 @@ class YesNo(Question[bool]):
         no = "N" if self.default is False else "n"
         return f"[{yes}/{no}{'/a' if self.allow_abort else ''}]"
 
-    async def put(self, caller: Caller) -> bool:
-        """Ask until the answer is yes, no, empty (with a default) or abort."""
-        text = f"{self.text} {self.hint()} "
-        for attempt in range(self.attempts):
-            reply = await ask_caller(caller, text, timeout=self.timeout, first=attempt > 0)
-            reply = reply.strip().lower()
-            if reply in _YES:
-                return True
-            if reply in _NO:
-                return False
-            if not reply and self.default is not None:
-                return self.default
-            if self.allow_abort and reply in _ABORT:
-                caller.msg("Aborted.")
-                raise QuestionAbortedError(f"{self.text!r} was aborted")
-            text = f"Please answer yes or no{' (or abort)' if self.allow_abort else ''}. {text}"
-        _give_up(caller, self.text, self.attempts)
+    def prompt(self) -> str:
+        """Return the question with its hint."""
+        return f"{self.text} {self.hint()} "
+
+    def answer(self, reply: str) -> bool | None:
+        """Return True for yes, False for no, the default for an empty reply, else None."""
+        reply = reply.strip().lower()
+        if reply in _YES:
+            return True
+        if reply in _NO:
+            return False
+        return self.default if not reply else None
+
+    def again(self, reply: str, text: str, prompt: str) -> str:
+        """Return ``text`` after a reminder of the answers allowed."""
+        return f"Please answer yes or no{' (or abort)' if self.allow_abort else ''}. {text}"
 
 
-class Choice(Question[str]):
+class Choice(_Retried[str]):
     """A choice among options, answered by number or by (the start of) an option's text."""
 
-    __slots__ = ("allow_abort", "attempts", "options")
+    __slots__ = ("options",)
 
     def __init__(
         self,
@@ -150,9 +190,8 @@ class Choice(Question[str]):
             raise ValueError(f"choose() needs a non-empty list of options, got {options!r}")
         if not all(isinstance(option, str) for option in options):
             raise TypeError(f"choose() options must be strings, got {options!r}")
-        if attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {attempts!r}")
-        self.options, self.allow_abort, self.attempts = tuple(options), allow_abort, attempts
+        self.allow_abort, self.attempts = allow_abort, _checked_attempts(attempts)
+        self.options = tuple(options)
 
     def pick(self, reply: str) -> str | None:
         """Return the option ``reply`` names (number, text, or unique start), or None."""
@@ -167,27 +206,19 @@ class Choice(Question[str]):
         starting = [option for option in self.options if option.lower().startswith(reply)]
         return starting[0] if len(starting) == 1 else None
 
-    async def put(self, caller: Caller) -> str:
-        """Ask until an option is picked (or aborted)."""
+    def prompt(self) -> str:
+        """Return the question with its numbered options."""
         lines = [self.text, *(f"  {n}) {option}" for n, option in enumerate(self.options, 1)), ""]
         abort = " (or a to abort)" if self.allow_abort else ""
-        ask_text = "\n".join(lines) + f"Choose 1-{len(self.options)}{abort}: "
-        text = ask_text
-        for attempt in range(self.attempts):
-            reply = await ask_caller(caller, text, timeout=self.timeout, first=attempt > 0)
-            picked = self.pick(reply)
-            if picked is not None:
-                return picked
-            if self.allow_abort and reply.strip().lower() in _ABORT:
-                caller.msg("Aborted.")
-                raise QuestionAbortedError(f"{self.text!r} was aborted")
-            text = f"{reply.strip()[:40]!r} is not one of the options.\n{ask_text}"
-        _give_up(caller, self.text, self.attempts)
+        return "\n".join(lines) + f"Choose 1-{len(self.options)}{abort}: "
 
+    def answer(self, reply: str) -> str | None:
+        """Return the option picked (see :meth:`pick`), or None."""
+        return self.pick(reply)
 
-def _give_up(caller: Caller, text: str, attempts: int) -> NoReturn:
-    caller.msg("No valid answer; giving up.")
-    raise QuestionAbortedError(f"no valid answer to {text!r} in {attempts} attempts")
+    def again(self, reply: str, text: str, prompt: str) -> str:
+        """Return the options again after saying ``reply`` is not one of them."""
+        return f"{reply.strip()[:40]!r} is not one of the options.\n{prompt}"
 
 
 def ask(

@@ -11,6 +11,7 @@ from ember.offload._job import (
 from ember.offload._offloader import (
     EXECUTORS,
     RUN_ASYNC_RESERVED_KEYWORDS,
+    JobOptions,
     Offloader,
     get_offloader,
     install_offloader,
@@ -28,6 +29,7 @@ __all__ = [
     "Executor",
     "ExecutorUnavailableError",
     "Job",
+    "JobOptions",
     "LoopExecutor",
     "NotSendableError",
     "Offloader",

@@ -8,6 +8,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_si
 __all__ = [
     "EXECUTORS",
     "RUN_ASYNC_RESERVED_KEYWORDS",
+    "JobOptions",
     "Offloader",
     "get_offloader",
     "install_offloader",
@@ -29,14 +31,42 @@ __all__ = [
 
 log = logging.getLogger("ember.offload")
 
-#: Keywords ``run_async`` keeps for itself; every other keyword goes to the function.
-RUN_ASYNC_RESERVED_KEYWORDS = frozenset(
-    ("at_return", "at_return_kwargs", "at_err", "at_err_kwargs", "executor", "timeout")
-)
 #: The executor names ``run_async(executor=...)`` and ``EXECUTOR_DEFAULT`` accept.
 EXECUTORS = ("loop", "thread", "process", "cluster")
 
 Callback = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobOptions:
+    """``run_async``'s own keywords for one job, as :func:`run_async` describes them."""
+
+    at_return: Callback | None = None
+    at_return_kwargs: dict[str, Any] | None = None
+    at_err: Callback | None = None
+    at_err_kwargs: dict[str, Any] | None = None
+    executor: str | None = None
+    timeout: float | None = None
+
+    def check(self) -> None:
+        """Raise ``TypeError`` for a callback that cannot be called or keyword arguments that
+        are not a dict, ``ValueError`` for a timeout that is not a positive number."""
+        for label, callback in (("at_return", self.at_return), ("at_err", self.at_err)):
+            if callback is not None and not callable(callback):
+                raise TypeError(f"{label} must be callable, got {callback!r}")
+        for label, extra in (
+            ("at_return_kwargs", self.at_return_kwargs),
+            ("at_err_kwargs", self.at_err_kwargs),
+        ):
+            if extra is not None and not isinstance(extra, dict):
+                raise TypeError(f"{label} must be a dict, got {extra!r}")
+        timeout = self.timeout
+        if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+#: Keywords ``run_async`` keeps for itself; every other keyword goes to the function.
+RUN_ASYNC_RESERVED_KEYWORDS = frozenset(field.name for field in fields(JobOptions))
 
 
 class Offloader:
@@ -86,15 +116,10 @@ class Offloader:
         func: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        *,
-        at_return: Callback | None = None,
-        at_return_kwargs: dict[str, Any] | None = None,
-        at_err: Callback | None = None,
-        at_err_kwargs: dict[str, Any] | None = None,
-        executor: str | None = None,
-        timeout: float | None = None,
+        options: JobOptions | None = None,
     ) -> Job:
         """Validate everything, start the job and return its handle; see :func:`run_async`."""
+        options = options if options is not None else JobOptions()
         if threading.get_ident() != self._thread:
             raise WrongThreadError(
                 "run_async() was called from another thread; call it on the game loop "
@@ -105,18 +130,8 @@ class Offloader:
         name = describe(func) if callable(func) else repr(func)
         if not callable(func):
             raise TypeError(f"run_async needs a callable, got {func!r}")
-        for label, callback in (("at_return", at_return), ("at_err", at_err)):
-            if callback is not None and not callable(callback):
-                raise TypeError(f"{label} must be callable, got {callback!r}")
-        for label, extra in (
-            ("at_return_kwargs", at_return_kwargs),
-            ("at_err_kwargs", at_err_kwargs),
-        ):
-            if extra is not None and not isinstance(extra, dict):
-                raise TypeError(f"{label} must be a dict, got {extra!r}")
-        if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        where = self._where(func, executor)
+        options.check()
+        where = self._where(func, options.executor)
         relay = ProgressRelay("", current_sink(), interval=self.progress_interval)
         call = Call(func, tuple(args), dict(kwargs), name, relay)
         runner = self.executor(where)
@@ -124,10 +139,8 @@ class Offloader:
         job = Job(call, where)
         relay.name = job.key
         job.task = self.loop.create_task(
-            self._drive(job, runner, timeout, at_return, at_return_kwargs or {}, at_err,
-                        at_err_kwargs or {}),
-            name=f"ember-job-{job.id} {name}",
-        )  # fmt: skip
+            self._drive(job, runner, options), name=f"ember-job-{job.id} {name}"
+        )
         self.jobs.add(job)
         job.task.add_done_callback(lambda _: self.jobs.discard(job))
         return job
@@ -144,16 +157,8 @@ class Offloader:
             )
         return executor
 
-    async def _drive(
-        self,
-        job: Job,
-        runner: Executor,
-        timeout: float | None,  # noqa: ASYNC109 (applied with asyncio.timeout inside)
-        at_return: Callback | None,
-        at_return_kwargs: dict[str, Any],
-        at_err: Callback | None,
-        at_err_kwargs: dict[str, Any],
-    ) -> None:
+    async def _drive(self, job: Job, runner: Executor, options: JobOptions) -> None:
+        timeout = options.timeout
         error: BaseException | None = None
         result: Any = None
         try:
@@ -177,15 +182,17 @@ class Offloader:
         if error is None:
             self.finished += 1
             job.outcome.set_result(result)
-            if at_return is not None:
-                await self._callback("at_return", job, at_return, result, at_return_kwargs)
+            if options.at_return is not None:
+                extra = options.at_return_kwargs or {}
+                await self._callback("at_return", job, options.at_return, result, extra)
             return
         self.failed += 1
         job.outcome.set_exception(error)
         if not job.awaited:
             job.outcome.exception()  # delivered to at_err or the log: mark it retrieved
-        if at_err is not None:
-            await self._callback("at_err", job, at_err, error, at_err_kwargs)
+        if options.at_err is not None:
+            extra = options.at_err_kwargs or {}
+            await self._callback("at_err", job, options.at_err, error, extra)
         elif isinstance(error, asyncio.CancelledError):
             log.warning("background job %s on %s: %s", job.name, job.executor, error)
         elif not job.awaited:
@@ -314,10 +321,7 @@ def run_async(
 
         run_async(long_running_function, at_return=at_return_function, executor="process")
     """
-    return get_offloader().submit(
-        func,
-        args,
-        kwargs,
+    options = JobOptions(
         at_return=at_return,
         at_return_kwargs=at_return_kwargs,
         at_err=at_err,
@@ -325,3 +329,4 @@ def run_async(
         executor=executor,
         timeout=timeout,
     )
+    return get_offloader().submit(func, args, kwargs, options)

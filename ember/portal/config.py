@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ember.portal.state_files import ServerFiles
+
 __all__ = ["PortalConfig"]
 
 
@@ -78,11 +80,6 @@ class PortalConfig:
             raise ValueError(f"idle_timeout must be positive or None, not {self.idle_timeout!r}")
 
     @property
-    def server_dir(self) -> Path:
-        """``GAME_DIR/server``: the database, logs, pid and status files."""
-        return self.game_dir / "server"
-
-    @property
-    def log_dir(self) -> Path:
-        """``GAME_DIR/server/logs``."""
-        return self.server_dir / "logs"
+    def files(self) -> ServerFiles:
+        """The files in ``GAME_DIR/server``: the database, logs, pid and status files."""
+        return ServerFiles(self.game_dir)

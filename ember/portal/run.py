@@ -22,12 +22,12 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def configure_logging(config: PortalConfig, *, console: bool = False) -> None:
     """Send the ``ember`` loggers to the rotating portal log (and to stderr when ``console``)."""
-    config.log_dir.mkdir(parents=True, exist_ok=True)
+    config.files.log_dir.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger("ember")
     logger.setLevel(config.log_level.upper())
     formatter = logging.Formatter(_FORMAT)
     handler = logging.handlers.RotatingFileHandler(
-        config.log_dir / "portal.log",
+        config.files.log_dir / "portal.log",
         maxBytes=config.log_max_bytes,
         backupCount=config.log_backups,
         encoding="utf-8",

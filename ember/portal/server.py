@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -12,15 +11,14 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ember.errors import EmberError
 from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
+from ember.portal.listeners import Listeners, PortalStartError
 from ember.portal.sessions import PlayerTransport, PortalSession, SessionIds, SessionProtocol
-from ember.portal.state_files import ServerFiles, write_atomic
+from ember.portal.state_files import write_atomic
+from ember.portal.status_writer import StatusWriter
 from ember.portal.supervisor import GameSupervisor
-from ember.portal.telnet_server import listen_telnet
-from ember.portal.web_server import WebListener, listen_web
 
 __all__ = ["NOTICES", "Portal", "PortalStartError"]
 
@@ -41,12 +39,6 @@ NOTICES = {
 _MAX_PENDING_BYTES = 64 * 1024
 # How long a stopping portal waits for player sockets to take their last words.
 _CLOSE_WAIT = 3.0
-# Status writes are coalesced: a burst of logins rewrites the file once.
-_STATUS_DELAY = 0.05
-
-
-class PortalStartError(EmberError, OSError):
-    """The portal could not start: a port is taken or another portal runs for this game."""
 
 
 class Portal:
@@ -60,7 +52,7 @@ class Portal:
         self, config: PortalConfig, *, on_ready: Callable[[dict[str, Any]], None] | None = None
     ) -> None:
         self.config = config
-        self.files = ServerFiles.of(config.game_dir)
+        self.files = config.files
         self._on_ready = on_ready
         self._ids = SessionIds()
         self._sessions: dict[int, PortalSession] = {}
@@ -72,11 +64,9 @@ class Portal:
         self._stop_requested = asyncio.Event()
         self._stopped_by = ""
         self._state = "starting"
-        self._telnet: asyncio.Server | None = None
-        self._web: WebListener | None = None
-        self._telnet_port = config.telnet_port
+        self._listeners = Listeners(config)
         self._started_at = time.time()
-        self._status_timer: asyncio.TimerHandle | None = None
+        self._status = StatusWriter(self.files.portal_status, self.status)
         self._all_closed = asyncio.Event()
         self._start_failure: str | None = None
 
@@ -97,21 +87,22 @@ class Portal:
         loop = asyncio.get_running_loop()
         try:
             self.files.log_dir.mkdir(parents=True, exist_ok=True)
-            await self._listen()
+            await self._listeners.open(self)
             link_server = await serve_link(link_path, "portal", self._serve_game)
             write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
-            self._write_status()
+            self._status.write()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, self.request_stop, signal.Signals(signum).name)
             loop.add_signal_handler(signal.SIGHUP, self.request_reload, "SIGHUP")
-            web = f", web on port {self._web.port}" if self._web is not None else ""
+            listeners = self._listeners
+            web = f", web on port {listeners.web_port}" if listeners.web_port is not None else ""
             logger.info("portal %d listening for telnet on %s:%d%s", os.getpid(),
-                        self.config.bind, self._telnet_port, web)  # fmt: skip
+                        self.config.bind, listeners.telnet_port, web)  # fmt: skip
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._supervisor.run())
                 await self._stop_requested.wait()
                 self._state = "stopping"
-                self._write_status()
+                self._status.write()
                 game = self._game
                 if game is not None and game.announced is None:
                     game.send(Message("shutdown", (), {"by": self._stopped_by}))
@@ -122,13 +113,12 @@ class Portal:
         finally:
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(signum)
-            self._stop_listening()
+            self._listeners.close()
             if link_server is not None:
                 link_server.close()
                 with contextlib.suppress(OSError):
                     link_path.unlink()
-            if self._status_timer is not None:
-                self._status_timer.cancel()
+            self._status.cancel()
             for path in (self.files.portal_status, self.files.portal_pid, self.files.game_pid):
                 with contextlib.suppress(OSError):
                     path.unlink()
@@ -156,27 +146,8 @@ class Portal:
         self._state = "reloading"
         self._supervisor.restart()
 
-    async def _listen(self) -> None:
-        config = self.config
-        what, port = "telnet", config.telnet_port
-        try:
-            self._telnet = await listen_telnet(self, config)
-            self._telnet_port = self._telnet.sockets[0].getsockname()[1]
-            if config.web_port is not None:
-                what, port = "the web client", config.web_port
-                self._web = await listen_web(self, config)
-        except OSError as error:
-            raise PortalStartError(
-                f"cannot listen for {what} on {config.bind}:{port}: {error.strerror or error}"
-            ) from error
-
-    def _stop_listening(self) -> None:
-        for listener in (self._telnet, self._web):
-            if listener is not None:
-                listener.close()
-
     async def _close_players(self) -> None:
-        self._stop_listening()  # no new players from here on
+        self._listeners.close()  # no new players from here on
         if self._sessions:
             self._notify_all(NOTICES["shutdown"], close=True)
             with contextlib.suppress(TimeoutError):
@@ -204,7 +175,7 @@ class Portal:
             if reason != "start":
                 self._notify_all(NOTICES["reloaded" if reason == "reload" else "back"])
             self._state = "running"
-            self._write_status()
+            self._status.write()
             if self._on_ready is not None:
                 ready, self._on_ready = self._on_ready, None
                 ready(self.status())
@@ -217,7 +188,7 @@ class Portal:
             self._game = None
             self._supervisor.link_down()
             logger.info("game link closed")
-            self._status_soon()
+            self._status.soon()
 
     def _greet(self, game: GameLink, session: PortalSession) -> None:
         game.send(Message("connect", (session.sid,), session.as_dict()))
@@ -233,7 +204,7 @@ class Portal:
                 game.announced = announced
                 self._supervisor.announce(announced)
                 self._state = "reloading" if name == "reload" else "stopping"
-                self._write_status()
+                self._status.write()
                 by = kwargs.get("by")
                 logger.info("the game announced a %s%s", name, f" (by {by})" if by else "")
                 notice = NOTICES["reloading" if name == "reload" else "shutdown"]
@@ -251,7 +222,7 @@ class Portal:
                 return
             apply_to_session(session, message)
             if name in ("login", "logout"):
-                self._status_soon()
+                self._status.soon()
         except (IndexError, TypeError, ValueError) as error:
             logger.warning("malformed %r message from the game: %s", name, error)
 
@@ -273,7 +244,7 @@ class Portal:
         if self._game is not None:
             self._greet(self._game, session)
         logger.debug("session %d opened from %s", session.sid, address)
-        self._status_soon()
+        self._status.soon()
         return session
 
     def player_line(self, session: PortalSession, text: str) -> None:
@@ -318,7 +289,7 @@ class Portal:
         logger.debug("session %d closed: %s", session.sid, reason)
         if not self._sessions:
             self._all_closed.set()
-        self._status_soon()
+        self._status.soon()
 
     def mssp(self) -> dict[str, str]:
         """MUD Server Status Protocol data for crawlers."""
@@ -335,14 +306,14 @@ class Portal:
     def game_started(self, pid: int) -> None:
         """Record the new game process's pid."""
         write_atomic(self.files.game_pid, f"{pid}\n")
-        self._write_status()
+        self._status.write()
 
     def game_exited(self, pid: int, returncode: int) -> None:
         """Forget the pid of a game process that ended."""
         with contextlib.suppress(OSError):
             if self.files.game_pid.read_text().strip() == str(pid):
                 self.files.game_pid.unlink()
-        self._write_status()
+        self._status.write()
 
     def game_crashed(self, description: str, delay: float) -> None:
         """Tell everyone the game died and is being restarted (or give up if it never ran)."""
@@ -358,7 +329,7 @@ class Portal:
             return
         self._state = "restarting"
         self._notify_all(NOTICES["crashed"])
-        self._write_status()
+        self._status.write()
 
     def game_shut_down(self) -> None:
         """The game shut down on its own: stop the portal too."""
@@ -373,8 +344,8 @@ class Portal:
             "game_dir": str(self.config.game_dir),
             "state": self._state,
             "bind": self.config.bind,
-            "telnet_port": self._telnet_port,
-            "web_port": self._web.port if self._web is not None else None,
+            "telnet_port": self._listeners.telnet_port,
+            "web_port": self._listeners.web_port,
             "game_pid": self._supervisor.pid,
             "game_connected": self._game is not None,
             "game_starts": self._supervisor.starts,
@@ -383,20 +354,6 @@ class Portal:
             "started_at": self._started_at,
             "updated_at": time.time(),
         }
-
-    def _status_soon(self) -> None:
-        if self._status_timer is None:
-            loop = asyncio.get_running_loop()
-            self._status_timer = loop.call_later(_STATUS_DELAY, self._write_status)
-
-    def _write_status(self) -> None:
-        if self._status_timer is not None:
-            self._status_timer.cancel()
-            self._status_timer = None
-        try:
-            write_atomic(self.files.portal_status, json.dumps(self.status(), indent=2) + "\n")
-        except OSError as error:
-            logger.warning("could not write %s: %s", self.files.portal_status, error)
 
     def _notify_all(self, text: str, *, close: bool = False) -> None:
         for session in list(self._sessions.values()):

@@ -244,9 +244,9 @@ class GameSupervisor:
             await process.wait()
 
     def _open_output(self) -> IO[bytes]:
-        log_dir = self._config.log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
-        return open(log_dir / "game-stdout.log", "ab")
+        files = self._config.files
+        files.log_dir.mkdir(parents=True, exist_ok=True)
+        return open(files.game_stdout_log, "ab")
 
     async def _spawn(self) -> asyncio.subprocess.Process:
         with self._open_output() as output:

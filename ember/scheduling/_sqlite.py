@@ -18,7 +18,7 @@ from ember.scheduling._store import (
     row_to_task,
 )
 
-__all__ = ["SqliteTaskStore"]
+__all__ = ["SqliteTaskStore", "transaction"]
 
 _T = TypeVar("_T")
 
@@ -127,7 +127,7 @@ class SqliteTaskStore:
         changes = len(puts) + len(deletes)
 
         def apply(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
+            with transaction(conn):
                 conn.executemany(UPSERT_SQL, puts)
                 conn.executemany(DELETE_SQL, delete_params)
 
@@ -139,7 +139,7 @@ class SqliteTaskStore:
             raise ValueError(f"count must be >= 0, not {count}")
 
         def reserve(conn: sqlite3.Connection) -> int:
-            with _transaction(conn):
+            with transaction(conn):
                 # No meta row yet (a fresh file) reads as next_id 1.
                 next_id = conn.execute(GET_NEXT_ID_SQL).fetchone() or (1,)
                 (max_id,) = conn.execute(MAX_ID_SQL).fetchone()
@@ -159,7 +159,7 @@ class SqliteTaskStore:
 
 
 @contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolling back on any error."""
     # IMMEDIATE takes the write lock up front, so another process cannot slip in between our
     # read of next_id and our update of it.

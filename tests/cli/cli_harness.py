@@ -92,35 +92,3 @@ async def wait_exit(pid: int, within: float = 20.0) -> None:
     finally:
         loop.remove_reader(fd)
         os.close(fd)
-
-
-class Telnet:
-    """A raw TCP client that waits for expected text."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.received = bytearray()
-        self.seen = 0
-
-    @classmethod
-    async def connect(cls, port: int) -> Telnet:
-        return cls(*await asyncio.open_connection("127.0.0.1", port))
-
-    def line(self, text: str) -> None:
-        self.writer.write(text.encode() + b"\r\n")
-
-    async def expect(self, wanted: str, within: float = 15.0) -> None:
-        data = wanted.encode()
-        async with asyncio.timeout(within):
-            while (index := self.received.find(data, self.seen)) < 0:
-                chunk = await self.reader.read(65536)
-                if not chunk:
-                    raise AssertionError(f"closed before {wanted!r}: {bytes(self.received)!r}")
-                self.received += chunk
-        self.seen = index + len(data)
-
-    async def until_closed(self, within: float = 15.0) -> bytes:
-        async with asyncio.timeout(within):
-            while chunk := await self.reader.read(65536):
-                self.received += chunk
-        return bytes(self.received[self.seen :])

@@ -8,7 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
-from cli_harness import Telnet, aember, alive, make_game, portal_status, wait_exit
+from cli_harness import aember, alive, make_game, portal_status, wait_exit
+
+from ember.testing import TelnetClient
 
 PASSWORD = "correct horse battery"
 
@@ -25,11 +27,11 @@ async def test_start_reload_stop_keeps_players_then_leaves_nothing(tmp_path: Pat
     portal_pid, first_game = status["pid"], status["game_pid"]
     assert f"telnet localhost {status['telnet_port']}" in out
     try:
-        client = await Telnet.connect(status["telnet_port"])
+        client = await TelnetClient.connect(status["telnet_port"])
         await client.expect("connect NAME PASSWORD")
-        client.line(f"connect alice {PASSWORD}")
+        client.send(f"connect alice {PASSWORD}")
         await client.expect("Welcome, alice")
-        client.line("wave")  # the template's example command
+        client.send("wave")  # the template's example command
         await client.expect("You wave.")
 
         code, out, _ = await aember("status", cwd=game)
@@ -45,12 +47,12 @@ async def test_start_reload_stop_keeps_players_then_leaves_nothing(tmp_path: Pat
         second_game = portal_status(game)["game_pid"]
         assert second_game != first_game
         assert not alive(first_game)
-        client.line("who")
+        client.send("who")
         await client.expect("alice")  # still logged in, at once
     finally:
         code, out, err = await aember("stop", cwd=game)
     assert code == 0, err
-    assert b"The server is shutting down." in await client.until_closed()
+    assert "The server is shutting down." in await client.closed(within=15)
     for pid in (portal_pid, first_game, second_game):
         assert not alive(pid), pid
     assert not (game / "server" / "portal.pid").exists()

@@ -22,7 +22,7 @@ from ember import (
     report_progress,
     run_async,
 )
-from ember.offload import Offloader, WorkerLostError, progress_sink
+from ember.offload import JobOptions, Offloader, WorkerLostError, progress_sink
 from ember.scheduling import store_from_url
 
 
@@ -137,10 +137,8 @@ async def test_close_cancels_running_jobs_and_reaps_every_worker(tmp_path: Path)
     off = Offloader(processes=2)
     got = asyncio.get_running_loop().create_future()
     paths = [tmp_path / f"pid{i}" for i in range(2)]
-    jobs = [
-        off.submit(pid_then_sleep, (str(path),), {}, executor="process", at_err=got.set_result)
-        for path in paths
-    ]
+    options = JobOptions(executor="process", at_err=got.set_result)
+    jobs = [off.submit(pid_then_sleep, (str(path),), {}, options) for path in paths]
     while not all(p.exists() and p.read_text() for p in paths):  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     pids = [int(p.read_text()) for p in paths]
@@ -167,7 +165,8 @@ async def test_spin_in_a_process_leaves_the_loop_free(offloader: Offloader) -> N
 async def test_a_stuck_thread_job_holds_up_neither_close_nor_exit() -> None:
     off = Offloader()
     got = asyncio.get_running_loop().create_future()
-    off.submit(time.sleep, (3600,), {}, at_err=got.set_result)  # never reports, never returns
+    never = JobOptions(at_err=got.set_result)
+    off.submit(time.sleep, (3600,), {}, never)  # never reports, never returns
     await asyncio.sleep(0.05)
     started = time.monotonic()
     await off.close("the game is reloading")

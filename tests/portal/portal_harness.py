@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ember.testing import TelnetClient
+
 FAKE_GAME = Path(__file__).with_name("fake_game.py")
 TIMEOUT = 10.0
 
@@ -29,6 +31,10 @@ class RunningPortal:
     @property
     def port(self) -> int:
         return int(self.ready["telnet_port"])
+
+    async def connect(self) -> TelnetClient:
+        """A raw client on the telnet port: it answers no negotiation, as a bare socket."""
+        return await TelnetClient.connect(self.port, answer_options=False)
 
     def status(self) -> dict[str, Any]:
         return json.loads((self.game_dir / "server" / "portal-status.json").read_text())
@@ -101,49 +107,3 @@ async def portal(
         yield RunningPortal(process, game_dir, ready)
     finally:
         await stop_process(process)
-
-
-class Client:
-    """A raw TCP client: sends bytes, waits for expected bytes (telnet commands left in)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.received = bytearray()
-        self.seen = 0  # expect() searches from here
-
-    @classmethod
-    async def connect(cls, port: int) -> Client:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer)
-
-    def send(self, data: bytes) -> None:
-        self.writer.write(data)
-
-    def line(self, text: str) -> None:
-        self.writer.write(text.encode() + b"\r\n")
-
-    async def expect(self, wanted: str | bytes, within: float = TIMEOUT) -> bytes:
-        """Wait until ``wanted`` arrives after the previous match; return everything up to it."""
-        data = wanted.encode() if isinstance(wanted, str) else wanted
-        async with asyncio.timeout(within):
-            while (index := self.received.find(data, self.seen)) < 0:
-                chunk = await self.reader.read(65536)
-                if not chunk:
-                    tail = bytes(self.received[-300:])
-                    raise AssertionError(f"closed while waiting for {data!r}; got {tail!r}")
-                self.received += chunk
-        start, self.seen = self.seen, index + len(data)
-        return bytes(self.received[start : self.seen])
-
-    async def until_closed(self, within: float = TIMEOUT) -> bytes:
-        """Read until the server closes the connection; return what came after the last match."""
-        async with asyncio.timeout(within):
-            while chunk := await self.reader.read(65536):
-                self.received += chunk
-        return bytes(self.received[self.seen :])
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self.writer.wait_closed()

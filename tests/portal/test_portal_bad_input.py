@@ -8,7 +8,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from portal_harness import Client, RunningPortal, portal
+from portal_harness import RunningPortal, portal
+
+from ember.testing import TelnetClient
 
 IAC_GARBAGE = (
     b"\xff\xf0"  # SE without SB
@@ -22,10 +24,10 @@ IAC_GARBAGE = (
 
 
 async def still_serves(running: RunningPortal, word: str) -> None:
-    other = await Client.connect(running.port)
-    await other.expect("Welcome")
-    other.line(word)
-    await other.expect(f": {word}\r\n")
+    other = await running.connect()
+    await other.expect_bytes("Welcome")
+    other.send(word)
+    await other.expect_bytes(f": {word}\r\n")
     await other.close()
 
 
@@ -43,44 +45,44 @@ async def test_bad_input_gets_an_answer_and_harms_nobody(
     tmp_path: Path, sent: bytes, answer: bytes
 ) -> None:
     async with portal(tmp_path) as running:
-        client = await Client.connect(running.port)
-        await client.expect("Welcome")
-        client.send(sent)
-        await client.expect(answer)
-        client.line("still here")
-        await client.expect(": still here\r\n")
+        client = await running.connect()
+        await client.expect_bytes("Welcome")
+        client.send_bytes(sent)
+        await client.expect_bytes(answer)
+        client.send("still here")
+        await client.expect_bytes(": still here\r\n")
         await still_serves(running, "unaffected")
 
 
 async def test_a_long_line_is_refused_with_the_limit(tmp_path: Path) -> None:
     async with portal(tmp_path, "--max-line-bytes", "100") as running:
-        client = await Client.connect(running.port)
-        await client.expect("Welcome")
-        client.send(b"x" * 1000 + b"\r\n")
-        await client.expect("Line too long (limit 100 bytes); it was dropped.\r\n")
-        client.line("short")
-        await client.expect(": short\r\n")
+        client = await running.connect()
+        await client.expect_bytes("Welcome")
+        client.send_bytes(b"x" * 1000 + b"\r\n")
+        await client.expect_bytes("Line too long (limit 100 bytes); it was dropped.\r\n")
+        client.send("short")
+        await client.expect_bytes(": short\r\n")
         assert b"xxx" not in client.received
 
 
 async def test_a_silent_client_gets_the_login_text_at_once(tmp_path: Path) -> None:
     async with portal(tmp_path) as running:
-        client = await Client.connect(running.port)
+        client = await running.connect()
         # No negotiation answered, nothing sent: the game's text still comes right away.
-        await client.expect("Welcome to the fake game", within=2.0)
+        await client.expect_bytes("Welcome to the fake game", within=2.0)
 
 
 @pytest.mark.parametrize("how", ["close", "reset", "truncated-iac"])
 async def test_a_client_vanishing_mid_line_harms_nobody(tmp_path: Path, how: str) -> None:
     async with portal(tmp_path) as running:
-        watcher = await Client.connect(running.port)
-        await watcher.expect("Welcome")
-        client = await Client.connect(running.port)
-        await client.expect("Welcome")
-        client.line("whoami")
-        await client.expect('"sid": ')
-        sid = int((await client.expect(","))[:-1])
-        client.send(b"\xff\xfa" if how == "truncated-iac" else b"half a li")
+        watcher = await running.connect()
+        await watcher.expect_bytes("Welcome")
+        client = await running.connect()
+        await client.expect_bytes("Welcome")
+        client.send("whoami")
+        await client.expect_bytes('"sid": ')
+        sid = int((await client.expect_bytes(","))[:-1])
+        client.send_bytes(b"\xff\xfa" if how == "truncated-iac" else b"half a li")
         await client.writer.drain()
         if how == "reset":
             sock = client.writer.get_extra_info("socket")
@@ -88,9 +90,9 @@ async def test_a_client_vanishing_mid_line_harms_nobody(tmp_path: Path, how: str
                 socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
             )
         await client.close()
-        await watcher.expect(f"left: {sid}\r\n")  # the game heard of it
-        watcher.line("ok")
-        await watcher.expect(": ok\r\n")
+        await watcher.expect_bytes(f"left: {sid}\r\n")  # the game heard of it
+        watcher.send("ok")
+        await watcher.expect_bytes(": ok\r\n")
         await still_serves(running, "unaffected")
 
 
@@ -101,12 +103,12 @@ async def test_a_client_that_never_reads_is_dropped(tmp_path: Path) -> None:
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", running.port))
         reader, writer = await asyncio.open_connection(sock=sock)
-        slow = Client(reader, writer)
-        slow.line("flood 30000000")  # far more than socket buffers and the cap hold
+        slow = TelnetClient(reader, writer, answer_options=False)
+        slow.send("flood 30000000")  # far more than socket buffers and the cap hold
         await writer.drain()
         # Reading now finds only what was buffered, then the end (or a reset).
         with contextlib.suppress(ConnectionResetError):
-            await slow.until_closed(within=15)
+            await slow.closed_bytes(within=15)
         assert len(slow.received) < 10_000_000
         assert "did not read" in running.log()
         await still_serves(running, "unaffected")
@@ -114,7 +116,7 @@ async def test_a_client_that_never_reads_is_dropped(tmp_path: Path) -> None:
 
 async def test_idle_clients_are_disconnected_only_when_configured(tmp_path: Path) -> None:
     async with portal(tmp_path, "--idle-timeout", "0.3") as running:
-        client = await Client.connect(running.port)
-        await client.expect("Welcome")
-        rest = await client.until_closed()
+        client = await running.connect()
+        await client.expect_bytes("Welcome")
+        rest = await client.closed_bytes()
         assert b"Idle for 0.3 seconds; disconnecting." in rest

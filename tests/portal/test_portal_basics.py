@@ -5,34 +5,34 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from portal_harness import Client, portal
+from portal_harness import portal
 
 
 async def test_a_client_gets_the_welcome_and_its_lines_echoed(tmp_path: Path) -> None:
     async with portal(tmp_path) as running:
-        client = await Client.connect(running.port)
-        await client.expect("Welcome to the fake game")
-        client.line("hello there")
-        await client.expect("echo[")
-        await client.expect(": hello there\r\n")
+        client = await running.connect()
+        await client.expect_bytes("Welcome to the fake game")
+        client.send("hello there")
+        await client.expect_bytes("echo[")
+        await client.expect_bytes(": hello there\r\n")
         await client.close()
 
 
 async def test_output_commands_reach_the_client_as_telnet(tmp_path: Path) -> None:
     async with portal(tmp_path) as running:
-        client = await Client.connect(running.port)
-        await client.expect("Welcome")
-        client.line("prompt HP 10> ")
-        await client.expect(b"HP 10> \xff\xf9")  # IAC GA: the client did not agree to EOR
-        client.line("hide")
-        await client.expect(b"\xff\xfb\x01")  # IAC WILL ECHO
-        client.send(b"\xff\xfd\x01")  # IAC DO ECHO: until the answer, WONT would be queued
-        client.line("show")
-        await client.expect(b"\xff\xfc\x01")  # IAC WONT ECHO
-        client.line("spam 3")
-        await client.expect("spam 0\r\nspam 1\r\nspam 2\r\n")
-        client.line("close")
-        rest = await client.until_closed()
+        client = await running.connect()
+        await client.expect_bytes("Welcome")
+        client.send("prompt HP 10> ")
+        await client.expect_bytes(b"HP 10> \xff\xf9")  # IAC GA: the client did not agree to EOR
+        client.send("hide")
+        await client.expect_bytes(b"\xff\xfb\x01")  # IAC WILL ECHO
+        client.send_bytes(b"\xff\xfd\x01")  # IAC DO ECHO: until the answer, WONT would be queued
+        client.send("show")
+        await client.expect_bytes(b"\xff\xfc\x01")  # IAC WONT ECHO
+        client.send("spam 3")
+        await client.expect_bytes("spam 0\r\nspam 1\r\nspam 2\r\n")
+        client.send("close")
+        rest = await client.closed_bytes()
         assert b"Goodbye from the fake game.\r\n" in rest
 
 
@@ -40,11 +40,11 @@ async def test_session_ids_are_never_reused(tmp_path: Path) -> None:
     async with portal(tmp_path) as running:
         sids = []
         for _ in range(3):
-            client = await Client.connect(running.port)
-            await client.expect("Welcome")
-            client.line("whoami")
-            await client.expect("whoami ")
-            facts = json.loads(await client.expect("\r\n"))
+            client = await running.connect()
+            await client.expect_bytes("Welcome")
+            client.send("whoami")
+            await client.expect_bytes("whoami ")
+            facts = json.loads(await client.expect_bytes("\r\n"))
             sids.append(facts["sid"])
             assert facts["protocol"] == "telnet"
             assert facts["address"].startswith("127.0.0.1:")
@@ -54,10 +54,10 @@ async def test_session_ids_are_never_reused(tmp_path: Path) -> None:
 
 async def test_gmcp_reaches_the_game_and_progress_reaches_the_player(tmp_path: Path) -> None:
     async with portal(tmp_path) as running:
-        client = await Client.connect(running.port)
-        await client.expect(b"\xff\xfb\xc9")  # IAC WILL GMCP
-        client.send(b"\xff\xfd\xc9")  # IAC DO GMCP
-        client.send(b'\xff\xfa\xc9Core.Hello {"client": "raw", "version": "1"}\xff\xf0')
-        await client.expect('gmcp Core.Hello {"client": "raw", "version": "1"}\r\n')
-        client.line("progress")
-        await client.expect("\r\x00Digging: 50%\x1b[K")  # one line, rewritten in place
+        client = await running.connect()
+        await client.expect_bytes(b"\xff\xfb\xc9")  # IAC WILL GMCP
+        client.send_bytes(b"\xff\xfd\xc9")  # IAC DO GMCP
+        client.send_bytes(b'\xff\xfa\xc9Core.Hello {"client": "raw", "version": "1"}\xff\xf0')
+        await client.expect_bytes('gmcp Core.Hello {"client": "raw", "version": "1"}\r\n')
+        client.send("progress")
+        await client.expect_bytes("\r\x00Digging: 50%\x1b[K")  # one line, rewritten in place
