@@ -424,12 +424,16 @@ class Scheduler:
     def _do_task(self, task: Task) -> Any:
         self._check_thread()
         if task._state not in (TaskState.SCHEDULED, TaskState.PAUSED):
-            return None
+            return False
         self._leave_schedule(task)
         return self._fire(task)
 
     def _call(self, task: Task) -> Any:
         self._check_thread()
+        # A handle kept after the task fired or was removed must not run the callback again
+        # (issue 11): only a task that will still fire can be called early.
+        if task._state not in (TaskState.SCHEDULED, TaskState.PAUSED):
+            return False
         callback, args, kwargs = self._resolve(task)
         return callback(*args, **kwargs)
 
