@@ -41,8 +41,9 @@ class CmdTasks(Command):
       tasks                        list your tasks (Developers see every task)
       tasks/cancel <id or name>    also /pause, /unpause, /do_task, /call, /remove
 
-    <name> is a callback name as listed (e.g. mygame.spells.heal): the action then applies
-    to every task of that callback. You are asked to confirm before anything happens.
+    <name> is a callback name as listed (e.g. mygame.spells.heal), or its last part when no
+    other callback ends the same way (spells.heal, heal): the action then applies to every
+    task of that callback. You are asked to confirm before anything happens.
     """
 
     key = "tasks"
@@ -68,6 +69,9 @@ class CmdTasks(Command):
             self.session.msg(f"Usage: tasks/<{'|'.join(ACTIONS)}> <task id or callback name>")
             return
         targets = self.find(self.args)
+        if not targets and (why := self.ambiguity(self.args)) is not None:
+            self.session.msg(why)
+            return
         if not targets:
             self.session.msg(f"No task of yours matches {self.args!r}. Type 'tasks' to list them.")
             return
@@ -85,11 +89,31 @@ class CmdTasks(Command):
             self.session.msg(self.apply(action, task))
 
     def find(self, target: str) -> list[Task]:
-        """Return the visible tasks with id ``target`` or callback name ``target``."""
+        """Return the visible tasks with id ``target`` or callback name ``target``.
+
+        The name may be the full name as listed or its last dotted part(s) (``heal``,
+        ``spells.heal``) when that names one callback; :meth:`ambiguity` explains when not.
+        """
         tasks = self.visible()
         if target.isdigit():
             return [task for task in tasks if task.id == int(target)]
-        return [task for task in tasks if task.callback_name == target]
+        exact = [task for task in tasks if task.callback_name == target]
+        if exact:
+            return exact
+        names = _names_ending_with(tasks, target)
+        if len(names) != 1:
+            return []
+        return [task for task in tasks if task.callback_name in names]
+
+    def ambiguity(self, target: str) -> str | None:
+        """Return why ``target`` names no single callback (several end with it), else None."""
+        if target.isdigit():
+            return None
+        names = _names_ending_with(self.visible(), target)
+        if len(names) < 2:
+            return None
+        listed = ", ".join(sorted(names))
+        return f"{target!r} matches several callbacks: {listed}. Give more of the name."
 
     def apply(self, action: str, task: Task) -> str:
         """Apply ``action`` to ``task`` if it is still the same task; return what happened."""
@@ -106,16 +130,29 @@ class CmdTasks(Command):
         return f"Task {task.id} ({task.callback_name}): {ACTIONS[action].lower()} done."
 
     def listing(self, tasks: list[Task]) -> str:
-        """Return the table of ``tasks``."""
+        """Return the table of ``tasks``.
+
+        Callback names are shown in full (the column grows to the longest), so a name can be
+        copied from the listing into ``tasks/<switch> <name>``.
+        """
         if not tasks:
             return "No timed tasks."
-        header = f"{'Id':>6}  {'Due in':<8} {'Callback':<32} {'Args':<{_ARGS_WIDTH}} Pers.  State"
+        width = max(len("Callback"), *(len(task.callback_name) for task in tasks))
+        header = (
+            f"{'Id':>6}  {'Due in':<8} {'Callback':<{width}} {'Args':<{_ARGS_WIDTH}} Pers.  State"
+        )
         lines = [header]
         for task in tasks:
             lines.append(
-                f"{task.id:>6}  {due_text(task):<8} {task.callback_name[:32]:<32} "
+                f"{task.id:>6}  {due_text(task):<8} {task.callback_name:<{width}} "
                 f"{describe_args(task):<{_ARGS_WIDTH}} {'yes' if task.persistent else 'no':<6}"
                 f"{task.state.value}"
             )
         lines.append(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}.")
         return "\n".join(lines)
+
+
+def _names_ending_with(tasks: list[Task], target: str) -> set[str]:
+    """Return the callback names among ``tasks`` whose last dotted part(s) are ``target``."""
+    suffix = "." + target.lstrip(".")
+    return {task.callback_name for task in tasks if task.callback_name.endswith(suffix)}
