@@ -12,7 +12,15 @@ from ember.interaction._ask import (
     current_caller,
 )
 from ember.interaction._driver import ReturnValue, drive, interactive, returnValue, sleep
-from ember.interaction._flows import Flow, Flows, FlowStatistics, get_flows, report_error
+from ember.interaction._flows import (
+    Flow,
+    Flows,
+    FlowStatistics,
+    error_id,
+    get_flows,
+    report_error,
+    reported_id,
+)
 from ember.interaction._questions import (
     Caller,
     Questions,
@@ -43,11 +51,13 @@ __all__ = [
     "choose",
     "current_caller",
     "drive",
+    "error_id",
     "get_flows",
     "has_question",
     "interactive",
     "questions",
     "report_error",
+    "reported_id",
     "returnValue",
     "sleep",
 ]

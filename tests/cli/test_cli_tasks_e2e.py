@@ -12,16 +12,16 @@ from ember.testing import TelnetClient
 PASSWORD = "long-password-1"
 LONG_NAME = "mygame_timers.Character.regenerate_hit_points_slow"  # 50 characters
 
-TIMERS = '''
+TIMERS = """
 class Character:
     @staticmethod
     def regenerate_hit_points_slow(amount):
         return amount
-'''
-OTHER = '''
+"""
+OTHER = """
 def regenerate_hit_points_slow(amount):
     return amount
-'''
+"""
 
 
 async def test_a_fifty_character_name_from_the_listing_acts_on_its_task(tmp_path: Path) -> None:

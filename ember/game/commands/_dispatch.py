@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import inspect
 import logging
 import traceback
@@ -13,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
-from ember.interaction import QuestionAbortedError, ReturnValue, current_caller, drive, questions
+from ember.game.commands._suggest import suggest
+from ember.interaction import (
+    QuestionAbortedError,
+    ReturnValue,
+    current_caller,
+    drive,
+    error_id,
+    questions,
+    reported_id,
+)
 
 if TYPE_CHECKING:
     from ember.game.server import GameServer
@@ -69,14 +77,17 @@ class Dispatcher:
         command.cmdstring = line.strip().partition(" ")[0]
         self.run(command)
 
-    def unknown_message(self, word: str, cmdset: CmdSet, caller: object) -> str:
-        """Return the answer to an unknown command word, with the closest known names."""
+    def unknown_message(
+        self, word: str, cmdset: CmdSet, caller: object, *, lead: str = "Unknown command"
+    ) -> str:
+        """Return the answer to an unknown command word (``lead`` names what was not found),
+        with the known names it is probably a typo of (see :func:`suggest`)."""
         names = [
             name for name in cmdset.names() if (found := cmdset.get(name)) and found.allowed(caller)
         ]
-        close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+        close = suggest(word, names)
         shown = word if len(word) <= 40 else word[:40] + "..."
-        text = f"Unknown command '{shown}'."
+        text = f"{lead} '{shown}'."
         if close:
             text += f" Did you mean: {', '.join(close)}?"
         return text + " Type 'help' for a list of commands."
@@ -167,21 +178,35 @@ class Dispatcher:
             self.handle_line(session, held.popleft())
 
     def report(self, command: Command, error: BaseException) -> None:
-        """Log a command's error with its context; tell the player in one line."""
+        """Log a command's error with its context and a short error id; tell the player in one
+        line with that id. An error reported already (by a flow the command awaited) is not
+        reported again."""
         session = command.session
         account = session.account
+        if reported_id(error) is not None:
+            log.debug("command %r ended with error id %s", command.raw, reported_id(error))
+            return
+        ident = error_id(error)
         who = account.name if account is not None else "-"
         log.error(
-            "command %r failed (account %s, session %d from %s): %s: %s",
+            "command %r failed [error id %s] (account %s, session %d from %s): %s: %s",
             command.raw,
+            ident,
             who,
             session.sid,
             session.address,
             type(error).__name__,
             error,
             exc_info=error,
-            extra={"account": who, "sid": session.sid, "command_line": command.raw},
+            extra={
+                "account": who,
+                "sid": session.sid,
+                "command_line": command.raw,
+                "error_id": ident,
+            },
         )
-        session.msg(f"An error occurred running {command.key}; it has been logged.")
+        session.msg(
+            f"An error occurred running {command.key} (error id {ident}); it has been logged."
+        )
         if account is not None and account.is_developer:
             session.msg("".join(traceback.format_exception(error)).rstrip())
