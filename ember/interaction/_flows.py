@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import traceback
@@ -41,10 +42,9 @@ def error_id(error: BaseException) -> str:
     found = reported_id(error)
     if found is None:
         found = secrets.token_hex(3)
-        try:
+        # An exception class with __slots__ cannot be marked: it is reported, unmarked.
+        with contextlib.suppress(AttributeError):
             setattr(error, _ERROR_ID, found)
-        except AttributeError:  # an exception class with __slots__: report it, unmarked
-            pass
     return found
 
 
