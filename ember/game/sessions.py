@@ -8,10 +8,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ember.game.accounts import Account
-from ember.interaction import ask_caller
+from ember.interaction import COMMAND_PREFIX, ask_caller
 from ember.link import JSON, Message
 
-__all__ = ["Session", "SessionRegistry"]
+__all__ = ["QUESTION_HINT", "Session", "SessionRegistry"]
+
+#: Shown above each question until the player has used the command prefix on that connection.
+QUESTION_HINT = f"(Answer below, or type {COMMAND_PREFIX}<command> to run a command meanwhile.)"
 
 Send = Callable[[Message], None]
 
@@ -46,6 +49,9 @@ class Session:
         self.info: dict[str, JSON] = {}
         #: Lines that arrived while a command holding this session's input (a login) ran.
         self.held: deque[str] | None = None
+        #: Whether the player has run a command with the prefix while a question waited (or
+        #: at any time): then questions come without :data:`QUESTION_HINT`.
+        self.knows_command_prefix = False
         self._send = send
 
     @property
@@ -64,7 +70,10 @@ class Session:
         self._send(Message("text", (self.sid, text if text.endswith("\n") else text + "\n")))
 
     def prompt(self, text: str) -> None:
-        """Send ``text`` as a prompt (a question; no newline is added) to this connection."""
+        """Send ``text`` as a prompt (a question; no newline is added) to this connection,
+        with :data:`QUESTION_HINT` on a line above it until the player knows the prefix."""
+        if not self.knows_command_prefix:
+            text = f"{QUESTION_HINT}\n{text}"
         self._send(Message("prompt", (self.sid, text)))
 
     async def ask(self, question: str, timeout: float | None = None) -> str:  # noqa: ASYNC109

@@ -1,6 +1,7 @@
 """Interactive code: pausing and asking in generator and async functions, and the question queue."""
 
 from ember.interaction._ask import (
+    COMMAND_PREFIX,
     DEFAULT_ATTEMPTS,
     Choice,
     Question,
@@ -32,6 +33,7 @@ from ember.interaction._questions import (
 )
 
 __all__ = [
+    "COMMAND_PREFIX",
     "DEFAULT_ATTEMPTS",
     "Caller",
     "Choice",

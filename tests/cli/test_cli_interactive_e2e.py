@@ -281,7 +281,7 @@ async def test_async_command_with_ask_yes_no(game: tuple[Path, int]) -> None:
         ann.send("confirm")
         await ann.expect("Proceed? [y/N]")
         ann.send("maybe")
-        await ann.expect("Please answer yes or no.")
+        await ann.expect("Please answer yes or no:")
         ann.send("y")
         await ann.expect("proceed=True")
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from gamekit import running_game, session_dict
 
+from ember.game.sessions import QUESTION_HINT
+
 COMMANDS = """
-from ember import Command, interactive
+from ember import Command, ask_yes_no, interactive
 
 
 @interactive
@@ -36,6 +38,13 @@ class CmdQuestion(Command):
         self.caller.msg(f"quest: {answer}")
 
 
+class CmdSure(Command):
+    key = "sure"
+
+    async def func(self):
+        self.caller.msg(f"sure: {await ask_yes_no('Proceed?')}")
+
+
 class CmdPending(Command):
     key = "pending"
 
@@ -57,8 +66,48 @@ async def test_questions_go_out_as_prompt_messages(tmp_path: Path) -> None:
         await game.login(1, "Ann")
         await game.portal.line(1, "question")
         message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
-        assert message.args == (1, "Your quest?")
+        assert message.args == (1, f"{QUESTION_HINT}\nYour quest?")
         await game.portal.command(1, "the grail", "quest: the grail")
+
+
+async def test_a_command_runs_while_a_question_waits(tmp_path: Path) -> None:
+    # Issue 11, item 8: a line starting with "/" runs as a command and the question waits on;
+    # the hint with the question says so until the player has used it.
+    write_commands(tmp_path)
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        await game.portal.line(1, "question")
+        message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
+        assert message.args == (1, f"{QUESTION_HINT}\nYour quest?")
+        await game.portal.command(1, "/look", "The Hearth")
+        await game.portal.command(1, "/say still here", 'You say, "still here"')
+        await game.portal.command(1, "//grail", "quest: /grail")  # doubled: an answer
+        await game.portal.line(1, "question")
+        message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
+        assert message.args == (1, "Your quest?")  # the player knows the prefix now
+        await game.portal.command(1, "look", "quest: look")  # a plain line still answers
+        await game.portal.command(1, "/look", "The Hearth")  # no question: a command too
+
+
+async def test_invalid_answers_are_explained_and_giving_up_is_told(tmp_path: Path) -> None:
+    # Issue 11, item 8: not "Please answer yes or no." three times, then silence.
+    write_commands(tmp_path)
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        await game.portal.command(1, "sure", "Proceed? [y/n]")
+        text = await game.portal.command(1, "look", "Please answer yes or no")
+        assert text == (
+            f"{QUESTION_HINT}\n"
+            "Please answer yes or no: 'look' is neither. For a command, type /look instead. "
+            "Proceed? [y/n] "
+        )
+        await game.portal.command(1, "/look", "The Hearth")  # not an attempt
+        text = await game.portal.command(1, "maybe", "Last try")
+        assert "another answer that is not valid gives the question up. Proceed?" in text
+        await game.portal.command(1, "hm", "No valid answer in 3 tries: giving up on 'Proceed?'.")
+        await game.portal.command(1, "look", "The Hearth")  # a command again
+        await game.portal.command(1, "sure", "Proceed?")
+        await game.portal.command(1, "y", "sure: True")
 
 
 async def test_a_question_is_asked_again_on_the_new_session(tmp_path: Path) -> None:

@@ -26,3 +26,8 @@ def test_edit_distance(a: str, b: str, distance: int) -> None:
 )  # fmt: skip
 def test_suggest(word: str, expected: list[str]) -> None:
     assert suggest(word, NAMES) == expected
+
+
+def test_a_huge_word_gets_no_suggestion() -> None:
+    assert suggest("x" * 100_000, NAMES) == []
+    assert suggest("look" + "x" * 40, NAMES) == []

@@ -14,6 +14,7 @@ from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._suggest import suggest
 from ember.interaction import (
+    COMMAND_PREFIX,
     QuestionAbortedError,
     ReturnValue,
     current_caller,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ember.game.server import GameServer
     from ember.game.sessions import Session
 
-__all__ = ["Dispatcher", "split_command"]
+__all__ = ["Dispatcher", "split_command", "split_escape"]
 
 log = logging.getLogger("ember.game")
 
@@ -37,6 +38,19 @@ def split_command(line: str) -> tuple[str, list[str], str]:
     word, _, rest = line.strip().partition(" ")
     key, *switches = word.split("/")
     return key.lower(), [s.lower() for s in switches if s], rest.strip()
+
+
+def split_escape(line: str) -> tuple[str, bool]:
+    """Return ``(line, True)`` without the prefix for ``"/look"``: a command even while a
+    question waits; ``("/x", False)`` for ``"//x"`` (an answer starting with the prefix);
+    else ``(line, False)``."""
+    text = line.lstrip()
+    if not text.startswith(COMMAND_PREFIX):
+        return line, False
+    rest = text[len(COMMAND_PREFIX) :]
+    if rest.startswith(COMMAND_PREFIX):
+        return rest, False
+    return rest, True
 
 
 class Dispatcher:
@@ -56,7 +70,12 @@ class Dispatcher:
             session.held.append(line)
             return
         caller = session.account if session.account is not None else session
-        if questions.answer(caller, line):
+        # A pending question takes the line as its answer, unless the line starts with the
+        # command prefix: that one runs as a command and the question keeps waiting.
+        line, escaped = split_escape(line)
+        if escaped:
+            session.knows_command_prefix = True
+        elif questions.answer(caller, line):
             return
         if not line.strip():
             return

@@ -8,6 +8,9 @@ __all__ = ["MAX_SUGGESTIONS", "suggest"]
 
 #: At most this many names are suggested, closest first.
 MAX_SUGGESTIONS = 3
+#: Words longer than this get no suggestion (no command name is that long, and comparing a
+#: megabyte-long word with every name would hold the game loop up).
+MAX_WORD = 40
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -40,14 +43,18 @@ def suggest(word: str, names: Iterable[str]) -> list[str]:
     :data:`MAX_SUGGESTIONS`): within :func:`allowed_distance` edits, or names that start
     with ``word`` when it has at least two letters."""
     word = word.lower()
-    if not word:
+    if not word or len(word) > MAX_WORD:
         return []
+    allowed = allowed_distance(word)
     scored: list[tuple[int, str]] = []
     for name in names:
         if name == word:
             continue
-        distance = edit_distance(word, name)
-        if distance <= allowed_distance(word):
+        # The distance is at least the difference in length: skip the work when that is over.
+        distance = allowed + 1
+        if abs(len(name) - len(word)) <= allowed:
+            distance = edit_distance(word, name)
+        if distance <= allowed:
             scored.append((distance, name))
         elif len(word) >= 2 and name.startswith(word):
             scored.append((len(name) - len(word), name))
