@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ember.game.accounts import Account
-from ember.interaction import COMMAND_PREFIX, ask_caller
+from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
 from ember.link import JSON, Message
 
 __all__ = ["QUESTION_HINT", "Session", "SessionRegistry"]
@@ -130,6 +130,10 @@ class SessionRegistry:
         session = self._sessions.pop(sid, None)
         if session is not None:
             self._detach(session)
+            # Questions put to this connection itself (at the login screen, say) can never be
+            # answered: a new connection is a new Session. End them now rather than at their
+            # timeout. Questions put to the account stay, and are asked again on its return.
+            forget_caller(session)
         return session
 
     def sync(

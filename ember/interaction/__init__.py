@@ -28,6 +28,7 @@ from ember.interaction._questions import (
     answer,
     ask_caller,
     cancel_questions,
+    forget_caller,
     has_question,
     questions,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "current_caller",
     "drive",
     "error_id",
+    "forget_caller",
     "get_flows",
     "has_question",
     "interactive",

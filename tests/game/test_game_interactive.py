@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from pathlib import Path
 
-from gamekit import running_game, session_dict
+import pytest
+from gamekit import WAIT, running_game, session_dict
 
 from ember.game.sessions import QUESTION_HINT
+from ember.interaction import questions
 
 COMMANDS = """
 from ember import Command, ask_yes_no, interactive
@@ -180,3 +183,21 @@ async def test_reload_during_a_question_of_an_interactive_function(tmp_path: Pat
     sessions = [session_dict(1, account="Ann")]
     async with running_game(tmp_path, sessions=sessions, reason="reload") as game:
         await game.portal.expect(1, "quiz was interrupted by the reload.")
+
+
+async def test_a_question_to_a_login_screen_session_ends_when_it_disconnects(
+    tmp_path: Path,
+) -> None:
+    # Issue 11, item 9: it used to wait for its timeout (here ten minutes) after the session
+    # had gone, though no one could ever answer it.
+    async with running_game(tmp_path) as game:
+        await game.portal.connect(1)
+        session = game.server.sessions.get(1)
+        assert session is not None and session.account is None
+        asked = asyncio.create_task(session.ask("Your name, traveller?", timeout=600))
+        await game.portal.expect(1, "Your name, traveller?")
+        await game.portal.send("disconnect", 1, reason="gone")
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(WAIT):
+                await asyncio.shield(asked)
+        assert not questions.has_question(session)
