@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ember.game.commands._command import Command
+from ember.game.commands._jobs import (
+    JOB_PREFIX,
+    describe_job,
+    find_job,
+    job_listing,
+    visible_jobs,
+)
 from ember.game.commands.general import format_duration
+from ember.offload import Job
 from ember.scheduling import Task, TaskState
 
 __all__ = ["ACTIONS", "CmdTasks"]
@@ -40,6 +48,7 @@ class CmdTasks(Command):
     Usage:
       tasks                        list your tasks (Developers see every task)
       tasks/cancel <id or name>    also /pause, /unpause, /do_task, /call, /remove
+      tasks/cancel job-<n>         cancel a background job (run_async) as listed
 
     <name> is a callback name as listed (e.g. mygame.spells.heal), or its last part when no
     other callback ends the same way (spells.heal, heal): the action then applies to every
@@ -61,12 +70,17 @@ class CmdTasks(Command):
 
     async def func(self) -> None:
         """List, or confirm and apply one switch."""
+        jobs = visible_jobs(getattr(self.server, "offloader", None), self.session.account)
         if not self.switches:
-            self.session.msg(self.listing(self.visible()))
+            text = self.listing(self.visible())
+            self.session.msg(text + ("\n" + job_listing(jobs) if jobs else ""))
             return
         action = self.switches[0]
         if action not in ACTIONS or not self.args:
             self.session.msg(f"Usage: tasks/<{'|'.join(ACTIONS)}> <task id or callback name>")
+            return
+        if self.args.lower().startswith(JOB_PREFIX):
+            await self.cancel_job(action, self.args, jobs)
             return
         targets = self.find(self.args)
         if not targets and (why := self.ambiguity(self.args)) is not None:
@@ -87,6 +101,23 @@ class CmdTasks(Command):
             return
         for task in targets:
             self.session.msg(self.apply(action, task))
+
+    async def cancel_job(self, action: str, target: str, jobs: list[Job]) -> None:
+        """Confirm and cancel the background job named ``target`` (the only action on jobs)."""
+        if action != "cancel":
+            self.session.msg(f"Background jobs can only be cancelled: tasks/cancel {target}.")
+            return
+        job = find_job(jobs, target)
+        if job is None:
+            self.session.msg(f"No background job of yours is {target!r}. Type 'tasks' to list.")
+            return
+        reply = await self.caller.ask(f"Cancel background job {describe_job(job)}? [yes/no]")
+        if reply.strip().lower() not in _YES:
+            self.session.msg("Nothing done.")
+        elif job.cancel(f"{job.name} was cancelled by {self.caller.name} (tasks/cancel)"):
+            self.session.msg(f"Background job {job.key} ({job.name}): cancelled.")
+        else:
+            self.session.msg(f"Background job {job.key} has finished meanwhile; nothing done.")
 
     def find(self, target: str) -> list[Task]:
         """Return the visible tasks with id ``target`` or callback name ``target``.
