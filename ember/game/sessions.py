@@ -13,7 +13,8 @@ from ember.link import JSON, Message
 
 __all__ = ["QUESTION_HINT", "Session", "SessionRegistry"]
 
-#: Shown above each question until the player has used the command prefix on that connection.
+#: Sent on the line above each question until the player has used the command prefix on that
+#: connection (a line of its own, so the prompt itself stays the game's question).
 QUESTION_HINT = f"(Answer below, or type {COMMAND_PREFIX}<command> to run a command meanwhile.)"
 
 Send = Callable[[Message], None]
@@ -71,9 +72,9 @@ class Session:
 
     def prompt(self, text: str) -> None:
         """Send ``text`` as a prompt (a question; no newline is added) to this connection,
-        with :data:`QUESTION_HINT` on a line above it until the player knows the prefix."""
+        after a :data:`QUESTION_HINT` line until the player knows the command prefix."""
         if not self.knows_command_prefix:
-            text = f"{QUESTION_HINT}\n{text}"
+            self.msg(QUESTION_HINT)
         self._send(Message("prompt", (self.sid, text)))
 
     async def ask(self, question: str, timeout: float | None = None) -> str:  # noqa: ASYNC109

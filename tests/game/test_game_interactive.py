@@ -69,7 +69,8 @@ async def test_questions_go_out_as_prompt_messages(tmp_path: Path) -> None:
         await game.login(1, "Ann")
         await game.portal.line(1, "question")
         message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
-        assert message.args == (1, f"{QUESTION_HINT}\nYour quest?")
+        assert message.args == (1, "Your quest?")
+        assert game.portal.texts(1)[-2:] == [QUESTION_HINT, "Your quest?"]  # the hint above
         await game.portal.command(1, "the grail", "quest: the grail")
 
 
@@ -79,15 +80,13 @@ async def test_a_command_runs_while_a_question_waits(tmp_path: Path) -> None:
     write_commands(tmp_path)
     async with running_game(tmp_path) as game:
         await game.login(1, "Ann")
-        await game.portal.line(1, "question")
-        message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
-        assert message.args == (1, f"{QUESTION_HINT}\nYour quest?")
+        await game.portal.command(1, "question", QUESTION_HINT)
+        await game.portal.expect(1, "Your quest?")
         await game.portal.command(1, "/look", "The Hearth")
         await game.portal.command(1, "/say still here", 'You say, "still here"')
         await game.portal.command(1, "//grail", "quest: /grail")  # doubled: an answer
-        await game.portal.line(1, "question")
-        message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
-        assert message.args == (1, "Your quest?")  # the player knows the prefix now
+        await game.portal.command(1, "question", "Your quest?")
+        assert QUESTION_HINT not in game.portal.texts(1)[-2:]  # the player knows the prefix
         await game.portal.command(1, "look", "quest: look")  # a plain line still answers
         await game.portal.command(1, "/look", "The Hearth")  # no question: a command too
 
@@ -100,7 +99,6 @@ async def test_invalid_answers_are_explained_and_giving_up_is_told(tmp_path: Pat
         await game.portal.command(1, "sure", "Proceed? [y/n]")
         text = await game.portal.command(1, "look", "Please answer yes or no")
         assert text == (
-            f"{QUESTION_HINT}\n"
             "Please answer yes or no: 'look' is neither. For a command, type /look instead. "
             "Proceed? [y/n] "
         )
