@@ -130,6 +130,13 @@ class CmdBrew(Command):
             self.caller.msg(f"brew ended: {type(error).__name__}")
 
         run_async(brew_a_very_large_cauldron_of_healing_potions, 3, at_err=failed)
+
+
+class CmdWaitBrew(Command):
+    key = "waitbrew"
+
+    async def func(self):
+        await run_async(brew_a_very_large_cauldron_of_healing_potions, 4)
 """
 
 
@@ -162,6 +169,14 @@ async def test_background_jobs_are_listed_and_can_be_cancelled(tmp_path: Path) -
         await game.portal.expect(1, "brew ended: CancelledError")
         assert job.done() and game.server.offloader.running() == []
         await game.portal.command(1, "tasks", "No timed tasks.")
+
+        # A command awaiting a job cancelled that way is told so, not "the game is stopping".
+        await game.portal.line(1, "waitbrew")
+        await game.portal.expect_message(lambda m: m.name == "progress", key="progress")
+        [job] = game.server.offloader.running()
+        await game.portal.command(1, f"tasks/cancel {job.key}", f"Cancel background job {job.key}")
+        await game.portal.command(1, "yes", "waitbrew was interrupted (cancelled).")
+        assert not [t for t in game.portal.texts(1) if "the game is stopping" in t]
         import brewing  # the game directory is on sys.path while the server runs
 
         brewing.RELEASE.set()  # let the worker thread end

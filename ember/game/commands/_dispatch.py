@@ -168,7 +168,10 @@ class Dispatcher:
             return
         send = getattr(caller, "msg", None)
         if callable(send):
-            send(f"{what} was interrupted: the game is stopping.")
+            # Not stopping: what it awaited was cancelled (a job through `tasks/cancel`, a
+            # question whose connection closed), not the game.
+            why = ": the game is stopping" if self.server.stopping else " (cancelled)"
+            send(f"{what} was interrupted{why}.")
 
     def keep_notices(self) -> None:
         """Store the reload notices as persistent timed tasks, due at once, so the next game
