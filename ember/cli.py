@@ -296,9 +296,11 @@ def _account_create(args: argparse.Namespace) -> int:
     except (AccountError, ValueError) as error:  # DuplicateAccountError is a ValueError
         raise CliError(str(error)) from None
     role = " (Developer)" if args.developer else ""
-    print(f"Created the account {getattr(record, 'name', args.name)}{role}.")
+    name = getattr(record, "name", args.name)
+    print(f"Created the account {name}{role}.")
     if server_state(game_dir, clean=False).running:
-        print("The server is running: `ember reload` makes it see the new account.")
+        # A login reads the account from the database, so no reload is needed (issue 11).
+        print(f"The server is running: {name} can log in now.")
     return 0
 
 

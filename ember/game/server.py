@@ -31,7 +31,7 @@ from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
 from ember.interaction import get_flows, questions
 from ember.link import LinkClosedError, LinkStream, Message, connect_link, socket_path_for
-from ember.offload import Offloader, install_offloader, progress_sink
+from ember.offload import Offloader, install_offloader, jobs_owned_by, progress_sink
 from ember.scheduling import (
     Clock,
     Scheduler,
@@ -366,8 +366,10 @@ class GameServer:
             log.debug("line for unknown session %s dropped", sid)
             return
         self.sessions.touch(session)
-        # A background job started by this line reports its progress to this session.
-        with progress_sink(partial(_send_progress, session)):
+        # A background job started by this line reports its progress to this session and is
+        # listed by `tasks` as the account's own.
+        owner = session.account.key if session.account is not None else None
+        with progress_sink(partial(_send_progress, session)), jobs_owned_by(owner):
             self.dispatcher.handle_line(session, text)
 
     def _on_info(self, sid: int, **fields: Any) -> None:

@@ -8,10 +8,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ember.game.accounts import Account
-from ember.interaction import ask_caller
+from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
 from ember.link import JSON, Message
 
-__all__ = ["Session", "SessionRegistry"]
+__all__ = ["QUESTION_HINT", "Session", "SessionRegistry"]
+
+#: Sent on the line above each question until the player has used the command prefix on that
+#: connection (a line of its own, so the prompt itself stays the game's question).
+QUESTION_HINT = f"(Answer below, or type {COMMAND_PREFIX}<command> to run a command meanwhile.)"
 
 Send = Callable[[Message], None]
 
@@ -46,6 +50,9 @@ class Session:
         self.info: dict[str, JSON] = {}
         #: Lines that arrived while a command holding this session's input (a login) ran.
         self.held: deque[str] | None = None
+        #: Whether the player has run a command with the prefix while a question waited (or
+        #: at any time): then questions come without :data:`QUESTION_HINT`.
+        self.knows_command_prefix = False
         self._send = send
 
     @property
@@ -64,7 +71,10 @@ class Session:
         self._send(Message("text", (self.sid, text if text.endswith("\n") else text + "\n")))
 
     def prompt(self, text: str) -> None:
-        """Send ``text`` as a prompt (a question; no newline is added) to this connection."""
+        """Send ``text`` as a prompt (a question; no newline is added) to this connection,
+        after a :data:`QUESTION_HINT` line until the player knows the command prefix."""
+        if not self.knows_command_prefix:
+            self.msg(QUESTION_HINT)
         self._send(Message("prompt", (self.sid, text)))
 
     async def ask(self, question: str, timeout: float | None = None) -> str:  # noqa: ASYNC109
@@ -121,6 +131,10 @@ class SessionRegistry:
         session = self._sessions.pop(sid, None)
         if session is not None:
             self._detach(session)
+            # Questions put to this connection itself (at the login screen, say) can never be
+            # answered: a new connection is a new Session. End them now rather than at their
+            # timeout. Questions put to the account stay, and are asked again on its return.
+            forget_caller(session)
         return session
 
     def sync(

@@ -1,6 +1,7 @@
 """Interactive code: pausing and asking in generator and async functions, and the question queue."""
 
 from ember.interaction._ask import (
+    COMMAND_PREFIX,
     DEFAULT_ATTEMPTS,
     Choice,
     Question,
@@ -12,18 +13,28 @@ from ember.interaction._ask import (
     current_caller,
 )
 from ember.interaction._driver import ReturnValue, drive, interactive, returnValue, sleep
-from ember.interaction._flows import Flow, Flows, FlowStatistics, get_flows, report_error
+from ember.interaction._flows import (
+    Flow,
+    Flows,
+    FlowStatistics,
+    error_id,
+    get_flows,
+    report_error,
+    reported_id,
+)
 from ember.interaction._questions import (
     Caller,
     Questions,
     answer,
     ask_caller,
     cancel_questions,
+    forget_caller,
     has_question,
     questions,
 )
 
 __all__ = [
+    "COMMAND_PREFIX",
     "DEFAULT_ATTEMPTS",
     "Caller",
     "Choice",
@@ -43,11 +54,14 @@ __all__ = [
     "choose",
     "current_caller",
     "drive",
+    "error_id",
+    "forget_caller",
     "get_flows",
     "has_question",
     "interactive",
     "questions",
     "report_error",
+    "reported_id",
     "returnValue",
     "sleep",
 ]

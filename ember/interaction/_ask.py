@@ -10,6 +10,7 @@ from ember.errors import EmberError
 from ember.interaction._questions import Caller, ask_caller
 
 __all__ = [
+    "COMMAND_PREFIX",
     "DEFAULT_ATTEMPTS",
     "Choice",
     "Question",
@@ -25,6 +26,10 @@ T = TypeVar("T")
 
 #: How many answers ``ask_yes_no`` and ``choose`` accept before giving up.
 DEFAULT_ATTEMPTS = 3
+
+#: A line starting with this runs as a command even while a question waits (the server strips
+#: it and leaves the question pending); ``//text`` answers ``/text``. See docs/interactive.md.
+COMMAND_PREFIX = "/"
 _YES = ("y", "yes")
 _NO = ("n", "no")
 _ABORT = ("a", "abort")
@@ -102,11 +107,31 @@ class _Retried(Question[T]):
         raise NotImplementedError
 
     def again(self, reply: str, text: str, prompt: str) -> str:
-        """Return the text to ask after the invalid ``reply`` to ``text``."""
+        """Return what to say about the invalid ``reply`` to ``text`` (``prompt`` is the
+        question as first asked) before the question is shown again."""
         raise NotImplementedError
 
+    #: What goes between the notes on an invalid answer and the question asked again.
+    separator = " "
+
+    def retry_text(self, reply: str, prompt: str, tries_left: int) -> str:
+        """Return the question asked again after the invalid ``reply``: why it is not an
+        answer, how to run it as a command if that was meant, and whether this is the last
+        try (the rule is in docs/interactive.md)."""
+        notes = [self.again(reply, prompt, prompt)]
+        typed = reply.strip()
+        if typed and not typed.isdigit() and not typed.startswith(COMMAND_PREFIX):
+            notes.append(f"For a command, type {COMMAND_PREFIX}{typed[:40]} instead.")
+        if tries_left == 1:
+            notes.append("Last try: another answer that is not valid gives the question up.")
+        return " ".join(notes) + self.separator + prompt
+
     async def put(self, caller: Caller) -> T:
-        """Ask until a valid answer comes, or the player aborts or runs out of attempts."""
+        """Ask until a valid answer comes, or the player aborts or runs out of attempts.
+
+        Each invalid answer is told why (see :meth:`retry_text`); giving up says so, naming
+        the question.
+        """
         prompt = text = self.prompt()
         for attempt in range(self.attempts):
             reply = await ask_caller(caller, text, timeout=self.timeout, first=attempt > 0)
@@ -116,8 +141,9 @@ class _Retried(Question[T]):
             if self.allow_abort and reply.strip().lower() in _ABORT:
                 caller.msg("Aborted.")
                 raise QuestionAbortedError(f"{self.text!r} was aborted")
-            text = self.again(reply, text, prompt)
-        caller.msg("No valid answer; giving up.")
+            text = self.retry_text(reply, prompt, self.attempts - attempt - 1)
+        tries = f"{self.attempts} tr{'ies' if self.attempts > 1 else 'y'}"
+        caller.msg(f"No valid answer in {tries}: giving up on {self.text!r}.")
         raise QuestionAbortedError(f"no valid answer to {self.text!r} in {self.attempts} attempts")
 
 
@@ -166,8 +192,9 @@ class YesNo(_Retried[bool]):
         return self.default if not reply else None
 
     def again(self, reply: str, text: str, prompt: str) -> str:
-        """Return ``text`` after a reminder of the answers allowed."""
-        return f"Please answer yes or no{' (or abort)' if self.allow_abort else ''}. {text}"
+        """Return a reminder of the answers allowed."""
+        abort = " (or abort)" if self.allow_abort else ""
+        return f"Please answer yes or no{abort}: {reply.strip()[:40]!r} is neither."
 
 
 class Choice(_Retried[str]):
@@ -216,9 +243,11 @@ class Choice(_Retried[str]):
         """Return the option picked (see :meth:`pick`), or None."""
         return self.pick(reply)
 
+    separator = "\n"
+
     def again(self, reply: str, text: str, prompt: str) -> str:
-        """Return the options again after saying ``reply`` is not one of them."""
-        return f"{reply.strip()[:40]!r} is not one of the options.\n{prompt}"
+        """Return that ``reply`` is not one of the options (they are shown again after)."""
+        return f"{reply.strip()[:40]!r} is not one of the options."
 
 
 def ask(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import secrets
 import traceback
 import weakref
 from collections.abc import Coroutine, Generator
@@ -13,22 +15,66 @@ from typing import Any, Generic, TypeVar
 from ember.interaction._ask import QuestionAbortedError, current_caller
 from ember.interaction._questions import Caller
 
-__all__ = ["Flow", "FlowStatistics", "Flows", "get_flows", "report_error"]
+__all__ = [
+    "Flow",
+    "FlowStatistics",
+    "Flows",
+    "error_id",
+    "get_flows",
+    "report_error",
+    "reported_id",
+]
 
 log = logging.getLogger("ember.interaction")
 
 T = TypeVar("T")
 
 
+# Set on an exception once it has been reported, so code that awaited the failing work (a
+# command awaiting a flow) does not report it a second time. Exceptions carry a __dict__, but
+# cannot be weakly referenced, so an attribute is the simplest mark that dies with them.
+_ERROR_ID = "_ember_error_id"
+
+
+def error_id(error: BaseException) -> str:
+    """Return the short id (6 hex digits) of ``error`` for the player and the log, giving it
+    one on first use. The player quotes it; searching the log for it finds the traceback."""
+    found = reported_id(error)
+    if found is None:
+        found = secrets.token_hex(3)
+        # An exception class with __slots__ cannot be marked: it is reported, unmarked.
+        with contextlib.suppress(AttributeError):
+            setattr(error, _ERROR_ID, found)
+    return found
+
+
+def reported_id(error: BaseException) -> str | None:
+    """Return the error id ``error`` was reported under, or None if it has not been."""
+    found = getattr(error, _ERROR_ID, None)
+    return found if isinstance(found, str) else None
+
+
 def report_error(caller: Caller | None, what: str, error: BaseException) -> None:
-    """Log ``error`` with its traceback; tell ``caller`` in one line (Developers: traceback)."""
+    """Log ``error`` with its traceback and an error id; tell ``caller`` in one line with that
+    id (Developers: the traceback too). An error reported once already is not reported again."""
+    if reported_id(error) is not None:
+        log.debug("%s failed with an error reported already (error id %s)", what, error_id(error))
+        return
+    ident = error_id(error)
     log.error(
-        "%s failed (caller %r): %s: %s", what, caller, type(error).__name__, error, exc_info=error
+        "%s failed [error id %s] (caller %r): %s: %s",
+        what,
+        ident,
+        caller,
+        type(error).__name__,
+        error,
+        exc_info=error,
+        extra={"error_id": ident},
     )
     if caller is None:
         return
     try:
-        caller.msg(f"An error occurred in {what}; it has been logged.")
+        caller.msg(f"An error occurred in {what} (error id {ident}); it has been logged.")
         if getattr(caller, "is_developer", False):
             caller.msg("".join(traceback.format_exception(error)).rstrip())
     except Exception:

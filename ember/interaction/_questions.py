@@ -16,6 +16,7 @@ __all__ = [
     "answer",
     "ask_caller",
     "cancel_questions",
+    "forget_caller",
     "has_question",
     "questions",
 ]
@@ -132,6 +133,16 @@ class Questions:
             question.future.cancel()
         return len(pending)
 
+    def forget(self, caller: Caller) -> int:
+        """Cancel every pending question of ``caller``, who will never answer (a connection
+        that closed before logging in); return how many there were. Each asker receives
+        ``asyncio.CancelledError``, as on a reload, instead of waiting for its timeout."""
+        queue = self._queues.pop(caller, None)
+        pending = [question for question in queue or () if not question.future.done()]
+        for question in pending:
+            question.future.cancel()
+        return len(pending)
+
     def _show(self, caller: Caller, question: _Question) -> None:
         question.asked = True
         send = getattr(caller, "prompt", None) or caller.msg
@@ -197,6 +208,11 @@ def answer(caller: Caller, line: str) -> bool:
 def has_question(caller: Caller) -> bool:
     """Return whether a question to ``caller`` waits for an answer."""
     return questions.has_question(caller)
+
+
+def forget_caller(caller: Caller) -> int:
+    """Cancel every pending question of ``caller`` (see :meth:`Questions.forget`)."""
+    return questions.forget(caller)
 
 
 def cancel_questions() -> int:

@@ -7,6 +7,7 @@ from ember.offload._job import (
     Job,
     NotSendableError,
     WorkerLostError,
+    jobs_owned_by,
 )
 from ember.offload._offloader import (
     EXECUTORS,
@@ -43,6 +44,7 @@ __all__ = [
     "default_start_method",
     "get_offloader",
     "install_offloader",
+    "jobs_owned_by",
     "progress_sink",
     "report_progress",
     "run_async",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
-from collections.abc import Callable, Generator
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +21,23 @@ __all__ = [
     "NotSendableError",
     "WorkerLostError",
     "describe",
+    "jobs_owned_by",
 ]
 
 _ids = itertools.count(1)
+
+_owner: ContextVar[str | None] = ContextVar("ember_job_owner", default=None)
+
+
+@contextlib.contextmanager
+def jobs_owned_by(owner: str | None) -> Iterator[None]:
+    """Within the block (and in tasks created in it), jobs started belong to ``owner`` (a key
+    such as ``"account:7"``), so the ``tasks`` command can show a player their own jobs."""
+    token = _owner.set(owner)
+    try:
+        yield
+    finally:
+        _owner.reset(token)
 
 
 class NotSendableError(EmberError, TypeError):
@@ -78,6 +95,9 @@ class Job:
         self.outcome: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.awaited = False
         self.cancel_message: str | None = None
+        #: Who started it (see :func:`jobs_owned_by`), and when (monotonic seconds).
+        self.owner = _owner.get()
+        self.started = time.monotonic()
 
     @property
     def key(self) -> str:
@@ -88,6 +108,16 @@ class Job:
     def progress(self) -> float | None:
         """The last fraction the job reported, or None."""
         return self.call.relay.fraction
+
+    @property
+    def label(self) -> str | None:
+        """The label of the last progress report, or None."""
+        return self.call.relay.label
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the job started."""
+        return time.monotonic() - self.started
 
     def done(self) -> bool:
         """Whether the job has finished (with a result, an error or by cancellation)."""

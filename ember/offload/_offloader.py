@@ -239,6 +239,11 @@ class Offloader:
         if _offloaders.get(self.loop) is self:
             del _offloaders[self.loop]
 
+    def running(self, owner: str | None = None) -> list[Job]:
+        """Return the jobs still running, oldest first; only those of ``owner`` if given."""
+        jobs = sorted(self.jobs, key=lambda job: job.id)
+        return jobs if owner is None else [job for job in jobs if job.owner == owner]
+
     def statistics(self) -> dict[str, Any]:
         """Return running/finished/failed counts and each started executor's statistics."""
         return {

@@ -27,7 +27,7 @@ logger = logging.getLogger("ember.portal")
 NOTICES = {
     "wait": "The game is restarting, your input will be delivered shortly.",
     "dropped": "Too much input while the game restarts; the rest is dropped.",
-    "reloading": "Reloading…",
+    "reloading": "The game is reloading…",
     "reloaded": "Reloaded.",
     "crashed": "The game process stopped unexpectedly; restarting…",
     "back": "The game is back.",
@@ -207,8 +207,9 @@ class Portal:
                 self._status.write()
                 by = kwargs.get("by")
                 logger.info("the game announced a %s%s", name, f" (by {by})" if by else "")
-                notice = NOTICES["reloading" if name == "reload" else "shutdown"]
-                self._notify_all(f"{notice} (by {by})" if by else notice)
+                # Who or what asked ("SIGHUP", an account name) is for the log; players are
+                # told what happens in their terms (issue 11).
+                self._notify_all(NOTICES["reloading" if name == "reload" else "shutdown"])
                 return
             if name == "status_reply":
                 return

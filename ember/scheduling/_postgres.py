@@ -49,6 +49,8 @@ SET_NEXT_ID_SQL = (
     "INSERT INTO {meta} (key, value) VALUES ('next_id', $1)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
+# Compare-and-set: only a counter still at the end of our block moves back (release_ids).
+RELEASE_IDS_SQL = "UPDATE {meta} SET value = $1 WHERE key = 'next_id' AND value = $2"
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
@@ -166,6 +168,18 @@ class PostgresTaskStore:
                 raise StoreError(f"cannot reserve task ids in {self.url}: {exc}") from exc
         return first
 
+    async def release_ids(self, first_unused: int, limit: int) -> bool:
+        """Move the counter back to ``first_unused`` if it still stands at ``limit``."""
+        if not 1 <= first_unused <= limit:
+            raise ValueError(f"cannot release ids {first_unused}..{limit}")
+        async with self._lock:
+            conn = self._connection()
+            try:
+                status = await conn.execute(self._sql["release_ids"], first_unused, limit)
+            except self._errors as exc:
+                raise StoreError(f"cannot release task ids in {self.url}: {exc}") from exc
+        return bool(status == "UPDATE 1")
+
     async def load(self) -> list[StoredTask]:
         """Return every stored task in id order (unknown states come back ``ORPHANED``)."""
         async with self._lock:
@@ -188,4 +202,5 @@ _TEMPLATES = {
     "init_meta": INIT_META_SQL,
     "get_next_id": GET_NEXT_ID_SQL,
     "set_next_id": SET_NEXT_ID_SQL,
+    "release_ids": RELEASE_IDS_SQL,
 }

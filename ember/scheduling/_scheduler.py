@@ -182,6 +182,17 @@ class Scheduler:
         finally:
             self._reserving = None
 
+    async def _release_ids(self) -> None:
+        """Give the unused rest of the id block back on a clean close, so ids continue densely
+        after a restart instead of jumping by up to a block. The store refuses when another
+        server reserved after us; a crash never gets here, and its gap is harmless."""
+        if self._store is None or not self._next_id < self._id_limit < math.inf:
+            return
+        try:
+            await self._store.release_ids(self._next_id, int(self._id_limit))
+        except Exception:
+            log.exception("giving back unused task ids failed; the next ids will skip them")
+
     # -- looking tasks up ----------------------------------------------------------------------
 
     def get(self, task_id: int) -> Task | None:
@@ -424,12 +435,16 @@ class Scheduler:
     def _do_task(self, task: Task) -> Any:
         self._check_thread()
         if task._state not in (TaskState.SCHEDULED, TaskState.PAUSED):
-            return None
+            return False
         self._leave_schedule(task)
         return self._fire(task)
 
     def _call(self, task: Task) -> Any:
         self._check_thread()
+        # A handle kept after the task fired or was removed must not run the callback again
+        # (issue 11): only a task that will still fire can be called early.
+        if task._state not in (TaskState.SCHEDULED, TaskState.PAUSED):
+            return False
         callback, args, kwargs = self._resolve(task)
         return callback(*args, **kwargs)
 
@@ -482,6 +497,7 @@ class Scheduler:
             await asyncio.gather(self._reserving, return_exceptions=True)
         if self._writer is not None:
             await self._writer.close()
+            await self._release_ids()
         for task in self._tasks.values():
             if task._waiter is not None and not task._waiter.done():
                 task._waiter.cancel()

@@ -42,6 +42,8 @@ SET_NEXT_ID_SQL = (
     "INSERT INTO ember_meta (key, value) VALUES ('next_id', ?)"
     " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
+# Compare-and-set: only a counter still at the end of our block moves back (release_ids).
+RELEASE_IDS_SQL = "UPDATE ember_meta SET value = ? WHERE key = 'next_id' AND value = ?"
 
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -148,6 +150,17 @@ class SqliteTaskStore:
             return first
 
         return await self._run("reserve task ids in", reserve)
+
+    async def release_ids(self, first_unused: int, limit: int) -> bool:
+        """Move the counter back to ``first_unused`` if it still stands at ``limit``."""
+        if not 1 <= first_unused <= limit:
+            raise ValueError(f"cannot release ids {first_unused}..{limit}")
+
+        def release(conn: sqlite3.Connection) -> bool:
+            with transaction(conn):
+                return conn.execute(RELEASE_IDS_SQL, (first_unused, limit)).rowcount == 1
+
+        return await self._run("release task ids in", release)
 
     async def load(self) -> list[StoredTask]:
         """Return every stored task in id order (unknown states come back ``ORPHANED``)."""

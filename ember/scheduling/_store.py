@@ -122,6 +122,16 @@ class TaskStore(Protocol):
         """
         ...
 
+    async def release_ids(self, first_unused: int, limit: int) -> bool:
+        """Give back the unused end ``first_unused`` .. ``limit - 1`` of this server's last
+        reservation, so the next start continues from ``first_unused`` (a clean shutdown).
+
+        Only if nothing was reserved since, that is if the stored counter still stands at
+        ``limit``: otherwise another server sharing the store reserved after us and nothing
+        changes. Return whether the ids were given back.
+        """
+        ...
+
     async def load(self) -> list[StoredTask]:
         """Return every stored task, in id order."""
         ...

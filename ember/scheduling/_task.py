@@ -177,12 +177,18 @@ class Task:
     def do_task(self) -> Any:
         """Run it now and end it, as if its time had come; return what the callback returned.
 
-        An error is logged and leaves the task failed, as when it fires by itself.
+        An error is logged and leaves the task failed, as when it fires by itself. Returns
+        ``False`` and does nothing once the task has fired, ended or been removed.
         """
         return self._scheduler._do_task(self)
 
     def call(self) -> Any:
-        """Run the callback now and leave the schedule as it is; errors reach the caller."""
+        """Run the callback now and leave the schedule as it is; errors reach the caller.
+
+        Only a task that will still fire (scheduled or paused) can be called; once it has
+        fired, ended or been removed this returns ``False`` and does nothing, so a kept handle
+        never runs its callback twice.
+        """
         return self._scheduler._call(self)
 
     def get_deferred(self) -> asyncio.Future[Any]:

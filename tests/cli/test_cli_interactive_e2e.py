@@ -258,11 +258,14 @@ async def test_disconnect_and_reconnect_during_a_question(game: tuple[Path, int]
 async def test_an_error_after_a_yield(game: tuple[Path, int]) -> None:
     async with await login(game[1]) as ann:
         ann.send("break")
-        await ann.expect("An error occurred running break; it has been logged.")
+        await ann.expect("An error occurred running break (error id ")
+        ident = (await ann.expect("); it has been logged.")).partition(")")[0]
         await ann.expect("post break")
         assert "Traceback" not in ann.text
     log = (game[0] / "server" / "logs" / "game.log").read_text()
     assert "RuntimeError: broke after the pause" in log and "Traceback" in log
+    # The id the player can quote finds the log line, and the traceback follows it.
+    assert len(ident) == 6 and log.index("Traceback", log.index(f"[error id {ident}]")) > 0
     async with await login(game[1], "dev", create=False) as dev:
         dev.send("break")
         await dev.expect("Traceback")  # Developers see it
@@ -278,7 +281,7 @@ async def test_async_command_with_ask_yes_no(game: tuple[Path, int]) -> None:
         ann.send("confirm")
         await ann.expect("Proceed? [y/N]")
         ann.send("maybe")
-        await ann.expect("Please answer yes or no.")
+        await ann.expect("Please answer yes or no:")
         ann.send("y")
         await ann.expect("proceed=True")
 

@@ -6,6 +6,17 @@ from pathlib import Path
 
 from gamekit import make_developer, running_game
 
+WAVE = """
+from ember.game.commands import Command
+
+class CmdWave(Command):
+    key = "wave"
+    aliases = ("hello",)
+
+    def func(self):
+        self.caller.msg("You wave.")
+"""
+
 
 async def test_say_reaches_the_other_session(tmp_path: Path) -> None:
     async with running_game(tmp_path) as game:
@@ -60,7 +71,30 @@ async def test_help_lists_and_explains(tmp_path: Path) -> None:
         assert "  py" not in text and "reload" not in text  # not for non-developers
         text = await game.portal.command(2, "help say", "Help for say")
         assert "Usage: say <text>" in text
-        await game.portal.command(2, "help lokk", "Did you mean: look?")
+        text = await game.portal.command(2, "help lokk", "Did you mean: look?")
+        assert text.startswith("No help for 'lokk'.")
+
+
+async def test_help_for_an_unknown_word_says_there_is_no_help(tmp_path: Path) -> None:
+    # Issue 11, item 7: not "Unknown command" (help is a known command).
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        text = await game.portal.command(1, "help nothing", "nothing")
+        assert text == "No help for 'nothing'. Type 'help' for a list of commands."
+        text = await game.portal.command(1, "help sya", "No help for")
+        assert text == "No help for 'sya'. Did you mean: say? Type 'help' for a list of commands."
+
+
+async def test_suggestions_are_typos_not_lookalikes(tmp_path: Path) -> None:
+    # Issue 11, item 7: `tell` suggested `hello` (difflib's ratio 0.67 passed its 0.6 cut).
+    (tmp_path / "commands.py").write_text(WAVE)
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        await game.portal.command(1, "hello", "You wave.")
+        text = await game.portal.command(1, "tell Bob hi", "Unknown command")
+        assert text == "Unknown command 'tell'. Type 'help' for a list of commands."
+        await game.portal.command(1, "helo", "Did you mean: hello, help?")
+        await game.portal.command(1, "wvae", "Did you mean: wave?")  # a swap is one slip
 
 
 async def test_unknown_command_suggests_close_matches(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import textwrap
 from pathlib import Path
 
@@ -85,6 +86,25 @@ class CmdParsed(Command):
         self.caller.msg(f"{len(self.words)} words, switches {self.switches}")
 
 
+from ember import interactive
+
+
+@interactive
+def cracking(caller):
+    yield 0
+    raise RuntimeError("the flow cracked")
+
+
+class CmdAwaitFlow(Command):
+    key = "awaitflow"
+
+    async def func(self):
+        await cracking(self.caller)
+
+    def at_post_cmd(self):
+        self.caller.msg("post awaitflow")
+
+
 def at_cmdset(cmdset):
     cmdset.remove("who")
 '''
@@ -116,17 +136,43 @@ async def test_an_error_in_a_command_is_logged_and_the_player_sees_one_line(
         await game.login(1, "Ann")
         with caplog.at_level(logging.ERROR, logger="ember.game"):
             text = await game.portal.command(1, "boom now", "An error occurred")
-        assert text == "An error occurred running boom; it has been logged."
+        found = re.fullmatch(
+            r"An error occurred running boom \(error id ([0-9a-f]{6})\); it has been logged\.",
+            text,
+        )
+        assert found is not None, text
         assert not [t for t in game.portal.texts(1) if "Traceback" in t]
         [record] = [r for r in caplog.records if "boom now" in r.getMessage()]
+        # The id the player can quote is on the log line that carries the traceback.
+        assert f"[error id {found[1]}]" in record.getMessage()
+        assert record.error_id == found[1]  # type: ignore[attr-defined]
         assert "Ann" in record.getMessage() and "session 1" in record.getMessage()
         assert record.exc_info is not None and "kaboom now" in str(record.exc_info[1])
         assert record.command_line == "boom now"  # type: ignore[attr-defined]
         await game.portal.command(1, "say still fine", 'You say, "still fine"')
         # An error after an await is reported the same way.
         text = await game.portal.command(1, "aboom", "An error occurred")
-        assert text == "An error occurred running aboom; it has been logged."
+        later = re.fullmatch(
+            r"An error occurred running aboom \(error id ([0-9a-f]{6})\); it has been logged\.",
+            text,
+        )
+        assert later is not None and later[1] != found[1], text  # each error its own id
         assert any("late failure" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+async def test_a_command_awaiting_a_failing_flow_reports_the_error_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 11, item 9: the flow reported it, then the command awaiting it reported it again.
+    write_commands(tmp_path, GAME_COMMANDS)
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        with caplog.at_level(logging.ERROR):
+            await game.portal.command(1, "awaitflow", "post awaitflow")
+        told = [t for t in game.portal.texts(1) if "An error occurred" in t]
+        assert len(told) == 1 and "cracking (error id " in told[0], told
+        logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(logged) == 1 and "the flow cracked" in str(logged[0].exc_info), logged
 
 
 async def test_developers_see_the_traceback(tmp_path: Path) -> None:

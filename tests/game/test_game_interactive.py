@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import textwrap
 from pathlib import Path
 
-from gamekit import running_game, session_dict
+import pytest
+from gamekit import WAIT, running_game, session_dict
+
+from ember.game.sessions import QUESTION_HINT
+from ember.interaction import questions
 
 COMMANDS = """
-from ember import Command, interactive
+from ember import Command, ask_yes_no, interactive
 
 
 @interactive
@@ -36,6 +41,13 @@ class CmdQuestion(Command):
         self.caller.msg(f"quest: {answer}")
 
 
+class CmdSure(Command):
+    key = "sure"
+
+    async def func(self):
+        self.caller.msg(f"sure: {await ask_yes_no('Proceed?')}")
+
+
 class CmdPending(Command):
     key = "pending"
 
@@ -58,7 +70,45 @@ async def test_questions_go_out_as_prompt_messages(tmp_path: Path) -> None:
         await game.portal.line(1, "question")
         message = await game.portal.expect_message(lambda m: m.name == "prompt", key="prompt")
         assert message.args == (1, "Your quest?")
+        assert game.portal.texts(1)[-2:] == [QUESTION_HINT, "Your quest?"]  # the hint above
         await game.portal.command(1, "the grail", "quest: the grail")
+
+
+async def test_a_command_runs_while_a_question_waits(tmp_path: Path) -> None:
+    # Issue 11, item 8: a line starting with "/" runs as a command and the question waits on;
+    # the hint with the question says so until the player has used it.
+    write_commands(tmp_path)
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        await game.portal.command(1, "question", QUESTION_HINT)
+        await game.portal.expect(1, "Your quest?")
+        await game.portal.command(1, "/look", "The Hearth")
+        await game.portal.command(1, "/say still here", 'You say, "still here"')
+        await game.portal.command(1, "//grail", "quest: /grail")  # doubled: an answer
+        await game.portal.command(1, "question", "Your quest?")
+        assert QUESTION_HINT not in game.portal.texts(1)[-2:]  # the player knows the prefix
+        await game.portal.command(1, "look", "quest: look")  # a plain line still answers
+        await game.portal.command(1, "/look", "The Hearth")  # no question: a command too
+
+
+async def test_invalid_answers_are_explained_and_giving_up_is_told(tmp_path: Path) -> None:
+    # Issue 11, item 8: not "Please answer yes or no." three times, then silence.
+    write_commands(tmp_path)
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        await game.portal.command(1, "sure", "Proceed? [y/n]")
+        text = await game.portal.command(1, "look", "Please answer yes or no")
+        assert text == (
+            "Please answer yes or no: 'look' is neither. For a command, type /look instead. "
+            "Proceed? [y/n] "
+        )
+        await game.portal.command(1, "/look", "The Hearth")  # not an attempt
+        text = await game.portal.command(1, "maybe", "Last try")
+        assert "another answer that is not valid gives the question up. Proceed?" in text
+        await game.portal.command(1, "hm", "No valid answer in 3 tries: giving up on 'Proceed?'.")
+        await game.portal.command(1, "look", "The Hearth")  # a command again
+        await game.portal.command(1, "sure", "Proceed?")
+        await game.portal.command(1, "y", "sure: True")
 
 
 async def test_a_question_is_asked_again_on_the_new_session(tmp_path: Path) -> None:
@@ -131,3 +181,21 @@ async def test_reload_during_a_question_of_an_interactive_function(tmp_path: Pat
     sessions = [session_dict(1, account="Ann")]
     async with running_game(tmp_path, sessions=sessions, reason="reload") as game:
         await game.portal.expect(1, "quiz was interrupted by the reload.")
+
+
+async def test_a_question_to_a_login_screen_session_ends_when_it_disconnects(
+    tmp_path: Path,
+) -> None:
+    # Issue 11, item 9: it used to wait for its timeout (here ten minutes) after the session
+    # had gone, though no one could ever answer it.
+    async with running_game(tmp_path) as game:
+        await game.portal.connect(1)
+        session = game.server.sessions.get(1)
+        assert session is not None and session.account is None
+        asked = asyncio.create_task(session.ask("Your name, traveller?", timeout=600))
+        await game.portal.expect(1, "Your name, traveller?")
+        await game.portal.send("disconnect", 1, reason="gone")
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(WAIT):
+                await asyncio.shield(asked)
+        assert not questions.has_question(session)

@@ -100,3 +100,83 @@ async def test_questions_queue_in_order(tmp_path: Path) -> None:
         await game.portal.command(1, f"tasks/cancel {two.id}", f"Cancel task {two.id}")
         await game.portal.command(1, "yes", f"Task {two.id}")
         assert one.active() and not two.active()
+
+
+BREWING = """
+import threading
+
+from ember import report_progress
+
+RELEASE = threading.Event()
+
+
+def brew_a_very_large_cauldron_of_healing_potions(doses):
+    report_progress(0.5, "halfway")
+    RELEASE.wait(30)
+    report_progress(1.0, "done")  # a cancelled thread job stops here
+    return doses
+"""
+
+BREW_COMMAND = """
+from ember import Command, run_async
+from brewing import brew_a_very_large_cauldron_of_healing_potions
+
+
+class CmdBrew(Command):
+    key = "brew"
+
+    def func(self):
+        def failed(error):
+            self.caller.msg(f"brew ended: {type(error).__name__}")
+
+        run_async(brew_a_very_large_cauldron_of_healing_potions, 3, at_err=failed)
+
+
+class CmdWaitBrew(Command):
+    key = "waitbrew"
+
+    async def func(self):
+        await run_async(brew_a_very_large_cauldron_of_healing_potions, 4)
+"""
+
+
+async def test_background_jobs_are_listed_and_can_be_cancelled(tmp_path: Path) -> None:
+    # Issue 11, item 9: run_async jobs did not show in `tasks` at all.
+    (tmp_path / "brewing.py").write_text(BREWING)
+    (tmp_path / "commands.py").write_text(BREW_COMMAND)
+    async with running_game(tmp_path) as game:
+        await make_developer(game, "Dev")
+        await game.login(1, "Ann")
+        await game.login(2, "Bob")
+        await game.login(3, "Dev", new=False)
+        await game.portal.line(1, "brew")
+        await game.portal.expect_message(lambda m: m.name == "progress", key="progress")
+        [job] = game.server.offloader.running()
+        name = "brewing.brew_a_very_large_cauldron_of_healing_potions"
+        text = await game.portal.command(1, "tasks", "background job")
+        assert "No timed tasks." in text
+        row = next(line for line in text.splitlines() if job.key in line)
+        assert name in row and "thread" in row and "50% halfway" in row
+        assert "1 background job" in text
+        text = await game.portal.command(2, "tasks", "No timed tasks.")  # not Bob's
+        assert job.key not in text
+        await game.portal.command(2, f"tasks/cancel {job.key}", "No background job of yours")
+        text = await game.portal.command(3, "tasks", "background job")  # Developers see all
+        assert job.key in text
+        await game.portal.command(1, f"tasks/pause {job.key}", "can only be cancelled")
+        await game.portal.command(1, f"tasks/cancel {job.key}", f"Cancel background job {job.key}")
+        await game.portal.command(1, "yes", f"Background job {job.key} ({name}): cancelled.")
+        await game.portal.expect(1, "brew ended: CancelledError")
+        assert job.done() and game.server.offloader.running() == []
+        await game.portal.command(1, "tasks", "No timed tasks.")
+
+        # A command awaiting a job cancelled that way is told so, not "the game is stopping".
+        await game.portal.line(1, "waitbrew")
+        await game.portal.expect_message(lambda m: m.name == "progress", key="progress")
+        [job] = game.server.offloader.running()
+        await game.portal.command(1, f"tasks/cancel {job.key}", f"Cancel background job {job.key}")
+        await game.portal.command(1, "yes", "waitbrew was interrupted (cancelled).")
+        assert not [t for t in game.portal.texts(1) if "the game is stopping" in t]
+        import brewing  # the game directory is on sys.path while the server runs
+
+        brewing.RELEASE.set()  # let the worker thread end

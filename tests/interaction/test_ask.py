@@ -41,8 +41,16 @@ async def test_ask_yes_no_gives_up_after_the_attempts_and_can_be_aborted() -> No
         caller = ScriptedCaller("eh", "what", "hm")
         with pytest.raises(QuestionAbortedError):
             await caller.play(confirm(caller, "Sure?"), clock)
-        assert len(caller.questions) == 3 and caller.messages == ["No valid answer; giving up."]
-        assert caller.questions[1].startswith("Please answer yes or no.")
+        # Issue 11, item 8: each retry says why, how to run a command, and warns before the
+        # last try; giving up names the question.
+        assert caller.questions == [
+            "Sure? [y/n] ",
+            "Please answer yes or no: 'eh' is neither. For a command, type /eh instead. "
+            "Sure? [y/n] ",
+            "Please answer yes or no: 'what' is neither. For a command, type /what instead. "
+            "Last try: another answer that is not valid gives the question up. Sure? [y/n] ",
+        ]
+        assert caller.messages == ["No valid answer in 3 tries: giving up on 'Sure?'."]
         caller = ScriptedCaller("a")
         with pytest.raises(QuestionAbortedError):
             await caller.play(confirm(caller, "Sure?", allow_abort=True), clock)
@@ -140,6 +148,7 @@ async def test_asking_again_keeps_the_turn() -> None:
         assert await caller.play(both, clock) == [True, "Ann"]
         assert [q.split(" [")[0] for q in caller.questions] == [
             "Sure?",
-            "Please answer yes or no. Sure?",
+            "Please answer yes or no: 'maybe' is neither. "
+            "For a command, type /maybe instead. Sure?",
             "Name?",
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import pytest
 
@@ -148,12 +149,19 @@ async def test_an_error_after_a_pause_is_logged_and_told(caplog: pytest.LogCaptu
                 await player.play(fragile(player), clock)
             with pytest.raises(RuntimeError):
                 await dev.play(fragile(dev), clock)
-        assert player.messages == [
-            "An error occurred in test_an_error_after_a_pause_is_logged_and_told.<locals>."
-            "fragile; it has been logged."
-        ]
+        [told] = player.messages
+        found = re.fullmatch(
+            r"An error occurred in test_an_error_after_a_pause_is_logged_and_told\.<locals>\."
+            r"fragile \(error id ([0-9a-f]{6})\); it has been logged\.",
+            told,
+        )
+        assert found is not None, told
         assert "Traceback" in dev.messages[-1] and "the rope broke" in dev.messages[-1]
-        assert len([r for r in caplog.records if r.exc_info]) == 2
+        records = [r for r in caplog.records if r.exc_info]
+        assert len(records) == 2
+        # The id the player was given is on the log line with the traceback.
+        assert f"[error id {found[1]}]" in records[0].getMessage()
+        assert records[0].error_id == found[1]  # type: ignore[attr-defined]
         assert get_flows().statistics().running == 0
 
 

@@ -65,8 +65,9 @@ async def test_a_reload_keeps_sessions_and_accounts(tmp_path: Path) -> None:
         old = await game_pid_of(alice)
         alice.send("reload")
         for client in (alice, anon):
-            await client.expect_bytes("Reloading…")
+            await client.expect_bytes("The game is reloading…")
             await client.expect_bytes("Reloaded.")
+            assert b"(by " not in client.received  # not "Reloading… (by portal)"
         assert await game_pid_of(anon) != old
         alice.send("sync")
         await alice.expect_bytes("sync ")
@@ -157,7 +158,8 @@ async def test_a_reload_request_cuts_the_crash_back_off_short(tmp_path: Path) ->
         client.send("crash")  # the second crash in a row waits (back-off) ...
         await client.expect_bytes("restarting…")
         running.process.send_signal(signal.SIGHUP)  # ... unless a reload is asked for
-        await client.expect_bytes("Reloading…")
+        await client.expect_bytes("The game is reloading…")
         await client.expect_bytes("Reloaded.")
+        assert b"(by " not in client.received  # who asked is logged, not shown to players
         client.send("sync")
         await client.expect_bytes('"reason": "reload"')

@@ -370,6 +370,42 @@ async def test_graceful_restarts_fire_every_task_exactly_once(store_factory: Sto
     assert sorted(labels) == sorted(expected)  # each exactly once
 
 
+async def test_ids_continue_densely_after_a_clean_restart(store_factory: StoreFactory) -> None:
+    # Issue 11, item 9: each start reserves a block of 100,000 ids; a clean stop now gives the
+    # unused rest back, so ids no longer jump by up to a block per restart.
+    ids = []
+    for _ in range(3):
+        run = await boot(store_factory)
+        ids.append(run.scheduler.delay(60, record, "kept", persistent=True).id)
+        ids.append(run.scheduler.delay(60, record, "in memory").id)
+        await run.stop()
+    first = ids[0]
+    assert ids == list(range(first, first + 6))
+    # A crash (no clean close) keeps the gap: the ids it had are never handed out again.
+    run = await boot(store_factory)
+    crashed = run.scheduler.delay(60, record, "lost").id
+    await run.scheduler.flush()
+    await run.store.close()  # the process dies: the scheduler is never closed
+    run = await boot(store_factory)
+    assert run.scheduler.delay(60, record, "after").id > crashed
+    await run.stop()
+
+
+async def test_ids_are_not_given_back_after_another_server_reserved(
+    store_factory: StoreFactory,
+) -> None:
+    run = await boot(store_factory)
+    mine = run.scheduler.delay(60, record, "mine", persistent=True).id
+    other = await store_factory()  # another server sharing the store reserves after us
+    theirs = await other.reserve_ids(1, 10)
+    await run.stop()
+    run = await boot(store_factory)
+    later = run.scheduler.delay(60, record, "later", persistent=True).id
+    assert mine < theirs and later >= theirs + 10  # ours were not handed back over theirs
+    await run.stop()
+    await other.close()
+
+
 async def test_standalone_open_task_store(tmp_path: Any) -> None:
     from ember import delay, open_task_store
 

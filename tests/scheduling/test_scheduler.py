@@ -189,8 +189,28 @@ async def test_ids_are_never_reused_and_handles_never_repointed(clock: VirtualCl
     await clock.advance(1)
     # The old handle acts on nothing now, even though many tasks came and went since.
     assert first.pause() is False and first.unpause() is False
-    assert first.do_task() is None and first.cancel() is False
+    assert first.do_task() is False and first.cancel() is False
+    assert first.call() is False
     assert get_scheduler().get(first.id) is None
+
+
+@pytest.mark.parametrize("ended_by", ["firing", "remove", "do_task", "cancel"])
+async def test_a_stale_handle_refuses_every_operation(clock: VirtualClock, ended_by: str) -> None:
+    # Issue 11, item 1: after a task fired or was removed, every operation on a kept handle
+    # returns False and does nothing; above all call() must not run the callback again.
+    rec = Recorder()
+    task = delay(5, rec, "x")
+    if ended_by == "firing":
+        await clock.advance(5)
+    else:
+        getattr(task, ended_by)()
+    expected_runs = 1 if ended_by in ("firing", "do_task") else 0
+    assert len(rec.calls) == expected_runs
+    for operation in ("call", "do_task", "cancel", "remove", "pause", "unpause"):
+        assert getattr(task, operation)() is False, operation
+    await clock.advance(10)
+    assert len(rec.calls) == expected_runs
+    assert not task.active() and not task.exists()
 
 
 async def test_lookup_by_id_and_owner(clock: VirtualClock) -> None:

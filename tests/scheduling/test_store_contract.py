@@ -122,6 +122,19 @@ async def test_reserved_ids_respect_at_least_and_never_overlap(store: TaskStore)
     assert await store.reserve_ids(5, 3) == 1_002
 
 
+async def test_released_ids_are_handed_out_again_only_if_none_were_reserved_since(
+    store: TaskStore,
+) -> None:
+    first = await store.reserve_ids(1, 100)
+    assert await store.release_ids(first + 3, first + 100) is True
+    assert await store.reserve_ids(1, 10) == first + 3
+    # The counter stands at first + 13 now, not at the end of that earlier block: refused.
+    assert await store.release_ids(first + 5, first + 100) is False
+    assert await store.reserve_ids(1, 1) == first + 13
+    with pytest.raises(ValueError, match=r"cannot release ids 10\.\.5"):
+        await store.release_ids(10, 5)
+
+
 async def test_reserved_ids_exceed_every_stored_id(store: TaskStore) -> None:
     await store.reserve_ids(1, 10)
     await write(store, [task(5_000)])  # an id this store never handed out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import inspect
 import logging
 import traceback
@@ -13,13 +12,23 @@ from typing import TYPE_CHECKING, Any
 
 from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
-from ember.interaction import QuestionAbortedError, ReturnValue, current_caller, drive, questions
+from ember.game.commands._suggest import suggest
+from ember.interaction import (
+    COMMAND_PREFIX,
+    QuestionAbortedError,
+    ReturnValue,
+    current_caller,
+    drive,
+    error_id,
+    questions,
+    reported_id,
+)
 
 if TYPE_CHECKING:
     from ember.game.server import GameServer
     from ember.game.sessions import Session
 
-__all__ = ["Dispatcher", "split_command"]
+__all__ = ["Dispatcher", "split_command", "split_escape"]
 
 log = logging.getLogger("ember.game")
 
@@ -29,6 +38,19 @@ def split_command(line: str) -> tuple[str, list[str], str]:
     word, _, rest = line.strip().partition(" ")
     key, *switches = word.split("/")
     return key.lower(), [s.lower() for s in switches if s], rest.strip()
+
+
+def split_escape(line: str) -> tuple[str, bool]:
+    """Return ``(line, True)`` without the prefix for ``"/look"``: a command even while a
+    question waits; ``("/x", False)`` for ``"//x"`` (an answer starting with the prefix);
+    else ``(line, False)``."""
+    text = line.lstrip()
+    if not text.startswith(COMMAND_PREFIX):
+        return line, False
+    rest = text[len(COMMAND_PREFIX) :]
+    if rest.startswith(COMMAND_PREFIX):
+        return rest, False
+    return rest, True
 
 
 class Dispatcher:
@@ -48,7 +70,12 @@ class Dispatcher:
             session.held.append(line)
             return
         caller = session.account if session.account is not None else session
-        if questions.answer(caller, line):
+        # A pending question takes the line as its answer, unless the line starts with the
+        # command prefix: that one runs as a command and the question keeps waiting.
+        line, escaped = split_escape(line)
+        if escaped:
+            session.knows_command_prefix = True
+        elif questions.answer(caller, line):
             return
         if not line.strip():
             return
@@ -69,14 +96,17 @@ class Dispatcher:
         command.cmdstring = line.strip().partition(" ")[0]
         self.run(command)
 
-    def unknown_message(self, word: str, cmdset: CmdSet, caller: object) -> str:
-        """Return the answer to an unknown command word, with the closest known names."""
+    def unknown_message(
+        self, word: str, cmdset: CmdSet, caller: object, *, lead: str = "Unknown command"
+    ) -> str:
+        """Return the answer to an unknown command word (``lead`` names what was not found),
+        with the known names it is probably a typo of (see :func:`suggest`)."""
         names = [
             name for name in cmdset.names() if (found := cmdset.get(name)) and found.allowed(caller)
         ]
-        close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+        close = suggest(word, names)
         shown = word if len(word) <= 40 else word[:40] + "..."
-        text = f"Unknown command '{shown}'."
+        text = f"{lead} '{shown}'."
         if close:
             text += f" Did you mean: {', '.join(close)}?"
         return text + " Type 'help' for a list of commands."
@@ -138,7 +168,10 @@ class Dispatcher:
             return
         send = getattr(caller, "msg", None)
         if callable(send):
-            send(f"{what} was interrupted: the game is stopping.")
+            # Not stopping: what it awaited was cancelled (a job through `tasks/cancel`, a
+            # question whose connection closed), not the game.
+            why = ": the game is stopping" if self.server.stopping else " (cancelled)"
+            send(f"{what} was interrupted{why}.")
 
     def keep_notices(self) -> None:
         """Store the reload notices as persistent timed tasks, due at once, so the next game
@@ -167,21 +200,35 @@ class Dispatcher:
             self.handle_line(session, held.popleft())
 
     def report(self, command: Command, error: BaseException) -> None:
-        """Log a command's error with its context; tell the player in one line."""
+        """Log a command's error with its context and a short error id; tell the player in one
+        line with that id. An error reported already (by a flow the command awaited) is not
+        reported again."""
         session = command.session
         account = session.account
+        if reported_id(error) is not None:
+            log.debug("command %r ended with error id %s", command.raw, reported_id(error))
+            return
+        ident = error_id(error)
         who = account.name if account is not None else "-"
         log.error(
-            "command %r failed (account %s, session %d from %s): %s: %s",
+            "command %r failed [error id %s] (account %s, session %d from %s): %s: %s",
             command.raw,
+            ident,
             who,
             session.sid,
             session.address,
             type(error).__name__,
             error,
             exc_info=error,
-            extra={"account": who, "sid": session.sid, "command_line": command.raw},
+            extra={
+                "account": who,
+                "sid": session.sid,
+                "command_line": command.raw,
+                "error_id": ident,
+            },
         )
-        session.msg(f"An error occurred running {command.key}; it has been logged.")
+        session.msg(
+            f"An error occurred running {command.key} (error id {ident}); it has been logged."
+        )
         if account is not None and account.is_developer:
             session.msg("".join(traceback.format_exception(error)).rstrip())

@@ -39,7 +39,7 @@ class CmdHelp(Command):
             if found is None or not found.allowed(self.caller):
                 self.session.msg(
                     self.server.dispatcher.unknown_message(
-                        self.args.split()[0], cmdset, self.caller
+                        self.args.split()[0], cmdset, self.caller, lead="No help for"
                     )
                 )
                 return

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ember.game.commands._command import Command
+from ember.game.commands._jobs import (
+    JOB_PREFIX,
+    describe_job,
+    find_job,
+    job_listing,
+    visible_jobs,
+)
 from ember.game.commands.general import format_duration
+from ember.offload import Job
 from ember.scheduling import Task, TaskState
 
 __all__ = ["ACTIONS", "CmdTasks"]
@@ -40,9 +48,11 @@ class CmdTasks(Command):
     Usage:
       tasks                        list your tasks (Developers see every task)
       tasks/cancel <id or name>    also /pause, /unpause, /do_task, /call, /remove
+      tasks/cancel job-<n>         cancel a background job (run_async) as listed
 
-    <name> is a callback name as listed (e.g. mygame.spells.heal): the action then applies
-    to every task of that callback. You are asked to confirm before anything happens.
+    <name> is a callback name as listed (e.g. mygame.spells.heal), or its last part when no
+    other callback ends the same way (spells.heal, heal): the action then applies to every
+    task of that callback. You are asked to confirm before anything happens.
     """
 
     key = "tasks"
@@ -60,14 +70,22 @@ class CmdTasks(Command):
 
     async def func(self) -> None:
         """List, or confirm and apply one switch."""
+        jobs = visible_jobs(getattr(self.server, "offloader", None), self.session.account)
         if not self.switches:
-            self.session.msg(self.listing(self.visible()))
+            text = self.listing(self.visible())
+            self.session.msg(text + ("\n" + job_listing(jobs) if jobs else ""))
             return
         action = self.switches[0]
         if action not in ACTIONS or not self.args:
             self.session.msg(f"Usage: tasks/<{'|'.join(ACTIONS)}> <task id or callback name>")
             return
+        if self.args.lower().startswith(JOB_PREFIX):
+            await self.cancel_job(action, self.args, jobs)
+            return
         targets = self.find(self.args)
+        if not targets and (why := self.ambiguity(self.args)) is not None:
+            self.session.msg(why)
+            return
         if not targets:
             self.session.msg(f"No task of yours matches {self.args!r}. Type 'tasks' to list them.")
             return
@@ -84,12 +102,49 @@ class CmdTasks(Command):
         for task in targets:
             self.session.msg(self.apply(action, task))
 
+    async def cancel_job(self, action: str, target: str, jobs: list[Job]) -> None:
+        """Confirm and cancel the background job named ``target`` (the only action on jobs)."""
+        if action != "cancel":
+            self.session.msg(f"Background jobs can only be cancelled: tasks/cancel {target}.")
+            return
+        job = find_job(jobs, target)
+        if job is None:
+            self.session.msg(f"No background job of yours is {target!r}. Type 'tasks' to list.")
+            return
+        reply = await self.caller.ask(f"Cancel background job {describe_job(job)}? [yes/no]")
+        if reply.strip().lower() not in _YES:
+            self.session.msg("Nothing done.")
+        elif job.cancel(f"{job.name} was cancelled by {self.caller.name} (tasks/cancel)"):
+            self.session.msg(f"Background job {job.key} ({job.name}): cancelled.")
+        else:
+            self.session.msg(f"Background job {job.key} has finished meanwhile; nothing done.")
+
     def find(self, target: str) -> list[Task]:
-        """Return the visible tasks with id ``target`` or callback name ``target``."""
+        """Return the visible tasks with id ``target`` or callback name ``target``.
+
+        The name may be the full name as listed or its last dotted part(s) (``heal``,
+        ``spells.heal``) when that names one callback; :meth:`ambiguity` explains when not.
+        """
         tasks = self.visible()
         if target.isdigit():
             return [task for task in tasks if task.id == int(target)]
-        return [task for task in tasks if task.callback_name == target]
+        exact = [task for task in tasks if task.callback_name == target]
+        if exact:
+            return exact
+        names = _names_ending_with(tasks, target)
+        if len(names) != 1:
+            return []
+        return [task for task in tasks if task.callback_name in names]
+
+    def ambiguity(self, target: str) -> str | None:
+        """Return why ``target`` names no single callback (several end with it), else None."""
+        if target.isdigit():
+            return None
+        names = _names_ending_with(self.visible(), target)
+        if len(names) < 2:
+            return None
+        listed = ", ".join(sorted(names))
+        return f"{target!r} matches several callbacks: {listed}. Give more of the name."
 
     def apply(self, action: str, task: Task) -> str:
         """Apply ``action`` to ``task`` if it is still the same task; return what happened."""
@@ -106,16 +161,29 @@ class CmdTasks(Command):
         return f"Task {task.id} ({task.callback_name}): {ACTIONS[action].lower()} done."
 
     def listing(self, tasks: list[Task]) -> str:
-        """Return the table of ``tasks``."""
+        """Return the table of ``tasks``.
+
+        Callback names are shown in full (the column grows to the longest), so a name can be
+        copied from the listing into ``tasks/<switch> <name>``.
+        """
         if not tasks:
             return "No timed tasks."
-        header = f"{'Id':>6}  {'Due in':<8} {'Callback':<32} {'Args':<{_ARGS_WIDTH}} Pers.  State"
+        width = max(len("Callback"), *(len(task.callback_name) for task in tasks))
+        header = (
+            f"{'Id':>6}  {'Due in':<8} {'Callback':<{width}} {'Args':<{_ARGS_WIDTH}} Pers.  State"
+        )
         lines = [header]
         for task in tasks:
             lines.append(
-                f"{task.id:>6}  {due_text(task):<8} {task.callback_name[:32]:<32} "
+                f"{task.id:>6}  {due_text(task):<8} {task.callback_name:<{width}} "
                 f"{describe_args(task):<{_ARGS_WIDTH}} {'yes' if task.persistent else 'no':<6}"
                 f"{task.state.value}"
             )
         lines.append(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}.")
         return "\n".join(lines)
+
+
+def _names_ending_with(tasks: list[Task], target: str) -> set[str]:
+    """Return the callback names among ``tasks`` whose last dotted part(s) are ``target``."""
+    suffix = "." + target.lstrip(".")
+    return {task.callback_name for task in tasks if task.callback_name.endswith(suffix)}
