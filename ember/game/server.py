@@ -137,6 +137,8 @@ class GameServer:
                 processes=self.settings.executor_processes,
                 cluster_address=self.settings.cluster_address,
                 game_dir=self.game_dir,
+                thread_switch_interval=self.settings.executor_thread_switch_interval,
+                thread_lag_warning=self.settings.executor_thread_lag_warning,
             )
         )
         entity_registry.register("account", self.accounts.registry.get)
