@@ -67,9 +67,8 @@ async def test_play_installs_the_runtime_only_and_shows_the_games_ports(tmp_path
         settings.write(f"\nTELNET_PORT = {telnet_port}\nWEB_PORT = {web_port}\n")
 
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "EMBER_VENV")}
-    env["PATH"] = os.pathsep.join(
-        p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(sys.prefix)
-    )
+    ours = str(Path(sys.prefix) / "bin") if sys.prefix != sys.base_prefix else None
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != ours)
     env["EMBER_DEMO_DIR"] = str(demo)
     play = await asyncio.create_subprocess_exec(
         str(checkout / "scripts" / "play"),
