@@ -8,6 +8,14 @@ measured (a) idle and (b) while one more player runs the template's ``crunch`` c
 pure-Python CPU-bound job of S seconds run synchronously in the command, in a thread, in a
 worker process and on the Dask cluster. Each executor is warmed up first (pool and cluster
 connection started), so the table shows steady-state cost. Ratios are to idle.
+
+The broadcast case (``--broadcast-clients 49 --rate 2``) is closer to a busy game: every
+player says something twice a second (each ``say`` reaches all the others), on a fixed
+schedule whether or not earlier answers came, and the round trip is the time until the
+player sees its own "You say". Others' p50/p99 are measured idle and during one S-second
+pure-Python job started with plain ``run_async`` in a thread, first with
+``EXECUTOR_THREAD_SWITCH_INTERVAL = 0`` (Python's 5 ms switch interval: the "before") and then
+with the default (the fix); ratios are to that run's idle. ``--case`` picks either table.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -114,6 +123,88 @@ async def bench(port: int, count: int, seconds: float) -> list[tuple[str, ...]]:
     return rows
 
 
+async def sayers(
+    clients: list[TelnetClient], rate: float, stop: asyncio.Event
+) -> list[tuple[float, float]]:
+    """Every client says a numbered line ``rate`` times a second (random phase, open loop)
+    until ``stop`` is set; return (time sent, round trip) for every line, all answers awaited."""
+    samples: list[tuple[float, float]] = []
+
+    async def player(index: int, client: TelnetClient) -> None:
+        sent: asyncio.Queue[tuple[str, float] | None] = asyncio.Queue()
+
+        async def receive() -> None:
+            while (item := await sent.get()) is not None:
+                tag, started = item
+                await client.expect(f'You say, "{tag}"', within=120)
+                samples.append((started, time.perf_counter() - started))
+
+        receiver = asyncio.create_task(receive())
+        period = 1.0 / rate
+        next_at = time.perf_counter() + random.random() * period
+        number = 0
+        while not stop.is_set():
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            number += 1
+            tag = f"p{index}-{number}"
+            sent.put_nowait((tag, time.perf_counter()))
+            client.send(f"say {tag}")
+            next_at += period
+        sent.put_nowait(None)
+        await receiver
+
+    await asyncio.gather(*(player(i, client) for i, client in enumerate(clients)))
+    return samples
+
+
+def summary(label: str, samples: list[float], idle: list[float]) -> tuple[str, ...]:
+    p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+    i50, i99 = percentile(idle, 0.5), percentile(idle, 0.99)
+    return (
+        label,
+        f"{len(samples)}",
+        f"{p50 * 1e3:.1f}",
+        f"{p99 * 1e3:.1f}",
+        f"{p50 / i50:.1f}x",
+        f"{p99 / i99:.1f}x",
+        f"{max(samples) * 1e3:.0f}",
+    )
+
+
+async def broadcast(
+    port: int, count: int, rate: float, seconds: float, label: str
+) -> list[tuple[str, ...]]:
+    """The broadcast case on a started game: idle, then during one thread job of S seconds."""
+    clients = [await login(port, f"player{i}") for i in range(count)]
+    cruncher = await login(port, "cruncher")
+    await crunch(cruncher, "thread", 0.2)  # warm up: the thread pool started
+    stop = asyncio.Event()
+    talk = asyncio.create_task(sayers(clients, rate, stop))
+    await asyncio.sleep(1.0)  # everyone talking
+    idle_from = time.perf_counter()
+    await asyncio.sleep(seconds)
+    job_from = time.perf_counter()
+    await crunch(cruncher, "thread", seconds)
+    job_to = time.perf_counter()
+    stop.set()
+    samples = await talk
+    idle = [rtt for sent, rtt in samples if idle_from <= sent < job_from]
+    during = [rtt for sent, rtt in samples if job_from <= sent < job_to]
+    for client in (*clients, cruncher):
+        await client.close()
+    return [
+        summary(f"{label}: idle", idle, idle),
+        summary(f"{label}: during a {seconds:g} s thread job", during, idle),
+    ]
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))  # fmt: skip
+
+
 def start_dask(port: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     worker = [sys.executable, "-m", "distributed.cli.dask_worker"]
@@ -138,7 +229,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--broadcast-clients", type=int, default=49)
+    parser.add_argument("--rate", type=float, default=2.0, help="says per player per second")
+    parser.add_argument("--case", choices=("all", "one", "broadcast"), default="all")
     options = parser.parse_args()
+    rows: list[tuple[str, ...]] = []
+    wide: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
         game = Path(tmp) / "game"
         subprocess.run([*EMBER, "init", str(game)], check=True, capture_output=True)
@@ -146,29 +242,50 @@ async def main() -> None:
         with (game / "settings.py").open("a") as settings:
             settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n{FAST_HASH}")
             settings.write(f'CLUSTER_ADDRESS = "tcp://127.0.0.1:{dask_port}"\n')
-        for name in [f"player{i}" for i in range(options.clients)] + ["cruncher"]:
+        base = (game / "settings.py").read_text()
+        players = max(options.clients, options.broadcast_clients)
+        for name in [f"player{i}" for i in range(players)] + ["cruncher"]:
             await asyncio.to_thread(create_account, game, name, PASSWORD)
-        dask = start_dask(dask_port, Path(tmp))
-        try:
-            ember(game, "start")
+        if options.case in ("all", "one"):
+            dask = start_dask(dask_port, Path(tmp))
             try:
-                rows = await bench(port, options.clients, options.seconds)
+                ember(game, "start")
+                try:
+                    rows = await bench(port, options.clients, options.seconds)
+                finally:
+                    ember(game, "stop")
             finally:
-                ember(game, "stop")
-        finally:
-            for process in reversed(dask):
-                process.terminate()
-                process.wait(10)
-    header = ("round trips of the others", "p50 ms", "p99 ms", "p50/idle", "p99/idle", "max ms",
-              "job took")  # fmt: skip
-    print(
-        f"ember bench offload: {options.clients} telnet clients, Python "
-        f"{sys.version.split()[0]}, {os.cpu_count()} CPUs"
-    )
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))  # fmt: skip
+                for process in reversed(dask):
+                    process.terminate()
+                    process.wait(10)
+        if options.case in ("all", "broadcast"):
+            runs = (
+                ("before (switch interval 5 ms)", "EXECUTOR_THREAD_SWITCH_INTERVAL = 0\n"),
+                ("after (default settings)", ""),
+            )
+            for label, extra in runs:
+                (game / "settings.py").write_text(base + extra)
+                ember(game, "start")
+                try:
+                    wide += await broadcast(
+                        port, options.broadcast_clients, options.rate, options.seconds, label
+                    )
+                finally:
+                    ember(game, "stop")
+    print(f"ember bench offload: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    if rows:
+        print(f"\none player's job, {options.clients} telnet clients sending `help say` in turn")
+        header = ("round trips of the others", "p50 ms", "p99 ms", "p50/idle", "p99/idle",
+                  "max ms", "job took")  # fmt: skip
+        print_table(header, rows)
+    if wide:
+        print(
+            f"\nbroadcast: {options.broadcast_clients} players each saying a line "
+            f"{options.rate:g} times a second (each reaching all others)"
+        )
+        header = ("round trips of the others", "lines", "p50 ms", "p99 ms", "p50/idle",
+                  "p99/idle", "max ms")  # fmt: skip
+        print_table(header, wide)
 
 
 if __name__ == "__main__":

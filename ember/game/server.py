@@ -49,6 +49,7 @@ log = logging.getLogger("ember.game")
 StopKind = Literal["reload", "shutdown", "link-lost"]
 _SYNC_WAIT = 30.0  # seconds to wait for the portal's first message (sync)
 _DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exiting
+_WRITE_BATCH = 1000  # messages written to the portal in one piece, at most
 
 
 class GameServer:
@@ -137,6 +138,8 @@ class GameServer:
                 processes=self.settings.executor_processes,
                 cluster_address=self.settings.cluster_address,
                 game_dir=self.game_dir,
+                thread_switch_interval=self.settings.executor_thread_switch_interval,
+                thread_lag_warning=self.settings.executor_thread_lag_warning,
             )
         )
         entity_registry.register("account", self.accounts.registry.get)
@@ -318,17 +321,22 @@ class GameServer:
     async def _write_loop(self) -> None:
         assert self._link is not None
         while True:
-            message = await self._outbox.get()
+            # Everything queued since the last write goes in one system call: a `say` to 50
+            # players is one write, not 50 (each of which waits for the GIL while a thread
+            # job runs; docs/design-notes.md, issue 11 item 10).
+            batch = [await self._outbox.get()]
+            while len(batch) < _WRITE_BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
             try:
-                await self._link.send(message)
+                for message, error in await self._link.send_many(batch):
+                    log.error("dropped a %r message that cannot be sent: %s", message.name, error)
             except LinkClosedError as error:
                 if not self._send_failed:
                     log.warning("cannot send to the portal: %s", error)
                 self._send_failed = True
-            except (TypeError, ValueError) as error:
-                log.error("dropped a %r message that cannot be sent: %s", message.name, error)
             finally:
-                self._outbox.task_done()
+                for _ in batch:
+                    self._outbox.task_done()
 
     def _handle(self, message: Message) -> None:
         handler = getattr(self, f"_on_{message.name}", None)

@@ -71,6 +71,12 @@ class Settings:
     executor_processes: int = 2
     #: The Dask scheduler for ``executor="cluster"``, such as "tcp://10.0.0.5:8786"; "": none.
     cluster_address: str = ""
+    #: Python's GIL switch interval (seconds) while thread jobs run, so the loop gets the GIL
+    #: back sooner; 0 leaves Python's 5 ms (docs/background-work.md).
+    executor_thread_switch_interval: float = 0.0005
+    #: A loop timer this late (seconds) while a thread job burns CPU logs one warning naming
+    #: the job's function; 0: never.
+    executor_thread_lag_warning: float = 0.1
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -149,6 +155,9 @@ def _check_ranges(settings: Settings, source: str) -> None:
             problems.append(f"{name.upper()} must be at least 1")
     if settings.hash_parallelism < 1 or settings.hash_memory_cost < 8 * settings.hash_parallelism:
         problems.append("HASH_MEMORY_COST must be at least 8 (KiB) times HASH_PARALLELISM (>= 1)")
+    for name in ("executor_thread_switch_interval", "executor_thread_lag_warning"):
+        if getattr(settings, name) < 0:
+            problems.append(f"{name.upper()} must be at least 0")
     if settings.executor_default not in EXECUTORS:
         problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
     if problems:

@@ -11,7 +11,7 @@ import os
 import socket
 import stat
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -100,6 +100,31 @@ class LinkStream:
             await self._writer.drain()
         except ConnectionError as error:
             raise LinkClosedError(f"link lost while sending {message.name!r}: {error}") from error
+
+    async def send_many(self, messages: Sequence[Message]) -> list[tuple[Message, Exception]]:
+        """Encode ``messages`` and write them in one piece (one system call where ``send``
+        makes one per message), waiting only while the socket's buffer is full. A message
+        that cannot be encoded is left out and returned with its error; the others go.
+
+        Raises:
+            LinkClosedError: the stream is closed.
+        """
+        if self._writer.is_closing():
+            raise LinkClosedError(f"cannot send {len(messages)} messages: the link is closed")
+        frames: list[bytes] = []
+        refused: list[tuple[Message, Exception]] = []
+        for message in messages:
+            try:
+                frames.append(self._connection.send(message))
+            except (TypeError, ValueError) as error:
+                refused.append((message, error))
+        if frames:
+            self._writer.write(b"".join(frames))
+            try:
+                await self._writer.drain()
+            except ConnectionError as error:
+                raise LinkClosedError(f"link lost while sending: {error}") from error
+        return refused
 
     async def receive(self) -> Message:
         """Return the next message from the peer.

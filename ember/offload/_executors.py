@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
 from ember.errors import WrongThreadError
+from ember.offload._gil import ThreadJobGuard
 from ember.offload._job import Call
 from ember.offload._progress import reporting_to
 
@@ -76,13 +77,15 @@ class ThreadExecutor:
     Cancelling is best effort: a thread cannot be stopped from outside, so a cancelled job's
     next ``report_progress`` raises ``CancelledError`` inside it, and its result is dropped.
     The threads are daemon threads, so one stuck in a call that never returns cannot hold up
-    a reload (``concurrent.futures`` would join it at exit).
+    a reload (``concurrent.futures`` would join it at exit). ``guard`` keeps the loop
+    responsive meanwhile (a shorter GIL switch interval, a warning for CPU-heavy jobs).
     """
 
     name = "thread"
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, guard: ThreadJobGuard | None = None) -> None:
         self.size = size
+        self.guard = guard if guard is not None else ThreadJobGuard()
         self._slots: asyncio.Semaphore | None = None
         self.started = 0
         self.running = 0
@@ -121,13 +124,17 @@ class ThreadExecutor:
 
             self.started += 1
             self.running += 1
+            key = self.started
             try:
-                threading.Thread(target=target, name="ember-offload", daemon=True).start()
+                thread = threading.Thread(target=target, name="ember-offload", daemon=True)
+                thread.start()
+                self.guard.started(key, call.name, thread.ident)
                 return await answer
             except asyncio.CancelledError:
                 cancelled.set()
                 raise
             finally:
+                self.guard.ended(key)
                 self.running -= 1
 
     async def shutdown(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from ember.errors import WrongThreadError
 from ember.offload._cluster import ClusterExecutor
 from ember.offload._executors import Executor, LoopExecutor, ThreadExecutor
+from ember.offload._gil import THREAD_LAG_WARNING, THREAD_SWITCH_INTERVAL, ThreadJobGuard
 from ember.offload._job import Call, Job, describe
 from ember.offload._process import ProcessExecutor
 from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_sink
@@ -73,7 +74,8 @@ class Offloader:
     """Owns the executors of one game loop, starts them lazily and shuts them all down.
 
     The server makes one from settings (``EXECUTOR_DEFAULT``, ``EXECUTOR_THREADS``,
-    ``EXECUTOR_PROCESSES``, ``CLUSTER_ADDRESS``); standalone code gets a default one from
+    ``EXECUTOR_PROCESSES``, ``CLUSTER_ADDRESS``, ``EXECUTOR_THREAD_SWITCH_INTERVAL``,
+    ``EXECUTOR_THREAD_LAG_WARNING``); standalone code gets a default one from
     :func:`get_offloader`.
     """
 
@@ -87,6 +89,8 @@ class Offloader:
         start_method: str | None = None,
         game_dir: Path | None = None,
         progress_interval: float = PROGRESS_INTERVAL,
+        thread_switch_interval: float = THREAD_SWITCH_INTERVAL,
+        thread_lag_warning: float = THREAD_LAG_WARNING,
     ) -> None:
         _check_name(default, "EXECUTOR_DEFAULT")
         self.loop = asyncio.get_running_loop()
@@ -95,7 +99,12 @@ class Offloader:
         self._thread = threading.get_ident()
         self._factories: dict[str, Callable[[], Executor]] = {
             "loop": LoopExecutor,
-            "thread": lambda: ThreadExecutor(threads),
+            "thread": lambda: ThreadExecutor(
+                threads,
+                ThreadJobGuard(
+                    switch_interval=thread_switch_interval, lag_warning=thread_lag_warning
+                ),
+            ),
             "process": lambda: ProcessExecutor(processes, start_method),
             "cluster": lambda: ClusterExecutor(cluster_address, game_dir=game_dir),
         }

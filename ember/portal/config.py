@@ -41,6 +41,9 @@ class PortalConfig:
         shutdown_timeout: seconds the game gets to exit after a shutdown or reload before it
             is killed.
         game_name: shown to MUD crawlers over MSSP; the game directory's name by default.
+        progress_line_interval: seconds between two progress lines of one job for telnet
+            clients that cannot redraw a line (MUD clients; see ``redraws_lines``): they get
+            a whole line now and then, and the last one, instead of one line rewritten.
     """
 
     game_dir: Path
@@ -61,6 +64,7 @@ class PortalConfig:
     game_start_timeout: float = 60.0
     shutdown_timeout: float = 10.0
     game_name: str = field(default="")
+    progress_line_interval: float = 2.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "game_dir", Path(self.game_dir).resolve())
@@ -76,6 +80,10 @@ class PortalConfig:
             raise ValueError(f"telnet_port must be between 0 and 65535, not {self.telnet_port}")
         if self.web_port is not None and not 0 <= self.web_port <= 65535:
             raise ValueError(f"web_port must be between 0 and 65535, not {self.web_port}")
+        if self.progress_line_interval < 0:
+            raise ValueError(
+                f"progress_line_interval must be at least 0, not {self.progress_line_interval!r}"
+            )
         if self.idle_timeout is not None and self.idle_timeout <= 0:
             raise ValueError(f"idle_timeout must be positive or None, not {self.idle_timeout!r}")
 

@@ -19,6 +19,7 @@ from ember.portal.telnet import (
     TelnetConnection,
     TerminalType,
     WindowSize,
+    redraws_lines,
 )
 
 __all__ = ["SessionHub", "TelnetPlayer", "listen_telnet"]
@@ -27,6 +28,8 @@ logger = logging.getLogger("ember.portal.telnet")
 
 # How long a closing connection may take to hand its last bytes to a client that does not read.
 _CLOSE_GRACE = 10.0
+# Jobs whose last progress line time is kept per connection (line-based clients); older go.
+_PROGRESS_JOBS_KEPT = 32
 
 
 class SessionHub(Protocol):
@@ -68,8 +71,10 @@ class TelnetPlayer(asyncio.Protocol):
         max_line_bytes: int,
         max_output_bytes: int,
         idle_timeout: float | None = None,
+        progress_line_interval: float = 2.0,
     ) -> None:
         self._hub = hub
+        self._progress_line_interval = progress_line_interval
         self._max_line_bytes = max_line_bytes
         self._max_output_bytes = max_output_bytes
         self._idle_timeout = idle_timeout
@@ -83,6 +88,8 @@ class TelnetPlayer(asyncio.Protocol):
         self._idle_timer: asyncio.TimerHandle | None = None
         self._abort_timer: asyncio.TimerHandle | None = None
         self._progress_open = False  # a progress line is on screen without its line ending
+        self._redraws = False  # the client redraws a line in place (a terminal; from TTYPE)
+        self._progress_lines: dict[str, float] = {}  # job -> when its last line went out
 
     # -- asyncio.Protocol -----------------------------------------------------------------------
 
@@ -114,6 +121,7 @@ class TelnetPlayer(asyncio.Protocol):
             elif isinstance(event, WindowSize):
                 self._hub.player_info(session, {"cols": event.cols, "rows": event.rows})
             elif isinstance(event, TerminalType):
+                self._redraws = redraws_lines(event.names)
                 self._hub.player_info(session, _terminal_info(event.names))
             elif isinstance(event, CharsetAccepted):
                 self._hub.player_info(session, {"charset": event.name})
@@ -170,9 +178,23 @@ class TelnetPlayer(asyncio.Protocol):
             self._flush()
 
     def send_progress(self, job: str, fraction: float, label: str) -> None:
-        """Show a job's progress as one line rewritten in place (CR, text, erase to the end);
-        other output first ends that line, and 100 % ends it for good."""
-        if self._conn is not None and not self._closing:
+        """Show a job's progress: for a terminal, one line rewritten in place (CR, text, erase
+        to the end; other output first ends that line, and 100 % ends it for good); for a MUD
+        client, which shows output line by line, a whole line at most every
+        ``progress_line_interval`` seconds per job, and at 100 %."""
+        if self._conn is not None and not self._closing and not self._redraws:
+            done, now = fraction >= 1.0, time.monotonic()
+            last = self._progress_lines.pop(job, None)
+            if done or last is None or now - last >= self._progress_line_interval:
+                self._end_progress()
+                self._conn.send_text(f"{label}: {round(100 * fraction)}%\n")
+                self._flush()
+                last = now
+            if not done:
+                self._progress_lines[job] = last
+                if len(self._progress_lines) > _PROGRESS_JOBS_KEPT:  # jobs that never finished
+                    del self._progress_lines[next(iter(self._progress_lines))]
+        elif self._conn is not None and not self._closing:
             done = fraction >= 1.0
             self._conn.send_text(
                 f"\r{label}: {round(100 * fraction)}%\x1b[K" + ("\n" if done else "")
@@ -259,6 +281,7 @@ async def listen_telnet(hub: SessionHub, config: PortalConfig) -> asyncio.Server
             max_line_bytes=config.max_line_bytes,
             max_output_bytes=config.max_output_bytes,
             idle_timeout=config.idle_timeout,
+            progress_line_interval=config.progress_line_interval,
         )
 
     loop = asyncio.get_running_loop()

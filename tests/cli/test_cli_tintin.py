@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -68,3 +69,32 @@ async def test_tintin_plays_beside_a_telnet_client(tmp_path: Path, tintin: str) 
         finally:
             with contextlib.suppress(subprocess.CalledProcessError):
                 tmux("kill-session", "-t", session)
+
+
+async def test_tintin_shows_progress_as_whole_lines(tmp_path: Path, tintin: str) -> None:
+    # TinTin++ shows the server's output line by line: a line rewritten in place (CR, ESC[K)
+    # came out blank or stale there, so it gets a whole line now and then instead.
+    game = make_game(tmp_path)
+    done = ember("account", "create", "tinuser", cwd=game, stdin="long-password-1\n")
+    assert done.returncode == 0, done.stderr
+    session = f"ember-{uuid.uuid4().hex[:8]}"
+    with started(game) as status:
+        port = int(status["telnet_port"])
+        tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", tintin)
+        try:
+            tmux("send-keys", "-t", session, f"#session mud 127.0.0.1 {port}", "Enter")
+            await screen_shows(session, "connect NAME PASSWORD")
+            tmux("send-keys", "-t", session, "connect tinuser long-password-1", "Enter")
+            await screen_shows(session, "Welcome, tinuser")
+            tmux("send-keys", "-t", session, "crunch/thread 5", "Enter")
+            screen = await screen_shows(session, "Crunched ", within=60)
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                tmux("kill-session", "-t", session)
+    lines = screen.splitlines()
+    start = next(i for i, line in enumerate(lines) if "Crunching for 5 s" in line)
+    end = next(i for i, line in enumerate(lines) if "Crunched " in line)
+    shown = [line.strip() for line in lines[start + 1 : end]]
+    # Only whole progress lines between the start and the end: no blank or stale ones.
+    assert all(re.fullmatch(r"Crunching: \d{1,3}%", line) for line in shown), screen
+    assert len(shown) >= 2 and shown[-1] == "Crunching: 100%", screen

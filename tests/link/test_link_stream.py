@@ -292,3 +292,17 @@ async def test_memory_link_pair_respects_the_frame_limit() -> None:
     assert (await portal.receive()).name == "small"
     portal.close()
     game.close()
+
+
+async def test_send_many_writes_the_good_messages_in_order_and_returns_the_bad() -> None:
+    portal, game = await memory_link_pair()
+    bad = Message("bad", (cast(Any, {1, 2}),), {})
+    batch = [Message("one", (1,), {}), bad, Message("two", (2,), {}), Message("three")]
+    refused = await game.send_many(batch)
+    assert [(message, type(error)) for message, error in refused] == [(bad, TypeError)]
+    assert [await portal.receive() for _ in range(3)] == [batch[0], batch[2], batch[3]]
+    game.close()
+    with pytest.raises(LinkClosedError):
+        await game.send_many([Message("late")])
+    portal.close()
+    await asyncio.gather(portal.wait_closed(), game.wait_closed())

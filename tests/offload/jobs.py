@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 
@@ -57,3 +58,22 @@ def pid_then_sleep(path: str) -> None:
         file.write(str(os.getpid()))
     while True:
         time.sleep(0.05)
+
+
+def switch_interval() -> float:
+    """Return the GIL switch interval as the job sees it."""
+    return sys.getswitchinterval()
+
+
+def doze(seconds: float) -> None:
+    """Sleep for ``seconds`` (blocking, but off the CPU and without the GIL)."""
+    time.sleep(seconds)
+
+
+def burn(seconds: float) -> int:
+    """Pure-Python CPU work for ``seconds`` that never releases the GIL by itself."""
+    end = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < end:
+        count += 1
+    return count

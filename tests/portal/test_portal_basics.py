@@ -60,4 +60,17 @@ async def test_gmcp_reaches_the_game_and_progress_reaches_the_player(tmp_path: P
         client.send_bytes(b'\xff\xfa\xc9Core.Hello {"client": "raw", "version": "1"}\xff\xf0')
         await client.expect_bytes('gmcp Core.Hello {"client": "raw", "version": "1"}\r\n')
         client.send("progress")
+        # It sent no terminal type: it may not redraw a line, so it gets a whole line.
+        await client.expect_bytes("Digging: 50%\r\n")
+
+
+async def test_a_terminal_gets_progress_redrawn_in_place(tmp_path: Path) -> None:
+    async with portal(tmp_path) as running:
+        client = await running.connect()
+        await client.expect_bytes(b"\xff\xfd\x18")  # IAC DO TTYPE
+        client.send_bytes(b"\xff\xfb\x18")  # IAC WILL TTYPE
+        for _ in range(2):  # the same name twice ends the cycle
+            await client.expect_bytes(b"\xff\xfa\x18\x01\xff\xf0")  # SB TTYPE SEND
+            client.send_bytes(b"\xff\xfa\x18\x00XTERM-256COLOR\xff\xf0")
+        client.send("progress")
         await client.expect_bytes("\r\x00Digging: 50%\x1b[K")  # one line, rewritten in place

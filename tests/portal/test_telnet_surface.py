@@ -68,6 +68,7 @@ def test_public_names_are_pinned() -> None:
         "TelnetStatistics",
         "TerminalType",
         "WindowSize",
+        "redraws_lines",
     }
     for name in telnet.__all__:
         assert hasattr(telnet, name), name

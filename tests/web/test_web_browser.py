@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 from typing import Any
 
 from cli_harness import aember
@@ -149,6 +150,67 @@ async def test_prompts_progress_colours_and_history(browser: Any, web_game: WebG
     for _ in range(6):  # the oldest kept line; the login line with the password is not kept
         await tab.page.press("#input", "ArrowUp")
     assert await tab.page.input_value("#input") == "colours"
+    assert tab.errors == []
+
+
+# How far the output pane is from its bottom (px), and whether its last line is in view.
+HIDDEN_BELOW = (
+    "() => { const o = document.getElementById('output');"
+    " return o.scrollHeight - o.scrollTop - o.clientHeight; }"
+)
+AT_BOTTOM = (
+    "() => { const o = document.getElementById('output');"
+    " return o.scrollHeight - o.scrollTop - o.clientHeight <= 1; }"
+)
+LAST_LINE_VISIBLE = """() => {
+    const o = document.getElementById('output'), last = o.lastElementChild;
+    const pane = o.getBoundingClientRect(), line = last.getBoundingClientRect();
+    return line.top >= pane.top && line.bottom <= pane.bottom + 1;
+}"""
+
+
+async def test_the_pane_follows_output_past_questions_and_progress(
+    browser: Any, web_game: WebGame, tmp_path: Path
+) -> None:
+    tab = await Page.open(browser, web_game)
+    await tab.login("follower", create=True)
+
+    # 60 lines overflow the pane; then the question box appears and shrinks it.
+    await tab.command("pick")
+    await tab.page.wait_for_selector("#prompt:not([hidden])", timeout=TIMEOUT)
+    await tab.expect("filler line 60")
+    prompt = await tab.page.inner_text("#prompt")
+    assert prompt.splitlines()[:4] == [
+        "Paint it which colour?",
+        "  1) red",
+        "  2) green",
+        "  3) blue",
+    ], prompt  # one choice per line in the question box
+    await tab.page.wait_for_function(AT_BOTTOM, timeout=TIMEOUT)
+
+    await tab.command("2")  # the box goes away and the pane grows back
+    await tab.expect("You picked green.")
+    assert await tab.page.is_hidden("#prompt")
+    await tab.page.wait_for_function(AT_BOTTOM, timeout=TIMEOUT)
+
+    await tab.command("work")  # a bar added empty, then filled where it is
+    await tab.expect("Crunched 10 steps.")
+    await tab.page.wait_for_selector(".progress[data-done=true]", timeout=TIMEOUT)
+    await tab.page.wait_for_timeout(300)  # let the fill's transition and any layout settle
+    assert await tab.page.evaluate(HIDDEN_BELOW) <= 1
+    assert await tab.page.evaluate(LAST_LINE_VISIBLE)
+    assert "Crunched 10 steps." in (
+        await tab.page.locator("#output > :last-child").text_content() or ""
+    )
+    await tab.page.screenshot(path=str(tmp_path / "following-after-question-and-progress.png"))
+    assert (tmp_path / "following-after-question-and-progress.png").stat().st_size > 0
+
+    # Scrolling up stops the following; new output then leaves the view where the reader is.
+    await tab.page.evaluate("document.getElementById('output').scrollTop = 0")
+    await tab.page.wait_for_function("() => !window.ember.following", timeout=TIMEOUT)
+    await tab.command("say still here")
+    await tab.expect('You say, "still here"')
+    assert await tab.page.evaluate("document.getElementById('output').scrollTop") == 0
     assert tab.errors == []
 
 

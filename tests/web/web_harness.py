@@ -32,7 +32,7 @@ PASSWORD = "long-password-1"
 TEST_COMMANDS = '''
 import time
 
-from ember import Command, interactive, report_progress, run_async
+from ember import Command, choose, interactive, report_progress, run_async
 
 
 @interactive
@@ -65,6 +65,18 @@ class CmdWork(Command):
     def func(self):
         caller = self.caller
         run_async(crunch, 10, at_return=lambda steps: caller.msg(f"Crunched {steps} steps."))
+
+
+class CmdPick(Command):
+    """Fill the pane, then ask a question with numbered choices (the pane shrinks under it)."""
+
+    key = "pick"
+
+    async def func(self):
+        for number in range(1, 61):
+            self.caller.msg(f"filler line {number}")
+        colour = await choose("Paint it which colour?", ["red", "green", "blue"])
+        self.caller.msg(f"You picked {colour}.")
 
 
 class CmdColours(Command):

@@ -14,7 +14,7 @@
   const client = {
     ws: null, connects: 0, attempts: 0, timer: null, account: null, hidden: false,
     history: [], historyIndex: 0, draft: "", progress: new Map(), limits: {},
-    openLine: null, sgr: {},
+    openLine: null, sgr: {}, following: true,
   };
   window.ember = client;  // for tests and the curious
 
@@ -145,15 +145,30 @@
 
   // -- the output pane ------------------------------------------------------------------------
 
+  // Following is a state, not a guess made per message: it ends only when the reader scrolls
+  // up and resumes when they scroll back to the bottom. Content that grows after it was added
+  // (a bar's label and fill) and a pane that shrinks (the question box, the login form) keep
+  // it pinned, through a MutationObserver and a ResizeObserver that run after each change.
   function atBottom() {
-    return output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+    return output.scrollHeight - output.scrollTop - output.clientHeight <= 4;
   }
 
+  function follow() {
+    if (client.following) output.scrollTop = output.scrollHeight;
+  }
+
+  output.addEventListener("scroll", () => {
+    // Scroll events come from the reader, or from follow() landing at the bottom; a scroll
+    // that does not end at the bottom is the reader leaving it.
+    client.following = atBottom();
+  }, { passive: true });
+  new MutationObserver(follow).observe(output, { childList: true, subtree: true, characterData: true });
+  new ResizeObserver(follow).observe(output);
+
   function append(element) {
-    const stick = atBottom();
     output.appendChild(element);
     while (output.childElementCount > MAX_LINES) output.firstElementChild.remove();
-    if (stick) output.scrollTop = output.scrollHeight;
+    follow();
   }
 
   function line(text, cls) {
@@ -168,7 +183,6 @@
 
   // Text may hold ANSI SGR colour codes; colours carry over between messages, as on a terminal.
   function write(text) {
-    const stick = atBottom();
     const parts = text.replace(/\r\n?/g, "\n").split(/(\x1b\[[0-9;:?]*[A-Za-z])/);
     for (const part of parts) {
       if (!part) continue;
@@ -185,7 +199,7 @@
       if (part.endsWith("\n")) client.openLine = null;
     }
     while (output.childElementCount > MAX_LINES) output.firstElementChild.remove();
-    if (stick) output.scrollTop = output.scrollHeight;
+    follow();
   }
 
   function ensureLine() {

@@ -17,6 +17,7 @@ from ._events import (
     WindowSize,
 )
 from ._session import Negotiated, TelnetConnection, TelnetStatistics
+from ._ttype import redraws_lines
 
 __all__ = [
     "DO",
@@ -44,4 +45,5 @@ __all__ = [
     "TelnetStatistics",
     "TerminalType",
     "WindowSize",
+    "redraws_lines",
 ]

@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
-__all__ = ["MAX_TERMINAL_TYPES", "TerminalTypeCycle"]
+__all__ = ["MAX_TERMINAL_TYPES", "TERMINAL_NAMES", "TerminalTypeCycle", "redraws_lines"]
 
 MAX_TERMINAL_TYPES = 5
 """At most this many ``TTYPE SEND`` requests per connection, so a client cannot keep us busy."""
+
+
+#: TTYPE names (upper case; a name counts when it is one of these or starts with one and "-")
+#: of terminal emulators. A telnet program running in a terminal sends its ``TERM`` as its
+#: first name, and the terminal redraws a line on CR and ESC [ K.
+TERMINAL_NAMES = (
+    "XTERM", "VT100", "VT102", "VT220", "VT320", "SCREEN", "TMUX", "LINUX", "RXVT", "PUTTY",
+    "KONSOLE", "ALACRITTY", "KITTY", "FOOT", "WEZTERM", "ST", "GNOME", "ITERM2", "CYGWIN",
+)  # fmt: skip
+#: The MTTS bit a client sets when a screen reader is in use.
+MTTS_SCREEN_READER = 64
+
+
+def redraws_lines(names: tuple[str, ...]) -> bool:
+    """Whether a client with these TTYPE names redraws a line in place (CR, text, ESC [ K).
+
+    Only terminals do: the first name must be a terminal type (:data:`TERMINAL_NAMES`, as
+    a plain ``telnet`` sends its ``TERM``). MUD clients send their own name first (the MTTS
+    convention: TinTin++, Mudlet, MUSHclient, ...) and show the server's output line by line,
+    where a rewritten line comes out blank or stale, even when their MTTS bits claim VT100.
+    No names (TTYPE refused, or not answered yet) and an MTTS screen-reader bit count as
+    line-based too.
+    """
+    if not names:
+        return False
+    for name in names:
+        bits = name[5:].strip() if name.upper().startswith("MTTS ") else ""
+        if bits.isdigit() and int(bits) & MTTS_SCREEN_READER:
+            return False
+    first = names[0].upper()
+    return any(first == term or first.startswith(term + "-") for term in TERMINAL_NAMES)
 
 
 class TerminalTypeCycle:
