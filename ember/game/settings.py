@@ -49,9 +49,13 @@ class Settings:
     #: Seconds of silence after which the portal closes a connection; ``None``: never.
     idle_timeout: float | None = None
     max_line_bytes: int = 64 * 1024
-    #: Failed logins for one account, and from one address, allowed within the window.
+    #: Failed logins allowed within the window: for one account from one address (locks out
+    #: that address only), from one address over all accounts, and for one account from
+    #: anywhere (then it is locked for every address that failed against it; an address
+    #: that never failed still gets its password checked). docs/security.md.
     login_failures_allowed: int = 5
     login_address_failures_allowed: int = 20
+    login_account_failures_allowed: int = 10
     login_failure_window: float = 60.0
     #: The first refusal lasts this long; each further one doubles it, up to the maximum.
     login_cooldown: float = 30.0
@@ -140,6 +144,7 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "hash_concurrency",
         "login_failures_allowed",
         "login_address_failures_allowed",
+        "login_account_failures_allowed",
         "hash_time_cost",
         "max_line_bytes",
         "executor_threads",
