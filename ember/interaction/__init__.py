@@ -11,6 +11,7 @@ from ember.interaction._ask import (
     choose,
     current_caller,
 )
+from ember.interaction._errors import TooManyWaitingError
 from ember.interaction._driver import ReturnValue, drive, interactive, returnValue, sleep
 from ember.interaction._flows import Flow, Flows, FlowStatistics, get_flows, report_error
 from ember.interaction._questions import (
@@ -34,6 +35,7 @@ __all__ = [
     "QuestionAbortedError",
     "Questions",
     "ReturnValue",
+    "TooManyWaitingError",
     "YesNo",
     "answer",
     "ask",

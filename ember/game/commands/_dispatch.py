@@ -37,6 +37,7 @@ class Dispatcher:
     def __init__(self, server: GameServer) -> None:
         self.server = server
         self._notices: list[tuple[Account, str]] = []
+        self._running: dict[object, int] = {}  # commands in flight per caller
 
     def cmdset_for(self, session: Session) -> CmdSet:
         """Return the commands available on ``session``: login screen or logged in."""
@@ -108,9 +109,22 @@ class Dispatcher:
             result.close()
             command.session.msg(f"{command.key} was not run: the game is stopping.")
             return
+        limit = self.server.settings.max_commands_running
+        if self._running.get(command.caller, 0) >= limit:
+            result.close()
+            command.session.msg(
+                f"{command.key} was not run: you have {limit} commands still running (the most"
+                " allowed). Wait for one to finish, or answer its question."
+            )
+            return
         if command.hold_input:
             command.session.held = deque()
+        self._running[command.caller] = self._running.get(command.caller, 0) + 1
         self.server.spawn(self._finish(command, result), name=f"command {command.key}")
+
+    def running(self, caller: object) -> int:
+        """Return how many commands of ``caller`` are still running (paused or waiting)."""
+        return self._running.get(caller, 0)
 
     async def _finish(
         self, command: Command, work: Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
@@ -128,6 +142,11 @@ class Dispatcher:
             self.interrupted(command.caller, command.key)
             raise
         finally:
+            left = self._running.get(command.caller, 1) - 1
+            if left > 0:
+                self._running[command.caller] = left
+            else:
+                self._running.pop(command.caller, None)
             self._release(command.session)
 
     def interrupted(self, caller: object, what: str) -> None:
