@@ -46,6 +46,8 @@ class Session:
         self.info: dict[str, JSON] = {}
         #: Lines that arrived while a command holding this session's input (a login) ran.
         self.held: deque[str] | None = None
+        #: Lines dropped because ``held`` was full (reset when the holding command ends).
+        self.held_dropped = 0
         self._send = send
 
     @property

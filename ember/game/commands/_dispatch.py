@@ -23,6 +23,8 @@ __all__ = ["Dispatcher", "split_command"]
 
 log = logging.getLogger("ember.game")
 
+_MATCH_CHARS = 32  # characters of an unknown command word the "did you mean" matcher sees
+
 
 def split_command(line: str) -> tuple[str, list[str], str]:
     """Split ``"tasks/cancel 12"`` into ``("tasks", ["cancel"], "12")`` (word lower-cased)."""
@@ -46,7 +48,7 @@ class Dispatcher:
     def handle_line(self, session: Session, line: str) -> None:
         """Run one line of input from ``session``."""
         if session.held is not None:
-            session.held.append(line)
+            self._hold(session, line)
             return
         caller = session.account if session.account is not None else session
         if questions.answer(caller, line):
@@ -75,7 +77,9 @@ class Dispatcher:
         names = [
             name for name in cmdset.names() if (found := cmdset.get(name)) and found.allowed(caller)
         ]
-        close = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+        # On a cut word: difflib is quadratic in the word's length (a 64 KB word cost ~7 ms),
+        # and no command name is anywhere near this long.
+        close = difflib.get_close_matches(word[:_MATCH_CHARS], names, n=3, cutoff=0.6)
         shown = word if len(word) <= 40 else word[:40] + "..."
         text = f"Unknown command '{shown}'."
         if close:
@@ -175,15 +179,49 @@ class Dispatcher:
         except Exception as error:
             self.report(command, error)
 
+    def _hold(self, session: Session, line: str) -> None:
+        """Keep ``line`` until the input-holding command (a login) ends; past the bound, drop
+        it and say so once."""
+        assert session.held is not None
+        limit = self.server.settings.max_held_lines
+        if len(session.held) < limit:
+            session.held.append(line)
+            return
+        if not session.held_dropped:
+            session.msg(
+                f"Input waits while your login is checked: {limit} lines are kept, the rest"
+                " are dropped."
+            )
+        session.held_dropped += 1
+
     def _release(self, session: Session) -> None:
         held, session.held = session.held, None
+        if session.held_dropped:
+            log.info("dropped %d held lines of session %d", session.held_dropped, session.sid)
+            session.held_dropped = 0
         if not held or self.server.stopping or self.server.sessions.get(session.sid) is not session:
             return
-        while held:
-            if session.held is not None:  # a held line started another input-holding command
-                session.held.extend(held)
-                return
+        # Replayed one line per loop turn, not in one loop: others are served in between.
+        session.held = held  # lines arriving meanwhile queue behind the held ones
+        asyncio.get_running_loop().call_soon(self._replay, session, held)
+
+    def _replay(self, session: Session, held: deque[str]) -> None:
+        if session.held is not held:
+            return  # the session went away or was taken over meanwhile
+        if self.server.stopping or self.server.sessions.get(session.sid) is not session:
+            session.held = None
+            return
+        session.held = None
+        try:
             self.handle_line(session, held.popleft())
+        finally:
+            if session.held is not None:  # that line started another input-holding command
+                session.held.extend(held)
+            elif held:
+                session.held = held
+                asyncio.get_running_loop().call_soon(self._replay, session, held)
+            else:
+                session.held_dropped = 0
 
     def report(self, command: Command, error: BaseException) -> None:
         """Log a command's error with its context; tell the player in one line."""
