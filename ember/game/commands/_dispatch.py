@@ -24,6 +24,7 @@ __all__ = ["Dispatcher", "split_command"]
 log = logging.getLogger("ember.game")
 
 _MATCH_CHARS = 32  # characters of an unknown command word the "did you mean" matcher sees
+_NOTICE_NAMES = 5  # names per account the reload notices list; the rest are counted
 
 
 def split_command(line: str) -> tuple[str, list[str], str]:
@@ -38,7 +39,10 @@ class Dispatcher:
 
     def __init__(self, server: GameServer) -> None:
         self.server = server
-        self._notices: list[tuple[Account, str]] = []
+        # Reload notices per account: how many of each name were interrupted (a few names at
+        # most), and how many more beyond those.
+        self._notices: dict[Account, dict[str, int]] = {}
+        self._notices_more: dict[Account, int] = {}
         self._running: dict[object, int] = {}  # commands in flight per caller
 
     def cmdset_for(self, session: Session) -> CmdSet:
@@ -157,7 +161,11 @@ class Dispatcher:
         """Tell ``caller`` that ``what`` (a command or interactive function) was interrupted
         by the stop under way: an account hears of a reload after it (see :meth:`keep_notices`)."""
         if self.server.stop_kind == "reload" and isinstance(caller, Account):
-            self._notices.append((caller, f"{what} was interrupted by the reload."))
+            names = self._notices.setdefault(caller, {})
+            if what in names or len(names) < _NOTICE_NAMES:
+                names[what] = names.get(what, 0) + 1
+            else:
+                self._notices_more[caller] = self._notices_more.get(caller, 0) + 1
             return
         send = getattr(caller, "msg", None)
         if callable(send):
@@ -165,13 +173,26 @@ class Dispatcher:
 
     def keep_notices(self) -> None:
         """Store the reload notices as persistent timed tasks, due at once, so the next game
-        process delivers them. Called just before the scheduler closes, so none fires here."""
-        notices, self._notices = self._notices, []
-        for account, text in notices:
-            try:
-                self.server.scheduler.delay(0, account.msg, text, persistent=True)
-            except Exception:
-                log.exception("could not keep the notice %r for %r", text, account)
+        process delivers them. Called just before the scheduler closes, so none fires here.
+
+        Coalesced: one row per interrupted name (with a count) for at most five names per
+        account, and one row for the rest, so a player with 20,000 flows makes a few rows."""
+        notices, self._notices = self._notices, {}
+        more, self._notices_more = self._notices_more, {}
+        for account, names in notices.items():
+            texts = [
+                f"{what} was interrupted by the reload."
+                if count == 1
+                else f"{what} was interrupted by the reload ({count:,} of them)."
+                for what, count in names.items()
+            ]
+            if more.get(account):
+                texts.append(f"{more[account]:,} more were interrupted by the reload.")
+            for text in texts:
+                try:
+                    self.server.scheduler.delay(0, account.msg, text, persistent=True)
+                except Exception:
+                    log.exception("could not keep the notice %r for %r", text, account)
 
     def _post(self, command: Command) -> None:
         try:
