@@ -107,7 +107,10 @@ class LoginThrottle:
         for key in keys:
             record = self._records.setdefault(key[:_KEY_MAX], _Record())
             record.undo = (
-                tuple(record.failures), record.blocked_until, record.strikes, record.last
+                tuple(record.failures),
+                record.blocked_until,
+                record.strikes,
+                record.last,
             )
             if now - record.last > self.cooldown_max and record.blocked_until < now:
                 record.strikes = 0

@@ -17,6 +17,7 @@ from ember.game._account_store import (
     account_store_from_url,
 )
 from ember.game._login_limits import LoginError, LoginLimits
+from ember.game._names import name_skeleton
 from ember.game._passwords import Passwords
 from ember.game._throttle import LoginThrottle
 from ember.game.settings import Settings, load_settings
@@ -171,6 +172,7 @@ class AccountRegistry:
     def __init__(self) -> None:
         self._by_id: dict[int, Account] = {}
         self._by_key: dict[str, Account] = {}
+        self._by_skeleton: dict[str, Account] = {}
 
     def add(self, record: AccountRecord) -> Account:
         """Load ``record`` (or refresh the loaded account with it) and return the account."""
@@ -181,7 +183,12 @@ class AccountRegistry:
             account.record = record
         self._by_id[record.id] = account
         self._by_key[record.name_key] = account
+        self._by_skeleton.setdefault(name_skeleton(record.name), account)
         return account
+
+    def look_alike(self, name: str) -> Account | None:
+        """Return an account whose name looks like ``name`` (see :func:`name_skeleton`)."""
+        return self._by_skeleton.get(name_skeleton(name))
 
     def get(self, account_id: object) -> Account | None:
         """Return the account with this id (the entity finder for ``"account"``)."""
@@ -275,7 +282,15 @@ class Accounts:
         key = name_key(name)
         if self.registry.by_name(name) is not None or key in self._creating:
             raise DuplicateAccountError(f"An account named {name!r} already exists.")
-        self._creating.add(key)
+        skeleton = name_skeleton(name)
+        similar = self.registry.look_alike(name)
+        if similar is not None or skeleton in self._creating:
+            other = f" {similar.name!r}" if similar is not None else ""
+            raise AccountError(
+                f"The name {name!r} looks too much like the account{other} (letters such as"
+                " I and l, O and 0, rn and m read alike); choose another."
+            )
+        self._creating.update((key, skeleton))
         try:
             password_hash = await self.passwords.hash(password)
             permissions = (DEVELOPER,) if developer else ()
@@ -286,7 +301,7 @@ class Accounts:
             except DuplicateAccountError:
                 raise DuplicateAccountError(f"An account named {name!r} already exists.") from None
         finally:
-            self._creating.discard(key)
+            self._creating.difference_update((key, skeleton))
         return self.registry.add(record)
 
     async def set_permissions(self, account: Account, permissions: tuple[str, ...]) -> None:

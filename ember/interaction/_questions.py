@@ -200,9 +200,7 @@ class Questions:
 
     def cancel_all(self) -> int:
         """Cancel every pending question (reload and shutdown); return how many there were."""
-        pending = [
-            q for queue in self._queues.values() for q in queue.items if not q.future.done()
-        ]
+        pending = [q for queue in self._queues.values() for q in queue.items if not q.future.done()]
         self._queues.clear()
         for question in pending:
             question.future.cancel()

@@ -46,7 +46,9 @@ async def test_reload_notices_are_coalesced_per_account(tmp_path: Path) -> None:
         game.server.stop("reload", by="test")
         assert await game.stopped() == "reload"
     sessions = [session_dict(1, account="Ann")]
-    async with running_game(game_dir(tmp_path), settings, sessions=sessions, reason="reload") as game:
+    async with running_game(
+        game_dir(tmp_path), settings, sessions=sessions, reason="reload"
+    ) as game:
         await game.portal.command(1, "say back", 'You say, "back"')
         notices = [t for t in game.portal.texts(1) if "interrupted" in t]
         assert sorted(notices) == [

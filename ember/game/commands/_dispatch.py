@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from ember.game.server import GameServer
     from ember.game.sessions import Session
 
-__all__ = ["Dispatcher", "split_command"]
+__all__ = [
+    "CONNECT_WORDS",
+    "CREATE_WORDS",
+    "LOGIN_WORDS",
+    "Dispatcher",
+    "is_login_line",
+    "split_command",
+]
 
 log = logging.getLogger("ember.game")
 
@@ -32,6 +39,23 @@ def split_command(line: str) -> tuple[str, list[str], str]:
     word, _, rest = line.strip().partition(" ")
     key, *switches = word.split("/")
     return key.lower(), [s.lower() for s in switches if s], rest.strip()
+
+
+#: The words of the login commands (``connect``, ``create`` and their aliases).
+CONNECT_WORDS = ("connect", "conn", "con")
+CREATE_WORDS = ("create", "cr")
+LOGIN_WORDS = frozenset(CONNECT_WORDS + CREATE_WORDS)
+
+
+def is_login_line(line: str) -> bool:
+    """Return whether ``line`` is a login line: its command word (before any ``/switch``,
+    any case) is ``connect``, ``create`` or one of their aliases, so it carries a password.
+
+    The one place that decides it: the login commands take their names from these words,
+    error reports keep such lines out of the log, and clients keep them out of their
+    history (the web client mirrors this rule).
+    """
+    return split_command(line)[0] in LOGIN_WORDS
 
 
 class Dispatcher:
@@ -249,16 +273,18 @@ class Dispatcher:
         session = command.session
         account = session.account
         who = account.name if account is not None else "-"
+        # A login line carries a password: log the command word only.
+        raw = command.cmdstring + " ..." if is_login_line(command.raw) else command.raw
         log.error(
             "command %r failed (account %s, session %d from %s): %s: %s",
-            command.raw,
+            raw,
             who,
             session.sid,
             session.address,
             type(error).__name__,
             error,
             exc_info=error,
-            extra={"account": who, "sid": session.sid, "command_line": command.raw},
+            extra={"account": who, "sid": session.sid, "command_line": raw},
         )
         session.msg(f"An error occurred running {command.key}; it has been logged.")
         if account is not None and account.is_developer:
