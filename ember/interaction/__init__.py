@@ -11,8 +11,8 @@ from ember.interaction._ask import (
     choose,
     current_caller,
 )
-from ember.interaction._errors import TooManyWaitingError
 from ember.interaction._driver import ReturnValue, drive, interactive, returnValue, sleep
+from ember.interaction._errors import TooManyWaitingError
 from ember.interaction._flows import Flow, Flows, FlowStatistics, get_flows, report_error
 from ember.interaction._questions import (
     Caller,

@@ -77,7 +77,7 @@ class _Queue:
             return
         self.dead += 1
         if self.dead > _COMPACT_ABOVE and self.dead * 2 > len(self.items):
-            kept = deque()
+            kept: deque[_Question] = deque()
             for item in self.items:
                 if item.future.done():
                     self._drop(item)
