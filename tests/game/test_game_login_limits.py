@@ -4,8 +4,11 @@ and no lockout of an owner at an address that never failed."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
+from argon2 import PasswordHasher
 from gamekit import running_game, session_dict
 
 from ember.game._throttle import LoginThrottle, address_key
@@ -103,3 +106,40 @@ async def test_a_cancelled_check_stays_counted(tmp_path: Path) -> None:
         await asyncio.gather(check, return_exceptions=True)
         assert accounts.limits.pair.has_failed("ann@10.1.1.1")
         assert accounts.limits.in_flight() == 0
+
+
+class OverlapHasher(PasswordHasher):
+    """A real (cheap) argon2 hasher that notes how many verifies overlap: each one waits up
+    to a second for a second one to come in beside it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+        self.two_inside = threading.Event()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            if self.running == 2:
+                self.two_inside.set()
+        self.two_inside.wait(1.0)
+        try:
+            return super().verify(hash, password)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+async def test_one_password_check_at_a_time_per_name(tmp_path: Path) -> None:
+    async with running_game(tmp_path) as game:  # HASH_CONCURRENCY 2: two could run at once
+        await game.server.accounts.create("Ann", "password1")
+        hasher = OverlapHasher(time_cost=1, memory_cost=8, parallelism=1)
+        game.server.accounts.passwords.hasher = hasher
+        for sid in (1, 2, 3):  # three addresses, one name
+            await game.portal.connect(sid)
+            await game.portal.line(sid, f"connect Ann wrong-{sid}")
+        for sid in (1, 2, 3):
+            await game.portal.expect(sid, WRONG)
+        assert hasher.most == 1
