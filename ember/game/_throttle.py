@@ -2,15 +2,52 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["LoginThrottle"]
+__all__ = ["LoginThrottle", "ThrottleStatistics", "address_key"]
 
 _PRUNE_ABOVE = 10_000  # keys kept before stale ones are swept
+_KEY_MAX = 100  # characters of a key kept: callers pass names and addresses already checked
+_IPV6_PREFIX = 64  # one IPv6 host usually holds a whole /64: throttle the network, not the host
+
+
+def address_key(address: str) -> str:
+    """Return the throttle key of a peer address: its host, without the port.
+
+    ``"127.0.0.1:5123"`` gives ``"127.0.0.1"``; ``"::1:5123"`` and ``"[::1]:5123"`` give the
+    IPv6 address's /64 network, since one machine can pick any address in its /64. Anything
+    that does not parse is kept (cut to 100 characters) so that it is still throttled.
+    """
+    text = address.strip()
+    if text.startswith("["):
+        text = text[1 : text.find("]")] if "]" in text else text[1:]
+    candidates = [text]
+    host, colon, port = text.rpartition(":")
+    if colon and port.isdigit():
+        candidates.insert(0, host)
+    for candidate in candidates:
+        try:
+            ip = ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+            return str(ipaddress.IPv6Network((ip, _IPV6_PREFIX), strict=False))
+        return str(ip.ipv4_mapped or ip) if isinstance(ip, ipaddress.IPv6Address) else str(ip)
+    return (host if colon and port.isdigit() else text)[:_KEY_MAX]
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleStatistics:
+    """A snapshot of one throttle: keys on record, the longest key, keys refused now."""
+
+    keys: int
+    longest_key: int
+    blocked: int
 
 
 @dataclass(slots=True)
@@ -19,6 +56,8 @@ class _Record:
     blocked_until: float = -math.inf
     strikes: int = 0  # cooldowns served; each one doubles the next
     last: float = -math.inf
+    #: The state before the latest attempt, so a successful login can be refunded.
+    undo: tuple[tuple[float, ...], float, int, float] | None = None
 
 
 class LoginThrottle:
@@ -51,18 +90,28 @@ class LoginThrottle:
         now = self.clock()
         longest = 0.0
         for key in keys:
-            record = self._records.get(key)
+            record = self._records.get(key[:_KEY_MAX])
             if record is not None and record.blocked_until > now:
                 longest = max(longest, record.blocked_until - now)
         return longest
 
     def failed(self, *keys: str) -> None:
-        """Count one failed login against each of ``keys``."""
+        """Count one failed login against each of ``keys``.
+
+        Logins count an *attempt* this way before the password is checked (so parallel
+        guesses cannot all pass the check first) and :meth:`refund` it when it succeeds.
+        """
         now = self.clock()
         if len(self._records) > _PRUNE_ABOVE:
             self._prune(now)
         for key in keys:
-            record = self._records.setdefault(key, _Record())
+            record = self._records.setdefault(key[:_KEY_MAX], _Record())
+            record.undo = (
+                tuple(record.failures),
+                record.blocked_until,
+                record.strikes,
+                record.last,
+            )
             if now - record.last > self.cooldown_max and record.blocked_until < now:
                 record.strikes = 0
             record.last = now
@@ -76,10 +125,38 @@ class LoginThrottle:
                 record.blocked_until = now + seconds
                 failures.clear()
 
+    attempt = failed
+
+    def refund(self, *keys: str) -> None:
+        """Take back the latest attempt counted against each of ``keys`` (it succeeded).
+
+        Only the latest one can be refunded; logins hold one attempt in flight per key.
+        """
+        for key in keys:
+            record = self._records.get(key[:_KEY_MAX])
+            if record is not None and record.undo is not None:
+                failures, record.blocked_until, record.strikes, record.last = record.undo
+                record.failures = deque(failures)
+                record.undo = None
+
+    def has_failed(self, key: str) -> bool:
+        """Return whether ``key`` has a failure (or a lockout) on record."""
+        record = self._records.get(key[:_KEY_MAX])
+        return record is not None and (bool(record.failures) or record.strikes > 0)
+
     def succeeded(self, *keys: str) -> None:
         """Forget the failures of ``keys`` after a successful login."""
         for key in keys:
-            self._records.pop(key, None)
+            self._records.pop(key[:_KEY_MAX], None)
+
+    def statistics(self) -> ThrottleStatistics:
+        """Return how many keys are on record, the longest one's length, and how many wait."""
+        now = self.clock()
+        return ThrottleStatistics(
+            len(self._records),
+            max(map(len, self._records), default=0),
+            sum(1 for record in self._records.values() if record.blocked_until > now),
+        )
 
     def _prune(self, now: float) -> None:
         stale = [

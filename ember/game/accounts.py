@@ -16,6 +16,8 @@ from ember.game._account_store import (
     DuplicateAccountError,
     account_store_from_url,
 )
+from ember.game._login_limits import LoginError, LoginLimits
+from ember.game._names import name_skeleton
 from ember.game._passwords import Passwords
 from ember.game._throttle import LoginThrottle
 from ember.game.settings import Settings, load_settings
@@ -48,10 +50,6 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 class AccountError(EmberError, ValueError):
     """An account could not be created: a bad name or password (the message says why)."""
-
-
-class LoginError(EmberError, PermissionError):
-    """A login was refused: wrong name or password, or too many failures (message says which)."""
 
 
 def validate_name(name: str) -> str:
@@ -174,6 +172,7 @@ class AccountRegistry:
     def __init__(self) -> None:
         self._by_id: dict[int, Account] = {}
         self._by_key: dict[str, Account] = {}
+        self._by_skeleton: dict[str, Account] = {}
 
     def add(self, record: AccountRecord) -> Account:
         """Load ``record`` (or refresh the loaded account with it) and return the account."""
@@ -184,7 +183,12 @@ class AccountRegistry:
             account.record = record
         self._by_id[record.id] = account
         self._by_key[record.name_key] = account
+        self._by_skeleton.setdefault(name_skeleton(record.name), account)
         return account
+
+    def look_alike(self, name: str) -> Account | None:
+        """Return an account whose name looks like ``name`` (see :func:`name_skeleton`)."""
+        return self._by_skeleton.get(name_skeleton(name))
 
     def get(self, account_id: object) -> Account | None:
         """Return the account with this id (the entity finder for ``"account"``)."""
@@ -216,11 +220,10 @@ def passwords_for(settings: Settings) -> Passwords:
 
 
 class Accounts:
-    """Account creation and login over a store, a hasher and failed-login throttles.
+    """Account creation and login over a store, a hasher and failed-login limits.
 
-    Failures are counted per account name (``account_throttle``: few allowed, this guards one
-    account) and per address (``address_throttle``: more allowed, this stops one address from
-    trying many accounts, while players sharing an address are not locked out by one of them).
+    Attempts are counted before the password is hashed, per address, per account and
+    address, and per account (``limits``, see :class:`~ember.game._login_limits.LoginLimits`).
     """
 
     def __init__(
@@ -228,14 +231,12 @@ class Accounts:
         store: AccountStore,
         passwords: Passwords,
         *,
-        account_throttle: LoginThrottle | None = None,
-        address_throttle: LoginThrottle | None = None,
+        limits: LoginLimits | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.passwords = passwords
-        self.account_throttle = account_throttle or LoginThrottle()
-        self.address_throttle = address_throttle or LoginThrottle(allowed=20)
+        self.limits = limits or LoginLimits()
         self.registry = AccountRegistry()
         self._wall = wall
         self._creating: set[str] = set()
@@ -261,8 +262,11 @@ class Accounts:
         return cls(
             store,
             passwords_for(settings),
-            account_throttle=throttle(settings.login_failures_allowed),
-            address_throttle=throttle(settings.login_address_failures_allowed),
+            limits=LoginLimits(
+                address=throttle(settings.login_address_failures_allowed),
+                pair=throttle(settings.login_failures_allowed),
+                account=throttle(settings.login_account_failures_allowed),
+            ),
         )
 
     async def load(self) -> int:
@@ -278,7 +282,15 @@ class Accounts:
         key = name_key(name)
         if self.registry.by_name(name) is not None or key in self._creating:
             raise DuplicateAccountError(f"An account named {name!r} already exists.")
-        self._creating.add(key)
+        skeleton = name_skeleton(name)
+        similar = self.registry.look_alike(name)
+        if similar is not None or skeleton in self._creating:
+            other = f" {similar.name!r}" if similar is not None else ""
+            raise AccountError(
+                f"The name {name!r} looks too much like the account{other} (letters such as"
+                " I and l, O and 0, rn and m read alike); choose another."
+            )
+        self._creating.update((key, skeleton))
         try:
             password_hash = await self.passwords.hash(password)
             permissions = (DEVELOPER,) if developer else ()
@@ -289,7 +301,7 @@ class Accounts:
             except DuplicateAccountError:
                 raise DuplicateAccountError(f"An account named {name!r} already exists.") from None
         finally:
-            self._creating.discard(key)
+            self._creating.difference_update((key, skeleton))
         return self.registry.add(record)
 
     async def set_permissions(self, account: Account, permissions: tuple[str, ...]) -> None:
@@ -310,26 +322,28 @@ class Accounts:
     async def authenticate(self, name: str, password: str, *, address: str) -> Account:
         """Return the account if ``password`` is right, else raise :class:`LoginError`.
 
-        Failures count against the account name and the address; too many for either make
-        it wait ("too many failed logins, try again in N s") without checking the password.
+        The attempt is counted (per address, per account and address, per account) before
+        the password is hashed, and one check runs at a time per address and per name; too
+        many failures make it wait ("too many failed logins, try again in N s") without
+        checking the password. A name that cannot exist is refused after counting against
+        the address only (it is never used as a key, so a 64 KB name costs nothing).
         """
-        key = name_key(name)
-        wait = max(self.account_throttle.wait_time(key), self.address_throttle.wait_time(address))
-        if wait > 0:
-            raise LoginError(f"Too many failed logins, try again in {int(wait) + 1} s.")
-        account = self.registry.by_name(name)
-        if account is None and validate_name_quietly(name):
-            # Created by `ember account create` while the server runs: load it now.
-            record = await self.store.find(name_key(name))
-            account = self.registry.add(record) if record is not None else None
-        ok, new_hash = await self.passwords.verify(
-            account.record.password_hash if account is not None else None, password
-        )
-        if account is None or not ok:
-            self.account_throttle.failed(key)
-            self.address_throttle.failed(address)
-            raise LoginError("Wrong account name or password.")
-        self.account_throttle.succeeded(key)
+        valid = validate_name_quietly(name)
+        key = name_key(name) if valid else None
+        async with self.limits.attempt(key, address) as attempt:
+            if key is None:
+                raise LoginError("Wrong account name or password.")
+            account = self.registry.by_name(name)
+            if account is None:
+                # Created by `ember account create` while the server runs: load it now.
+                record = await self.store.find(key)
+                account = self.registry.add(record) if record is not None else None
+            ok, new_hash = await self.passwords.verify(
+                account.record.password_hash if account is not None else None, password
+            )
+            if account is None or not ok:
+                raise LoginError("Wrong account name or password.")
+            attempt.succeeded = True
         if new_hash is not None:
             await self.store.set_password_hash(account.id, new_hash)
             self.registry.add(_replace_hash(account.record, new_hash))

@@ -131,6 +131,10 @@ class GameServer:
         self.scheduler = install_scheduler(
             Scheduler(self.clock, trusted_modules=self._trusted_modules())
         )
+        # Per-player limits of the process-wide question queues and interactive functions.
+        self._saved_limits = (questions.max_per_caller, get_flows().max_per_caller)
+        questions.max_per_caller = self.settings.max_questions_pending
+        get_flows().max_per_caller = self.settings.max_flows_running
         self.offloader = install_offloader(  # run_async's pools; they start on first use
             Offloader(
                 default=self.settings.executor_default,
@@ -231,6 +235,8 @@ class GameServer:
             return
         self._closed = True
         questions.cancel_all()
+        if hasattr(self, "_saved_limits"):
+            questions.max_per_caller, get_flows().max_per_caller = self._saved_limits
         await self._close_offloader()
         if hasattr(self, "scheduler"):
             try:

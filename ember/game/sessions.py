@@ -53,6 +53,8 @@ class Session:
         #: Whether the player has run a command with the prefix while a question waited (or
         #: at any time): then questions come without :data:`QUESTION_HINT`.
         self.knows_command_prefix = False
+        #: Lines dropped because ``held`` was full (reset when the holding command ends).
+        self.held_dropped = 0
         self._send = send
 
     @property

@@ -49,13 +49,27 @@ class Settings:
     #: Seconds of silence after which the portal closes a connection; ``None``: never.
     idle_timeout: float | None = None
     max_line_bytes: int = 64 * 1024
-    #: Failed logins for one account, and from one address, allowed within the window.
+    #: Failed logins allowed within the window: for one account from one address (locks out
+    #: that address only), from one address over all accounts, and for one account from
+    #: anywhere (then it is locked for every address that failed against it; an address
+    #: that never failed still gets its password checked). docs/security.md.
     login_failures_allowed: int = 5
     login_address_failures_allowed: int = 20
+    login_account_failures_allowed: int = 10
     login_failure_window: float = 60.0
     #: The first refusal lasts this long; each further one doubles it, up to the maximum.
     login_cooldown: float = 30.0
     login_cooldown_max: float = 900.0
+    #: Per player: commands still running (paused or waiting, e.g. ``dig``), questions waiting
+    #: for an answer, and ``@interactive`` functions running. One more is refused with a
+    #: message. A player types one thing at a time; 20 is far above honest play and keeps a
+    #: flood of them to a few kilobytes (docs/design-notes.md, issue 9).
+    max_commands_running: int = 20
+    max_questions_pending: int = 20
+    max_flows_running: int = 20
+    #: Lines a player types while a login is checked are kept, up to this many; further
+    #: ones are dropped with a notice.
+    max_held_lines: int = 20
     #: At most this many password hashes run at once (each takes ~64 MiB with the defaults).
     hash_concurrency: int = 2
     #: argon2id parameters (argon2-cffi's defaults, RFC 9106 low-memory profile).
@@ -146,6 +160,11 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "hash_concurrency",
         "login_failures_allowed",
         "login_address_failures_allowed",
+        "login_account_failures_allowed",
+        "max_commands_running",
+        "max_questions_pending",
+        "max_flows_running",
+        "max_held_lines",
         "hash_time_cost",
         "max_line_bytes",
         "executor_threads",

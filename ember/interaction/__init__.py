@@ -13,6 +13,7 @@ from ember.interaction._ask import (
     current_caller,
 )
 from ember.interaction._driver import ReturnValue, drive, interactive, returnValue, sleep
+from ember.interaction._errors import TooManyWaitingError
 from ember.interaction._flows import (
     Flow,
     Flows,
@@ -45,6 +46,7 @@ __all__ = [
     "QuestionAbortedError",
     "Questions",
     "ReturnValue",
+    "TooManyWaitingError",
     "YesNo",
     "answer",
     "ask",

@@ -6,7 +6,7 @@ from collections.abc import Generator, Sequence
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
-from ember.errors import EmberError
+from ember.interaction._errors import QuestionAbortedError
 from ember.interaction._questions import Caller, ask_caller
 
 __all__ = [
@@ -36,14 +36,6 @@ _ABORT = ("a", "abort")
 
 current_caller: ContextVar[Caller | None] = ContextVar("ember_current_caller", default=None)
 """The caller of the command or interactive function running now (questions go to them)."""
-
-
-class QuestionAbortedError(EmberError):
-    """The player aborted a question, or gave no valid answer in the attempts allowed.
-
-    The player has been told already; a command or interactive function ending with this
-    error ends quietly (no error is logged). Catch it to clean up or to go on.
-    """
 
 
 class Question(Generic[T]):

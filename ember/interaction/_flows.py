@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ember.interaction._ask import QuestionAbortedError, current_caller
+from ember.interaction._errors import TooManyWaitingError
 from ember.interaction._questions import Caller
 
 __all__ = [
@@ -131,15 +132,32 @@ class Flows:
     """Every interactive function running on one loop, each in a task this object owns.
 
     Errors are logged once here (with the traceback) and the caller told; a reload or
-    shutdown calls :meth:`cancel_all`.
+    shutdown calls :meth:`cancel_all`. With ``max_per_caller`` set (the server sets it from
+    ``MAX_FLOWS_RUNNING``), starting one more for a caller who has that many running tells
+    them and raises :class:`TooManyWaitingError` at the call.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_per_caller: int | None = None) -> None:
         self._running: dict[asyncio.Task[Any], Flow[Any]] = {}
+        self._per_caller: dict[Caller, int] = {}
         self._started = self._failed = self._cancelled = 0
+        self.max_per_caller = max_per_caller
 
     def start(self, work: Coroutine[Any, Any, T], caller: Caller | None, name: str) -> Flow[T]:
         """Run ``work`` (an interactive function being driven) as a task; return its handle."""
+        limit = self.max_per_caller
+        if caller is not None and limit is not None and self._per_caller.get(caller, 0) >= limit:
+            work.close()
+            caller.msg(
+                f"You have {limit} things running already (the most allowed); {name} was not"
+                " started. Wait for one to finish."
+            )
+            raise TooManyWaitingError(
+                f"{caller!r} has {limit} interactive functions running (MAX_FLOWS_RUNNING); "
+                f"{name} was not started"
+            )
+        if caller is not None:
+            self._per_caller[caller] = self._per_caller.get(caller, 0) + 1
         task = asyncio.get_running_loop().create_task(
             self._main(work, caller, name), name=f"interactive {name}"
         )
@@ -161,7 +179,14 @@ class Flows:
             raise
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._running.pop(task, None)
+        flow = self._running.pop(task, None)
+        caller = flow.caller if flow is not None else None
+        if caller is not None:
+            left = self._per_caller.get(caller, 1) - 1
+            if left > 0:
+                self._per_caller[caller] = left
+            else:
+                self._per_caller.pop(caller, None)
         if task.cancelled():
             self._cancelled += 1
         else:

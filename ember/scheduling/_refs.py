@@ -126,13 +126,18 @@ def _entity_ref(obj: object, kind: str, registry: EntityRegistry, where: str) ->
     return [kind, entity_id]
 
 
+def _trusted(module_name: object, allowed_modules: tuple[str, ...]) -> bool:
+    return isinstance(module_name, str) and any(
+        module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed_modules
+    )
+
+
 def _resolve_name(ref: str, allowed_modules: Iterable[str] | None = None) -> Any:
     module_name, _, qualname = ref.partition(":")
     if not module_name or not qualname:
         raise UnresolvableReferenceError(f"malformed reference {ref!r} (expected module:qualname)")
-    if allowed_modules is not None and not any(
-        module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed_modules
-    ):
+    trusted = tuple(allowed_modules) if allowed_modules is not None else None
+    if trusted is not None and not _trusted(module_name, trusted):
         raise UnresolvableReferenceError(f"module {module_name!r} is not in the trusted modules")
     module = sys.modules.get(module_name)
     if module is None:
@@ -143,7 +148,14 @@ def _resolve_name(ref: str, allowed_modules: Iterable[str] | None = None) -> Any
                 f"module {module_name!r} cannot be imported ({type(error).__name__}: {error})"
             ) from None
     found: Any = module
-    for part in qualname.split("."):
+    parts = qualname.split(".")
+    for index, part in enumerate(parts):
+        if trusted is not None and index > 0:
+            # Walk only through classes defined in trusted modules: `server:os.system` or
+            # `server:log.manager...` must not lead out of them.
+            _check_step(ref, ".".join(parts[:index]), found, trusted)
+        if trusted is not None and part.startswith("__") and part.endswith("__"):
+            raise UnresolvableReferenceError(f"{ref!r} names the special attribute {part!r}")
         try:
             found = getattr(found, part)
         except AttributeError:
@@ -152,7 +164,25 @@ def _resolve_name(ref: str, allowed_modules: Iterable[str] | None = None) -> Any
             ) from None
     if not callable(found):
         raise UnresolvableReferenceError(f"{ref!r} is not callable")
+    if trusted is not None and not _trusted(getattr(found, "__module__", None), trusted):
+        raise UnresolvableReferenceError(
+            f"{ref!r} is {_short_repr(found)}, defined in module "
+            f"{getattr(found, '__module__', None)!r}, which is not in the trusted modules"
+        )
     return found
+
+
+def _check_step(ref: str, path: str, found: object, trusted: tuple[str, ...]) -> None:
+    if not isinstance(found, type):
+        raise UnresolvableReferenceError(
+            f"{ref!r} walks through {path!r}, a {type(found).__name__}, not a class; a stored "
+            "reference may name a function or a class's method only"
+        )
+    if not _trusted(found.__module__, trusted):
+        raise UnresolvableReferenceError(
+            f"{ref!r} walks through class {path!r} of module {found.__module__!r}, which is "
+            "not in the trusted modules"
+        )
 
 
 def decode_callback(
@@ -169,11 +199,18 @@ def decode_callback(
         return found
     if isinstance(ref, dict) and isinstance(ref.get("method"), str):
         kind, entity_id = _entity_pair(ref.get("entity"))
+        name = ref["method"]
+        if not name.isidentifier() or (name.startswith("__") and name.endswith("__")):
+            raise UnresolvableReferenceError(f"{name!r} is not a method name one may store")
         entity = registry.find(kind, entity_id)
-        method = getattr(entity, ref["method"], None)
+        method = getattr(entity, name, None)
         if not callable(method):
+            raise UnresolvableReferenceError(f"entity {kind}:{entity_id} has no method {name!r}")
+        trusted = tuple(allowed_modules) if allowed_modules is not None else None
+        if trusted is not None and not _trusted(getattr(method, "__module__", None), trusted):
             raise UnresolvableReferenceError(
-                f"entity {kind}:{entity_id} has no method {ref['method']!r}"
+                f"method {name!r} of entity {kind}:{entity_id} is defined in module "
+                f"{getattr(method, '__module__', None)!r}, which is not in the trusted modules"
             )
         return method  # type: ignore[no-any-return]
     raise UnresolvableReferenceError(f"unknown callback reference {text!r}")

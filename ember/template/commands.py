@@ -137,6 +137,14 @@ def crunch(seconds: float) -> int:
     return found
 
 
+# Limits of the crunch demo (issue 9): the process pool has two workers by default, so more
+# jobs would only queue; one per player keeps one player from filling that queue.
+CRUNCH_MAX_SECONDS = 60.0
+CRUNCHES_PER_PLAYER = 1
+CRUNCHES_AT_ONCE = 4
+_crunching: dict[object, int] = {}  # running crunches per caller
+
+
 class CmdCrunch(Command):
     """Crunch numbers in the background and watch the progress; the game stays responsive.
 
@@ -144,31 +152,56 @@ class CmdCrunch(Command):
       crunch [seconds]           in a worker process (for CPU-heavy pure Python)
       crunch/thread [seconds]    in a thread (pure Python there still slows everyone a bit)
       crunch/cluster [seconds]   on the Dask cluster at CLUSTER_ADDRESS (settings.py)
-      crunch/sync [seconds]      right here: the whole game freezes meanwhile (don't!)
+
+    One crunch per player at a time, four in all, at most 60 seconds each. (Crunching on the
+    game loop itself would freeze every player meanwhile, so there is no such form.)
     """
 
     key = "crunch"
 
     def func(self) -> None:
-        try:
-            seconds = min(60.0, max(0.1, float(self.args or 3)))
-        except ValueError:
-            self.caller.msg("Usage: crunch[/thread|/cluster|/sync] [seconds]")
-            return
         where = self.switches[0] if self.switches else "process"
         if where == "sync":
-            found = crunch(seconds)
-            self.caller.msg(f"Crunched {found} primes in {seconds:g} s (sync).")
+            self.caller.msg(
+                "crunch/sync is not offered: it would freeze the whole game meanwhile. "
+                "Try crunch or crunch/thread."
+            )
             return
         if where not in ("process", "thread", "cluster"):
-            self.caller.msg(f"crunch/{where}? Use /thread, /cluster or /sync.")
+            self.caller.msg(f"crunch/{where}? Use crunch, crunch/thread or crunch/cluster.")
             return
+        try:
+            seconds = min(CRUNCH_MAX_SECONDS, max(0.1, float(self.args or 3)))
+        except ValueError:
+            self.caller.msg("Usage: crunch[/thread|/cluster] [seconds]")
+            return
+        caller = self.caller
+        if _crunching.get(caller, 0) >= CRUNCHES_PER_PLAYER:
+            caller.msg("You are crunching already; wait for it to finish.")
+            return
+        if sum(_crunching.values()) >= CRUNCHES_AT_ONCE:
+            caller.msg(f"{CRUNCHES_AT_ONCE} crunches are running already; try again soon.")
+            return
+        _crunching[caller] = _crunching.get(caller, 0) + 1
+
+        def finished() -> None:
+            left = _crunching.get(caller, 1) - 1
+            if left > 0:
+                _crunching[caller] = left
+            else:
+                _crunching.pop(caller, None)
 
         def done(found: int) -> None:
-            self.caller.msg(f"Crunched {found} primes in {seconds:g} s ({where}).")
+            finished()
+            caller.msg(f"Crunched {found} primes in {seconds:g} s ({where}).")
 
         def failed(error: BaseException) -> None:
-            self.caller.msg(f"The crunch did not finish: {error}")
+            finished()
+            caller.msg(f"The crunch did not finish: {error}")
 
-        run_async(crunch, seconds, executor=where, at_return=done, at_err=failed)
-        self.caller.msg(f"Crunching for {seconds:g} s ({where}); carry on playing.")
+        try:
+            run_async(crunch, seconds, executor=where, at_return=done, at_err=failed)
+        except BaseException:
+            finished()
+            raise
+        caller.msg(f"Crunching for {seconds:g} s ({where}); carry on playing.")

@@ -28,9 +28,19 @@ if TYPE_CHECKING:
     from ember.game.server import GameServer
     from ember.game.sessions import Session
 
-__all__ = ["Dispatcher", "split_command", "split_escape"]
+__all__ = [
+    "CONNECT_WORDS",
+    "CREATE_WORDS",
+    "LOGIN_WORDS",
+    "Dispatcher",
+    "is_login_line",
+    "split_command",
+    "split_escape",
+]
 
 log = logging.getLogger("ember.game")
+
+_NOTICE_NAMES = 5  # names per account the reload notices list; the rest are counted
 
 
 def split_command(line: str) -> tuple[str, list[str], str]:
@@ -53,12 +63,33 @@ def split_escape(line: str) -> tuple[str, bool]:
     return rest, True
 
 
+#: The words of the login commands (``connect``, ``create`` and their aliases).
+CONNECT_WORDS = ("connect", "conn", "con")
+CREATE_WORDS = ("create", "cr")
+LOGIN_WORDS = frozenset(CONNECT_WORDS + CREATE_WORDS)
+
+
+def is_login_line(line: str) -> bool:
+    """Return whether ``line`` is a login line: its command word (before any ``/switch``,
+    any case) is ``connect``, ``create`` or one of their aliases, so it carries a password.
+
+    The one place that decides it: the login commands take their names from these words,
+    error reports keep such lines out of the log, and clients keep them out of their
+    history (the web client mirrors this rule).
+    """
+    return split_command(line)[0] in LOGIN_WORDS
+
+
 class Dispatcher:
     """Runs each input line of a session: answers a pending question, or runs a command."""
 
     def __init__(self, server: GameServer) -> None:
         self.server = server
-        self._notices: list[tuple[Account, str]] = []
+        # Reload notices per account: how many of each name were interrupted (a few names at
+        # most), and how many more beyond those.
+        self._notices: dict[Account, dict[str, int]] = {}
+        self._notices_more: dict[Account, int] = {}
+        self._running: dict[object, int] = {}  # commands in flight per caller
 
     def cmdset_for(self, session: Session) -> CmdSet:
         """Return the commands available on ``session``: login screen or logged in."""
@@ -67,7 +98,7 @@ class Dispatcher:
     def handle_line(self, session: Session, line: str) -> None:
         """Run one line of input from ``session``."""
         if session.held is not None:
-            session.held.append(line)
+            self._hold(session, line)
             return
         caller = session.account if session.account is not None else session
         # A pending question takes the line as its answer, unless the line starts with the
@@ -138,9 +169,22 @@ class Dispatcher:
             result.close()
             command.session.msg(f"{command.key} was not run: the game is stopping.")
             return
+        limit = self.server.settings.max_commands_running
+        if self._running.get(command.caller, 0) >= limit:
+            result.close()
+            command.session.msg(
+                f"{command.key} was not run: you have {limit} commands still running (the most"
+                " allowed). Wait for one to finish, or answer its question."
+            )
+            return
         if command.hold_input:
             command.session.held = deque()
+        self._running[command.caller] = self._running.get(command.caller, 0) + 1
         self.server.spawn(self._finish(command, result), name=f"command {command.key}")
+
+    def running(self, caller: object) -> int:
+        """Return how many commands of ``caller`` are still running (paused or waiting)."""
+        return self._running.get(caller, 0)
 
     async def _finish(
         self, command: Command, work: Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
@@ -158,13 +202,22 @@ class Dispatcher:
             self.interrupted(command.caller, command.key)
             raise
         finally:
+            left = self._running.get(command.caller, 1) - 1
+            if left > 0:
+                self._running[command.caller] = left
+            else:
+                self._running.pop(command.caller, None)
             self._release(command.session)
 
     def interrupted(self, caller: object, what: str) -> None:
         """Tell ``caller`` that ``what`` (a command or interactive function) was interrupted
         by the stop under way: an account hears of a reload after it (see :meth:`keep_notices`)."""
         if self.server.stop_kind == "reload" and isinstance(caller, Account):
-            self._notices.append((caller, f"{what} was interrupted by the reload."))
+            names = self._notices.setdefault(caller, {})
+            if what in names or len(names) < _NOTICE_NAMES:
+                names[what] = names.get(what, 0) + 1
+            else:
+                self._notices_more[caller] = self._notices_more.get(caller, 0) + 1
             return
         send = getattr(caller, "msg", None)
         if callable(send):
@@ -175,13 +228,26 @@ class Dispatcher:
 
     def keep_notices(self) -> None:
         """Store the reload notices as persistent timed tasks, due at once, so the next game
-        process delivers them. Called just before the scheduler closes, so none fires here."""
-        notices, self._notices = self._notices, []
-        for account, text in notices:
-            try:
-                self.server.scheduler.delay(0, account.msg, text, persistent=True)
-            except Exception:
-                log.exception("could not keep the notice %r for %r", text, account)
+        process delivers them. Called just before the scheduler closes, so none fires here.
+
+        Coalesced: one row per interrupted name (with a count) for at most five names per
+        account, and one row for the rest, so a player with 20,000 flows makes a few rows."""
+        notices, self._notices = self._notices, {}
+        more, self._notices_more = self._notices_more, {}
+        for account, names in notices.items():
+            texts = [
+                f"{what} was interrupted by the reload."
+                if count == 1
+                else f"{what} was interrupted by the reload ({count:,} of them)."
+                for what, count in names.items()
+            ]
+            if more.get(account):
+                texts.append(f"{more[account]:,} more were interrupted by the reload.")
+            for text in texts:
+                try:
+                    self.server.scheduler.delay(0, account.msg, text, persistent=True)
+                except Exception:
+                    log.exception("could not keep the notice %r for %r", text, account)
 
     def _post(self, command: Command) -> None:
         try:
@@ -189,15 +255,49 @@ class Dispatcher:
         except Exception as error:
             self.report(command, error)
 
+    def _hold(self, session: Session, line: str) -> None:
+        """Keep ``line`` until the input-holding command (a login) ends; past the bound, drop
+        it and say so once."""
+        assert session.held is not None
+        limit = self.server.settings.max_held_lines
+        if len(session.held) < limit:
+            session.held.append(line)
+            return
+        if not session.held_dropped:
+            session.msg(
+                f"Input waits while your login is checked: {limit} lines are kept, the rest"
+                " are dropped."
+            )
+        session.held_dropped += 1
+
     def _release(self, session: Session) -> None:
         held, session.held = session.held, None
+        if session.held_dropped:
+            log.info("dropped %d held lines of session %d", session.held_dropped, session.sid)
+            session.held_dropped = 0
         if not held or self.server.stopping or self.server.sessions.get(session.sid) is not session:
             return
-        while held:
-            if session.held is not None:  # a held line started another input-holding command
-                session.held.extend(held)
-                return
+        # Replayed one line per loop turn, not in one loop: others are served in between.
+        session.held = held  # lines arriving meanwhile queue behind the held ones
+        asyncio.get_running_loop().call_soon(self._replay, session, held)
+
+    def _replay(self, session: Session, held: deque[str]) -> None:
+        if session.held is not held:
+            return  # the session went away or was taken over meanwhile
+        if self.server.stopping or self.server.sessions.get(session.sid) is not session:
+            session.held = None
+            return
+        session.held = None
+        try:
             self.handle_line(session, held.popleft())
+        finally:
+            if session.held is not None:  # that line started another input-holding command
+                session.held.extend(held)
+            elif held:
+                session.held = held
+                asyncio.get_running_loop().call_soon(self._replay, session, held)
+            else:
+                session.held_dropped = 0
 
     def report(self, command: Command, error: BaseException) -> None:
         """Log a command's error with its context and a short error id; tell the player in one
@@ -210,9 +310,11 @@ class Dispatcher:
             return
         ident = error_id(error)
         who = account.name if account is not None else "-"
+        # A login line carries a password: log the command word only.
+        raw = command.cmdstring + " ..." if is_login_line(command.raw) else command.raw
         log.error(
             "command %r failed [error id %s] (account %s, session %d from %s): %s: %s",
-            command.raw,
+            raw,
             ident,
             who,
             session.sid,
@@ -223,7 +325,7 @@ class Dispatcher:
             extra={
                 "account": who,
                 "sid": session.sid,
-                "command_line": command.raw,
+                "command_line": raw,
                 "error_id": ident,
             },
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ember.game.accounts import AccountError, DuplicateAccountError, LoginError
 from ember.game.commands._command import Command
+from ember.game.commands._dispatch import CONNECT_WORDS, CREATE_WORDS
 from ember.game.sessions import Session
 
 __all__ = ["LOGIN_SCREEN", "CmdConnect", "CmdCreate"]
@@ -19,6 +20,10 @@ Welcome to Ember.
 
 
 def _name_and_password(command: Command, usage: str) -> tuple[str, str] | None:
+    if command.switches:
+        # Refused rather than ignored: `connect/x` must not log in by a side door.
+        command.session.msg(f"{command.key} takes no switches. Usage: {usage}")
+        return None
     name, _, password = command.args.partition(" ")
     if not name or not password.strip():
         command.session.msg(f"Usage: {usage}")
@@ -35,8 +40,7 @@ class CmdCreate(Command):
     least 8 characters.
     """
 
-    key = "create"
-    aliases = ("cr",)
+    key, aliases = CREATE_WORDS[0], CREATE_WORDS[1:]
     hold_input = True
 
     async def func(self) -> None:
@@ -60,8 +64,7 @@ class CmdConnect(Command):
     Usage: connect NAME PASSWORD
     """
 
-    key = "connect"
-    aliases = ("conn", "con")
+    key, aliases = CONNECT_WORDS[0], CONNECT_WORDS[1:]
     hold_input = True
 
     async def func(self) -> None:
