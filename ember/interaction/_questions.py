@@ -212,7 +212,11 @@ class Questions:
         that closed before logging in); return how many there were. Each asker receives
         ``asyncio.CancelledError``, as on a reload, instead of waiting for its timeout."""
         queue = self._queues.pop(caller, None)
-        pending = [question for question in queue or () if not question.future.done()]
+        pending = [
+            question
+            for question in (queue.items if queue is not None else ())
+            if not question.future.done()
+        ]
         for question in pending:
             question.future.cancel()
         return len(pending)
