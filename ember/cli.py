@@ -150,6 +150,8 @@ def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
         log_backups=settings.log_backups,
         idle_timeout=settings.idle_timeout,
         max_line_bytes=settings.max_line_bytes,
+        # The game's own deadline, plus time to exit, before the portal kills it.
+        shutdown_timeout=max(settings.reload_deadline, settings.stop_deadline) + 5.0,
     )
 
 

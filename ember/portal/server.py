@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -69,6 +70,16 @@ class Portal:
         self._status = StatusWriter(self.files.portal_status, self.status)
         self._all_closed = asyncio.Event()
         self._start_failure: str | None = None
+        # Why the last game process could not start (its `start_failed`), for the crash report.
+        self._game_failure: str | None = None
+        # Task writes a stopping game could not make durable, for the next game's `sync`.
+        self._handover: list[JSON] | None = None
+        # Where `unread` lines go back in each session's hold: before lines held later.
+        self._unread_at: dict[int, int] = {}
+        # `ember reload` asks with SIGHUP and reads the outcome of its request from the status.
+        self._reload_seq = 0
+        self._last_reload: dict[str, Any] | None = None
+        self._told_down = False  # players were told the game is gone; tell them it is back
 
     # -- life cycle -------------------------------------------------------------------------------
 
@@ -108,6 +119,7 @@ class Portal:
                     game.send(Message("shutdown", (), {"by": self._stopped_by}))
                 self._supervisor.stop()
             await self._close_players()
+            self._keep_handover()
             if self._start_failure is not None:
                 raise PortalStartError(self._start_failure)
         finally:
@@ -138,6 +150,8 @@ class Portal:
             return
         game = self._game
         logger.info("reload requested (%s)", by)
+        self._reload_seq += 1
+        self._status.write()
         if game is not None:
             if game.announced is None:
                 game.send(Message("reload", (), {"by": by}))
@@ -164,21 +178,18 @@ class Portal:
         try:
             known = [s for s in self._sessions.values() if s.sid in self._greeted]
             sessions: list[JSON] = [s.as_dict() for s in known]
-            game.send(Message("sync", (), {"sessions": sessions, "reason": reason}))
+            fields: dict[str, JSON] = {"sessions": sessions, "reason": reason}
+            if self._handover:
+                fields["unwritten"] = self._handover
+            game.send(Message("sync", (), fields))
             for session in list(self._sessions.values()):
                 if session.sid not in self._greeted:
                     self._greet(game, session)
-                for text in session.take_pending():
-                    game.send(Message("line", (session.sid, text)))
+            # Held input waits for `ready`: a game that fails to start never loses it.
             self._supervisor.link_up()
             logger.info("game connected (%s), %d sessions", reason, len(known))
-            if reason != "start":
-                self._notify_all(NOTICES["reloaded" if reason == "reload" else "back"])
-            self._state = "running"
+            self._game_failure = None
             self._status.write()
-            if self._on_ready is not None:
-                ready, self._on_ready = self._on_ready, None
-                ready(self.status())
             async with asyncio.TaskGroup() as group:
                 pump = group.create_task(game.pump())
                 async for message in stream:
@@ -194,10 +205,101 @@ class Portal:
         game.send(Message("connect", (session.sid,), session.as_dict()))
         self._greeted.add(session.sid)
 
+    def _game_ready(self, game: GameLink, commands_error: JSON) -> None:
+        """The game is serving: deliver held input, say it is back, report a reload."""
+        game.ready = True
+        for session in list(self._sessions.values()):
+            for text in session.take_pending():
+                game.send(Message("line", (session.sid, text)))
+        reason = self._supervisor.sync_reason
+        logger.info("the game is ready (%s)", reason)
+        if reason == "reload":
+            self._notify_all(NOTICES["reloaded"])
+            error = str(commands_error) if commands_error else None
+            self._reload_done(ok=error is None, error=error)
+        elif reason != "start" or self._told_down:
+            self._notify_all(NOTICES["back"])
+        self._told_down = False
+        self._state = "running"
+        self._status.write()
+        if self._on_ready is not None:
+            ready, self._on_ready = self._on_ready, None
+            ready(self.status())
+
+    def _game_stopping(self, game: GameLink, kind: JSON, by: JSON) -> None:
+        """The game reads no more input: hold it here from now on and tell the players."""
+        if game.stopping:
+            return
+        game.stopping = True
+        self._unread_at = {}
+        game.send(Message("held"))  # after every line already queued for it
+        self._state = "reloading" if kind == "reload" else "stopping"
+        self._supervisor.asked()
+        self._status.write()
+        notice = NOTICES["reloading" if kind == "reload" else "shutdown"]
+        self._notify_all(notice)
+        logger.info("the game is stopping for a %s%s", kind, f" (by {by})" if by else "")
+
+    def _unread(self, args: tuple[JSON, ...]) -> None:
+        """A line the stopping game did not read: back into the hold, in typing order."""
+        sid, text = args[0], args[1]
+        session = self._sessions.get(sid) if isinstance(sid, int) else None
+        if session is None or not isinstance(text, str):
+            return
+        at = self._unread_at.get(session.sid, 0)
+        session.pending.insert(at, text)
+        session.pending_bytes += len(text.encode("utf-8", "surrogatepass"))
+        self._unread_at[session.sid] = at + 1
+
+    def _reload_done(self, *, ok: bool, error: str | None) -> None:
+        self._last_reload = {
+            "seq": self._reload_seq,
+            "ok": ok,
+            "error": error,
+            "game_pid": self._supervisor.pid,
+            "at": time.time(),
+        }
+        self._status.write()
+
+    def _keep_handover(self) -> None:
+        """Stopping with writes no game took: leave them where the next start finds them."""
+        if not self._handover:
+            return
+        path = self.config.game_dir / "server" / "unwritten-tasks.json"
+        try:
+            earlier = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+            write_atomic(path, json.dumps([*earlier, *self._handover]))
+            logger.error("kept %d unwritten task writes in %s", len(self._handover), path)
+        except (OSError, ValueError) as error:
+            logger.error("these unwritten task writes are lost (%s): %s", error, self._handover)
+
     def _dispatch(self, game: GameLink, message: Message) -> None:
         name, args, kwargs = message.name, message.args, message.kwargs
         try:
+            if name == "ready":
+                self._game_ready(game, kwargs.get("commands_error"))
+                return
+            if name == "stopping":
+                self._game_stopping(game, kwargs.get("kind"), kwargs.get("by"))
+                return
+            if name == "unread":
+                self._unread(args)
+                return
+            if name == "reload_refused":
+                logger.error("the reload was refused: the new code does not load")
+                self._reload_done(ok=False, error=str(kwargs.get("error")))
+                return
+            if name == "start_failed":
+                self._game_failure = str(kwargs.get("error"))
+                logger.error("the game cannot start: %s", self._game_failure)
+                return
+            if name == "handover_applied":
+                self._handover = None
+                return
             if name in ("reload", "shutdown"):
+                unwritten = kwargs.get("unwritten")
+                if isinstance(unwritten, list) and unwritten:
+                    self._handover = [*(self._handover or []), *unwritten]
                 announced: Literal["reload", "shutdown"] = (
                     "reload" if name == "reload" else "shutdown"
                 )
@@ -207,8 +309,10 @@ class Portal:
                 self._status.write()
                 by = kwargs.get("by")
                 logger.info("the game announced a %s%s", name, f" (by {by})" if by else "")
-                notice = NOTICES["reloading" if name == "reload" else "shutdown"]
-                self._notify_all(f"{notice} (by {by})" if by else notice)
+                if not game.stopping:  # a game that did not say `stopping` first
+                    game.stopping = True
+                    notice = NOTICES["reloading" if name == "reload" else "shutdown"]
+                    self._notify_all(notice)
                 return
             if name == "status_reply":
                 return
@@ -248,8 +352,8 @@ class Portal:
         return session
 
     def player_line(self, session: PortalSession, text: str) -> None:
-        """Pass a line to the game, or hold it until one is connected."""
-        if self._game is not None:
+        """Pass a line to the game, or hold it until one is ready to read it."""
+        if self._game is not None and self._game.accepting:
             self._game.send(Message("line", (session.sid, text)))
             return
         limit = self.config.max_pending_lines
@@ -317,6 +421,12 @@ class Portal:
 
     def game_crashed(self, description: str, delay: float) -> None:
         """Tell everyone the game died and is being restarted (or give up if it never ran)."""
+        if self._game_failure:
+            description = f"{self._game_failure} ({description})"
+        if self._supervisor.sync_reason == "reload" and (
+            self._last_reload is None or self._last_reload["seq"] != self._reload_seq
+        ):
+            self._reload_done(ok=False, error=f"the new game process failed: {description}")
         if self._on_ready is not None and self._supervisor.starts == 1:
             # The very first game failed: a broken game, not bad luck. Say so and stop, so
             # `ember start` reports it at once instead of restarting it forever.
@@ -328,7 +438,9 @@ class Portal:
             self.request_stop("the game failed to start")
             return
         self._state = "restarting"
-        self._notify_all(NOTICES["crashed"])
+        if not self._told_down:  # once, not at every failed restart
+            self._told_down = True
+            self._notify_all(NOTICES["crashed"])
         self._status.write()
 
     def game_shut_down(self) -> None:
@@ -348,6 +460,10 @@ class Portal:
             "web_port": self._listeners.web_port,
             "game_pid": self._supervisor.pid,
             "game_connected": self._game is not None,
+            "game_ready": self._game is not None and self._game.ready,
+            "game_failure": self._game_failure,
+            "reload_seq": self._reload_seq,
+            "last_reload": self._last_reload,
             "game_starts": self._supervisor.starts,
             "sessions": len(self._sessions),
             "logged_in": sum(1 for s in self._sessions.values() if s.account is not None),

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ember.errors import StoreError, StoreThreadError
-from ember.storage import ConnectionStatistics, SupervisedConnection
 from ember.scheduling._store import (
     COLUMNS,
     StoredTask,
     TaskRow,
     row_to_task,
 )
+from ember.storage import ConnectionStatistics, SupervisedConnection
 
 if TYPE_CHECKING:
     import asyncpg

@@ -164,9 +164,10 @@ class SupervisedConnection:
             )
         import asyncpg
 
+        failures: tuple[type[BaseException], ...] = (*self._errors, ValueError)
         try:
             conn = await asyncpg.connect(self.dsn, timeout=self._connect_timeout)
-        except (*self._errors, ValueError) as exc:
+        except failures as exc:
             self._delay = min(max(self._delay * 2, self._retry_first), self._retry_max)
             self._next_attempt = time.monotonic() + self._delay
             self._failing, self._last_error = True, _one_line(exc)

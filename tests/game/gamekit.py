@@ -31,6 +31,8 @@ class FakePortal:
 
     async def _read(self) -> None:
         async for message in self.stream:
+            if message.name == "stopping":  # as the portal does: hold input from now on
+                await self.stream.send(Message("held"))
             async with self._arrived:
                 self.received.append(message)
                 self._arrived.notify_all()
