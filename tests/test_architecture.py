@@ -13,7 +13,17 @@ from pathlib import Path
 import ember
 
 ROOT = Path(ember.__file__).parent
-EVERYTHING = {"errors", "storage", "scheduling", "interaction", "offload", "link", "game", "portal", "cli"}
+EVERYTHING = {
+    "errors",
+    "storage",
+    "scheduling",
+    "interaction",
+    "offload",
+    "link",
+    "game",
+    "portal",
+    "cli",
+}
 
 # Which parts of ember each part may import. A new package must be added here on purpose.
 ALLOWED: dict[str, set[str]] = {

@@ -421,7 +421,7 @@ class Portal:
 
     def game_crashed(self, description: str, delay: float) -> None:
         """Tell everyone the game died and is being restarted (or give up if it never ran)."""
-        if self._game_failure:
+        if self._game_failure:  # what the game said before it exited, then how it ended
             description = f"{self._game_failure} ({description})"
         if self._supervisor.sync_reason == "reload" and (
             self._last_reload is None or self._last_reload["seq"] != self._reload_seq
@@ -432,7 +432,7 @@ class Portal:
             # `ember start` reports it at once instead of restarting it forever.
             logs = self.files.log_dir
             self._start_failure = (
-                f"the game process failed to start ({description}); see {logs}/game.log "
+                f"the game process failed to start: {description}; see {logs}/game.log "
                 f"and {logs}/game-stdout.log"
             )
             self.request_stop("the game failed to start")
