@@ -279,6 +279,14 @@ def _status(args: argparse.Namespace) -> int:
     print(f"Sessions: {portal.get('sessions', 0)} ({portal.get('logged_in', 0)} logged in)")
     pending = game.get("pending_tasks")
     print(f"Pending tasks: {pending if pending is not None else 'unknown'}")
+    store = game.get("store") or {}
+    if store.get("failing"):
+        print(f"Store:    FAILING ({store.get('last_error')}); "
+              f"{store.get('waiting_writes', 0)} writes wait and are retried")  # fmt: skip
+    elif store:
+        print(f"Store:    ok, {store.get('waiting_writes', 0)} writes waiting")
+    if portal.get("game_failure"):
+        print(f"The game cannot start: {portal['game_failure']}")
     return 0
 
 

@@ -14,7 +14,7 @@ from ember.errors import EmberError, StoreError
 from ember.scheduling import store_from_url
 from ember.scheduling._postgres import PostgresTaskStore, qualify
 from ember.scheduling._sqlite import SqliteTaskStore, transaction
-from ember.storage import SupervisedConnection
+from ember.storage import SupervisedConnection, describe_sqlite_error
 
 if TYPE_CHECKING:
     import asyncpg
@@ -148,7 +148,8 @@ class SqliteAccountStore(AccountStore):
             self._executor.shutdown(wait=False)
             self._executor = None
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot open the account database {self.url}: {exc}") from exc
+                what = describe_sqlite_error("the account database", self.path, exc)
+                raise StoreError(what) from exc
             raise
 
     def _connect(self) -> sqlite3.Connection:

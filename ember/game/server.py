@@ -197,6 +197,10 @@ class GameServer:
         with contextlib.suppress(LinkClosedError, TimeoutError):
             async with asyncio.timeout(_DRAIN_WAIT):
                 await link.send(Message("start_failed", (), {"error": text}))
+                # Closing now could make the portal's next write fail and drop the message
+                # unread: the portal closes the link once it has read it.
+                while True:
+                    await link.receive()
 
     async def _connect(self) -> LinkStream:
         return await connect_link(socket_path_for(self.game_dir), role="game")
@@ -519,8 +523,26 @@ class GameServer:
             "sessions": len(self.sessions),
             "accounts": [account.name for account in self._online()],
             "pending_tasks": pending,
+            "store": self.store_health(),
             "updated": time.time(),
         }
+
+    def store_health(self) -> dict[str, Any]:
+        """Whether the task store takes writes, how many wait, and the last error (if failing)."""
+        writer = self.scheduler.statistics().writer if hasattr(self, "scheduler") else None
+        health: dict[str, Any] = {
+            "url": self._task_store.url if self._task_store is not None else None,
+            "failing": bool(writer and writer.failing),
+            "waiting_writes": writer.pending if writer else 0,
+            "last_error": writer.last_error if writer else None,
+        }
+        connection = getattr(self._task_store, "connection_statistics", None)
+        if connection is not None:
+            stats = connection()
+            health["failing"] = health["failing"] or stats.failing
+            health["reconnects"] = max(stats.connects - 1, 0)
+            health["last_error"] = health["last_error"] or stats.last_error
+        return health
 
     def status_changed(self) -> None:
         """Note that the status file should be rewritten (at most once per interval)."""

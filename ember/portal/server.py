@@ -292,6 +292,7 @@ class Portal:
             if name == "start_failed":
                 self._game_failure = str(kwargs.get("error"))
                 logger.error("the game cannot start: %s", self._game_failure)
+                game.stream.close()  # it waits for this before it exits
                 return
             if name == "handover_applied":
                 self._handover = None

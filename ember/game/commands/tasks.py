@@ -61,7 +61,7 @@ class CmdTasks(Command):
     async def func(self) -> None:
         """List, or confirm and apply one switch."""
         if not self.switches:
-            self.session.msg(self.listing(self.visible()))
+            self.session.msg(self.store_warning() + self.listing(self.visible()))
             return
         action = self.switches[0]
         if action not in ACTIONS or not self.args:
@@ -104,6 +104,16 @@ class CmdTasks(Command):
         if action in ("pause", "unpause", "cancel", "remove") and result is False:
             return f"Task {task.id}: nothing to {action} ({task.state.value})."
         return f"Task {task.id} ({task.callback_name}): {ACTIONS[action].lower()} done."
+
+    def store_warning(self) -> str:
+        """A line saying the task store is failing and how many writes wait, or ""."""
+        health = self.server.store_health()
+        if not health["failing"]:
+            return ""
+        return (
+            f"The task store is failing ({health['last_error']}); {health['waiting_writes']} "
+            "writes wait and are retried in order.\n"
+        )
 
     def listing(self, tasks: list[Task]) -> str:
         """Return the table of ``tasks``."""
