@@ -7,7 +7,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from cli_harness import aember, make_game, portal_status
+from cli_harness import aember, make_game, portal_status, wait_exit
 
 from ember.testing import TelnetClient
 
@@ -78,9 +78,10 @@ async def test_a_store_failing_at_start_never_announces_back_and_keeps_input(
         ann.send("say before")
         await ann.expect('You say, "before"')
         # Break the database the way a bad disk would: the next game cannot open it.
+        old_game = portal_status(game)["game_pid"]
         reload = asyncio.create_task(aember("reload", cwd=game))
         await ann.expect("Reloading…")
-        await wait_for(lambda: not portal_status(game)["game_connected"])
+        await wait_exit(old_game)
         os.replace(database, saved)
         database.write_bytes(b"this is not a database " * 100)
         code, out, err = await reload
@@ -109,10 +110,3 @@ async def test_a_store_failing_at_start_never_announces_back_and_keeps_input(
     finally:
         code, _, err = await aember("stop", cwd=game)
     assert code == 0, err
-
-
-async def wait_for(condition: object, within: float = 30.0) -> None:
-    """Poll a status file until ``condition()`` holds (the portal writes it on each change)."""
-    async with asyncio.timeout(within):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.05)
