@@ -3,8 +3,7 @@ item 4, issue 11 item 4). ``ember reload`` succeeds only once the new game is re
 
 from __future__ import annotations
 
-import asyncio
-import os
+import shutil
 from pathlib import Path
 
 from cli_harness import aember, make_game, portal_status, wait_exit
@@ -72,29 +71,27 @@ async def test_a_store_failing_at_start_never_announces_back_and_keeps_input(
     code, out, err = await aember("start", cwd=game)
     assert code == 0, out + err
     database = game / "server" / "ember.db"
-    saved = tmp_path / "saved.db"
     try:
         ann = await login(portal_status(game)["telnet_port"], "ann", create=True)
         ann.send("say before")
         await ann.expect('You say, "before"')
-        # Break the database the way a bad disk would: the next game cannot open it. (The
-        # running game keeps its open file, moved aside, and finishes its work in it.)
+        # The new game is told to use a database in a folder that does not exist (yet).
         old_game = portal_status(game)["game_pid"]
-        os.replace(database, saved)
-        database.write_bytes(b"this is not a database " * 100)
+        with (game / "settings.py").open("a") as settings:
+            settings.write('DATABASE = "server/later/ember.db"\n')
         code, out, err = await aember("reload", cwd=game)
         await wait_exit(old_game)
         assert code != 0
-        assert "the reload failed" in err and "damaged" in err, err
+        assert "the reload failed" in err and "check that its folder exists" in err, err
         for number in range(3):
             ann.send(f"say held-{number}")
         await ann.expect("your input will be delivered shortly")
         assert portal_status(game)["game_ready"] is False
 
-        # The disk is back: the next restart opens the database and gets the held lines.
-        os.replace(saved, database)
-        for suffix in ("-wal", "-shm"):
-            (game / "server" / f"ember.db{suffix}").unlink(missing_ok=True)
+        # The folder appears, holding the database: the next restart opens it and gets the
+        # held lines.
+        (game / "server" / "later").mkdir()
+        shutil.copy(database, game / "server" / "later" / "ember.db")
         for number in range(3):
             await ann.expect(f'You say, "held-{number}"', within=60.0)
         ann.send("say after")
