@@ -95,11 +95,18 @@ class SupervisedConnection:
             import asyncpg  # an optional extra, so imported only when used
         except ImportError as exc:
             raise StoreError(f"PostgreSQL needs asyncpg: {_INSTALL}") from exc
-        self._errors = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+        self._errors = (
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,  # a call on a connection cut in mid-operation
+            OSError,
+            TimeoutError,
+        )
         # What says the connection itself is gone (not just one statement failing).
         self._lost = (
             asyncpg.PostgresConnectionError,
             asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
             asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, terminated backend
             OSError,
             TimeoutError,
