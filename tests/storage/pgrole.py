@@ -59,7 +59,7 @@ async def role_for_test() -> AsyncIterator[PgRole]:
         import asyncpg
 
         admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-    except Exception as error:  # noqa: BLE001 - any reason PostgreSQL is not there
+    except Exception as error:
         reason = f"PostgreSQL not available at {ADMIN_DSN}: {error}"
         if os.environ.get("EMBER_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)

@@ -4,13 +4,9 @@ and retries every write, in order, across an outage (issue 10 item 1)."""
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from pgrole import role_for_test  # noqa: E402
+from pgrole import role_for_test
 
 from ember.errors import StoreError
 from ember.game._account_store import PostgresAccountStore
