@@ -14,7 +14,7 @@ from ember.errors import EmberError, StoreError
 from ember.scheduling import store_from_url
 from ember.scheduling._postgres import PostgresTaskStore, qualify
 from ember.scheduling._sqlite import SqliteTaskStore, transaction
-from ember.storage import SupervisedConnection, describe_sqlite_error
+from ember.storage import ConnectionStatistics, SupervisedConnection, describe_sqlite_error
 
 if TYPE_CHECKING:
     import asyncpg
@@ -242,6 +242,10 @@ class PostgresAccountStore(AccountStore):
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()
+
+    def connection_statistics(self) -> ConnectionStatistics:
+        """Whether the connection works now, and how often it was lost."""
+        return self._conn.statistics()
 
     async def load_all(self) -> list[AccountRecord]:
         """Return every account in id order."""
