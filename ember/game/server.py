@@ -57,6 +57,7 @@ _DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exitin
 _CLOSE_MARGIN = 3.0
 # Seconds to wait for the portal's `held` (it then sends no more lines) after `stopping`.
 _HELD_WAIT = 5.0
+_STORE_WATCH = 1.0  # seconds between looks at the store's health, for the status file
 
 
 class GameServer:
@@ -226,8 +227,10 @@ class GameServer:
             writer = group.create_task(self._write_loop(), name="ember-game-writer")
             reader = group.create_task(self._read_loop(), name="ember-game-reader")
             status = group.create_task(self.status_file.run(), name="ember-game-status")
+            watch = group.create_task(self._watch_store(), name="ember-store-watch")
             await self._stop.wait()
             status.cancel()
+            watch.cancel()
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()
@@ -526,6 +529,16 @@ class GameServer:
             "store": self.store_health(),
             "updated": time.time(),
         }
+
+    async def _watch_store(self) -> None:
+        """Rewrite the status file soon after the store starts or stops failing."""
+        failing = False
+        while True:
+            await asyncio.sleep(_STORE_WATCH)
+            now = bool(self.store_health()["failing"])
+            if now != failing:
+                failing = now
+                self.status_changed()
 
     def store_health(self) -> dict[str, Any]:
         """Whether the task store takes writes, how many wait, and the last error (if failing)."""
