@@ -78,6 +78,14 @@ async def all_fired(game: Path, count: int, within: float = 60.0) -> Counter[int
     return counts
 
 
+async def status_saying(game: Path, text: str, within: float = 30.0) -> str:
+    """Run ``ember status`` until it shows ``text`` (its file follows within seconds)."""
+    async with asyncio.timeout(within):
+        while text not in (out := (await aember("status", cwd=game))[1]):  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
+    return out
+
+
 async def cut_repeatedly(role: PgRole, times: int) -> int:
     ended = 0
     for _ in range(times):
@@ -116,9 +124,7 @@ async def test_the_game_survives_cut_and_lost_postgres_connections(tmp_path: Pat
             await mark(ann, range(30, 40))
             bob.send("say during-outage")
             await bob.expect('You say, "during-outage"')
-            async with asyncio.timeout(30):  # the status file follows within seconds
-                while "Store:    FAILING" not in (out := (await aember("status", cwd=game))[1]):  # noqa: ASYNC110, E501 - a file
-                    await asyncio.sleep(0.5)
+            out = await status_saying(game, "Store:    FAILING")
             assert "writes wait" in out, out
             ann.send("tasks")
             await ann.expect("The task store is failing")
