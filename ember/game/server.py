@@ -18,6 +18,7 @@ from ember.errors import StoreError
 from ember.game._account_store import AccountStore, account_store_from_url
 from ember.game._codecheck import check_game_code
 from ember.game._handover import hand_over, take_over
+from ember.game._health import store_health, watch_store
 from ember.game._status import STATUS_FILE, StatusFile
 from ember.game.accounts import Account, Accounts
 from ember.game.commands import (
@@ -57,7 +58,6 @@ _DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exitin
 _CLOSE_MARGIN = 3.0
 # Seconds to wait for the portal's `held` (it then sends no more lines) after `stopping`.
 _HELD_WAIT = 5.0
-_STORE_WATCH = 1.0  # seconds between looks at the store's health, for the status file
 
 
 class GameServer:
@@ -227,7 +227,9 @@ class GameServer:
             writer = group.create_task(self._write_loop(), name="ember-game-writer")
             reader = group.create_task(self._read_loop(), name="ember-game-reader")
             status = group.create_task(self.status_file.run(), name="ember-game-status")
-            watch = group.create_task(self._watch_store(), name="ember-store-watch")
+            watch = group.create_task(
+                watch_store(self.store_health, self.status_changed), name="ember-store-watch"
+            )
             await self._stop.wait()
             status.cancel()
             watch.cancel()
@@ -530,32 +532,10 @@ class GameServer:
             "updated": time.time(),
         }
 
-    async def _watch_store(self) -> None:
-        """Rewrite the status file soon after the store starts or stops failing."""
-        failing = False
-        while True:
-            await asyncio.sleep(_STORE_WATCH)
-            now = bool(self.store_health()["failing"])
-            if now != failing:
-                failing = now
-                self.status_changed()
-
     def store_health(self) -> dict[str, Any]:
         """Whether the task store takes writes, how many wait, and the last error (if failing)."""
-        writer = self.scheduler.statistics().writer if hasattr(self, "scheduler") else None
-        health: dict[str, Any] = {
-            "url": self._task_store.url if self._task_store is not None else None,
-            "failing": bool(writer and writer.failing),
-            "waiting_writes": writer.pending if writer else 0,
-            "last_error": writer.last_error if writer else None,
-        }
-        connection = getattr(self._task_store, "connection_statistics", None)
-        if connection is not None:
-            stats = connection()
-            health["failing"] = health["failing"] or stats.failing
-            health["reconnects"] = max(stats.connects - 1, 0)
-            health["last_error"] = health["last_error"] or stats.last_error
-        return health
+        scheduler = self.scheduler if hasattr(self, "scheduler") else None
+        return store_health(scheduler, self._task_store)
 
     def status_changed(self) -> None:
         """Note that the status file should be rewritten (at most once per interval)."""
