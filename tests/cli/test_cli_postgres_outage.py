@@ -124,6 +124,11 @@ async def test_the_game_survives_cut_and_lost_postgres_connections(tmp_path: Pat
             await mark(ann, range(30, 40))
             bob.send("say during-outage")
             await bob.expect('You say, "during-outage"')
+            carl = await TelnetClient.connect(port)  # a new account cannot be stored now
+            await carl.expect("connect NAME PASSWORD")
+            carl.send(f"create carl {PASSWORD}")
+            await carl.expect("The account database is not answering right now", within=30.0)
+            await carl.close()
             out = await status_saying(game, "Store:    FAILING")
             assert "writes wait" in out, out
             ann.send("tasks")
