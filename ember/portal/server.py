@@ -72,6 +72,8 @@ class Portal:
         self._start_failure: str | None = None
         # Why the last game process could not start (its `start_failed`), for the crash report.
         self._game_failure: str | None = None
+        # The same for `ember status`: kept until a game is ready, across restarts.
+        self._failing_since_ready: str | None = None
         # Task writes a stopping game could not make durable, for the next game's `sync`.
         self._handover: list[JSON] | None = None
         # Where `unread` lines go back in each session's hold: before lines held later.
@@ -220,6 +222,7 @@ class Portal:
         elif reason != "start" or self._told_down:
             self._notify_all(NOTICES["back"])
         self._told_down = False
+        self._failing_since_ready = None
         self._state = "running"
         self._status.write()
         if self._on_ready is not None:
@@ -290,7 +293,7 @@ class Portal:
                 self._reload_done(ok=False, error=str(kwargs.get("error")))
                 return
             if name == "start_failed":
-                self._game_failure = str(kwargs.get("error"))
+                self._game_failure = self._failing_since_ready = str(kwargs.get("error"))
                 logger.error("the game cannot start: %s", self._game_failure)
                 game.stream.close()  # it waits for this before it exits
                 return
@@ -462,7 +465,7 @@ class Portal:
             "game_pid": self._supervisor.pid,
             "game_connected": self._game is not None,
             "game_ready": self._game is not None and self._game.ready,
-            "game_failure": self._game_failure,
+            "game_failure": self._failing_since_ready,
             "reload_seq": self._reload_seq,
             "last_reload": self._last_reload,
             "game_starts": self._supervisor.starts,

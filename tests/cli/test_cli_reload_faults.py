@@ -87,6 +87,8 @@ async def test_a_store_failing_at_start_never_announces_back_and_keeps_input(
             ann.send(f"say held-{number}")
         await ann.expect("your input will be delivered shortly")
         assert portal_status(game)["game_ready"] is False
+        code, out, _ = await aember("status", cwd=game)
+        assert "The game cannot start: cannot open the account database" in out, out
 
         # The folder appears, holding the database: the next restart opens it and gets the
         # held lines.
