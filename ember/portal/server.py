@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -16,6 +15,7 @@ from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
 from ember.portal.listeners import Listeners, PortalStartError
+from ember.portal.reloads import ReloadBook
 from ember.portal.sessions import PlayerTransport, PortalSession, SessionIds, SessionProtocol
 from ember.portal.state_files import write_atomic
 from ember.portal.status_writer import StatusWriter
@@ -74,13 +74,8 @@ class Portal:
         self._game_failure: str | None = None
         # The same for `ember status`: kept until a game is ready, across restarts.
         self._failing_since_ready: str | None = None
-        # Task writes a stopping game could not make durable, for the next game's `sync`.
-        self._handover: list[JSON] | None = None
-        # Where `unread` lines go back in each session's hold: before lines held later.
-        self._unread_at: dict[int, int] = {}
-        # `ember reload` asks with SIGHUP and reads the outcome of its request from the status.
-        self._reload_seq = 0
-        self._last_reload: dict[str, Any] | None = None
+        # `ember reload` outcomes, task writes handed between games, unread lines.
+        self._reloads = ReloadBook(config.game_dir)
         self._told_down = False  # players were told the game is gone; tell them it is back
 
     # -- life cycle -------------------------------------------------------------------------------
@@ -121,7 +116,7 @@ class Portal:
                     game.send(Message("shutdown", (), {"by": self._stopped_by}))
                 self._supervisor.stop()
             await self._close_players()
-            self._keep_handover()
+            self._reloads.keep()
             if self._start_failure is not None:
                 raise PortalStartError(self._start_failure)
         finally:
@@ -152,7 +147,7 @@ class Portal:
             return
         game = self._game
         logger.info("reload requested (%s)", by)
-        self._reload_seq += 1
+        self._reloads.requested()
         self._status.write()
         if game is not None:
             if game.announced is None:
@@ -181,8 +176,8 @@ class Portal:
             known = [s for s in self._sessions.values() if s.sid in self._greeted]
             sessions: list[JSON] = [s.as_dict() for s in known]
             fields: dict[str, JSON] = {"sessions": sessions, "reason": reason}
-            if self._handover:
-                fields["unwritten"] = self._handover
+            if self._reloads.handover:
+                fields["unwritten"] = self._reloads.handover
             game.send(Message("sync", (), fields))
             for session in list(self._sessions.values()):
                 if session.sid not in self._greeted:
@@ -234,7 +229,7 @@ class Portal:
         if game.stopping:
             return
         game.stopping = True
-        self._unread_at = {}
+        self._reloads.stopping()
         game.send(Message("held"))  # after every line already queued for it
         self._state = "reloading" if kind == "reload" else "stopping"
         self._supervisor.asked()
@@ -249,32 +244,11 @@ class Portal:
         session = self._sessions.get(sid) if isinstance(sid, int) else None
         if session is None or not isinstance(text, str):
             return
-        at = self._unread_at.get(session.sid, 0)
-        session.pending.insert(at, text)
-        session.pending_bytes += len(text.encode("utf-8", "surrogatepass"))
-        self._unread_at[session.sid] = at + 1
+        self._reloads.put_back(session, text)
 
     def _reload_done(self, *, ok: bool, error: str | None) -> None:
-        self._last_reload = {
-            "seq": self._reload_seq,
-            "ok": ok,
-            "error": error,
-            "game_pid": self._supervisor.pid,
-            "at": time.time(),
-        }
+        self._reloads.done(ok=ok, error=error, game_pid=self._supervisor.pid)
         self._status.write()
-
-    def _keep_handover(self) -> None:
-        """Stopping with writes no game took: leave them where the next start finds them."""
-        if not self._handover:
-            return
-        path = self.config.game_dir / "server" / "unwritten-tasks.json"
-        try:
-            earlier = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-            write_atomic(path, json.dumps([*earlier, *self._handover]))
-            logger.error("kept %d unwritten task writes in %s", len(self._handover), path)
-        except (OSError, ValueError) as error:
-            logger.error("these unwritten task writes are lost (%s): %s", error, self._handover)
 
     def _dispatch(self, game: GameLink, message: Message) -> None:
         name, args, kwargs = message.name, message.args, message.kwargs
@@ -298,12 +272,10 @@ class Portal:
                 game.stream.close()  # it waits for this before it exits
                 return
             if name == "handover_applied":
-                self._handover = None
+                self._reloads.handover = None
                 return
             if name in ("reload", "shutdown"):
-                unwritten = kwargs.get("unwritten")
-                if isinstance(unwritten, list) and unwritten:
-                    self._handover = [*(self._handover or []), *unwritten]
+                self._reloads.hand_over(kwargs.get("unwritten"))
                 announced: Literal["reload", "shutdown"] = (
                     "reload" if name == "reload" else "shutdown"
                 )
@@ -427,9 +399,7 @@ class Portal:
         """Tell everyone the game died and is being restarted (or give up if it never ran)."""
         if self._game_failure:  # what the game said before it exited, then how it ended
             description = f"{self._game_failure} ({description})"
-        if self._supervisor.sync_reason == "reload" and (
-            self._last_reload is None or self._last_reload["seq"] != self._reload_seq
-        ):
+        if self._supervisor.sync_reason == "reload" and self._reloads.undecided:
             self._reload_done(ok=False, error=f"the new game process failed: {description}")
         if self._on_ready is not None and self._supervisor.starts == 1:
             # The very first game failed: a broken game, not bad luck. Say so and stop, so
@@ -466,8 +436,8 @@ class Portal:
             "game_connected": self._game is not None,
             "game_ready": self._game is not None and self._game.ready,
             "game_failure": self._failing_since_ready,
-            "reload_seq": self._reload_seq,
-            "last_reload": self._last_reload,
+            "reload_seq": self._reloads.seq,
+            "last_reload": self._reloads.last,
             "game_starts": self._supervisor.starts,
             "sessions": len(self._sessions),
             "logged_in": sum(1 for s in self._sessions.values() if s.account is not None),
