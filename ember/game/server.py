@@ -324,11 +324,16 @@ class GameServer:
         questions.cancel_all()
         await self._close_offloader()
         unwritten: Any = None
+        link = self._link
+        # A reload hands what the store did not take to the portal (for the next game); a stop,
+        # or a reload whose portal is gone, keeps it in a file.
+        via_portal = self._stop_kind == "reload" and link is not None and not link.closed
+        left: dict[int, Any] = {}
         if hasattr(self, "scheduler"):
             try:
                 self.dispatcher.keep_notices()  # no await before close(): none fires here
                 left = await self.scheduler.close(give_up_after=self._flush_timeout())
-                unwritten = hand_over(self.game_dir, left, via_portal=self._stop_kind == "reload")
+                unwritten = hand_over(self.game_dir, left, via_portal=via_portal)
             except Exception:
                 log.exception("flushing the timed tasks failed")
         for store in (self._task_store, self._account_store):
@@ -338,14 +343,17 @@ class GameServer:
                 except Exception:
                     log.exception("closing %s failed", store)
         entity_registry.unregister("account")
-        link = self._link
         if link is not None:
             if self._stop_kind in ("reload", "shutdown") and not link.closed:
                 fields: dict[str, Any] = {"by": self._stop_by}
                 if unwritten:
                     fields["unwritten"] = unwritten
-                with contextlib.suppress(LinkClosedError):
+                try:
                     await link.send(Message(self._stop_kind, (), fields))
+                except (LinkClosedError, ValueError) as error:  # gone, or a frame too large
+                    log.warning("cannot tell the portal of the %s: %s", self._stop_kind, error)
+                    if unwritten:  # the portal never got them: keep them here instead
+                        hand_over(self.game_dir, left, via_portal=False)
             link.close()
             await link.wait_closed()
         self.status_file.remove()
