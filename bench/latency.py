@@ -1,4 +1,4 @@
-"""Server benchmark: cold start, logins, command round trips, idle memory and reload time.
+"""Server benchmark: cold start, logins, round trips, idle memory, reload time, reload losses.
 
 Run ``scripts/bench latency [--clients 50 200] [--rounds 40]``. It creates a game in a temp
 dir on free ports, starts it with the ``ember`` CLI, connects N telnet clients on 127.0.0.1,
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -146,8 +148,53 @@ async def bench(game: Path, port: int, count: int, rounds: int) -> None:
         "",
         "<= 0.5 s",
     )
+    sent, answered = await reloads_while_typing(game, clients[:10], reloads=5)
+    add(
+        f"lines sent / answered over 5 reloads, {min(count, 10)} typing",
+        f"{sent} / {answered}",
+        "",
+        "equal",
+    )
     for client in clients:
         await client.close()
+
+
+async def reloads_while_typing(
+    game: Path, typists: list[TelnetClient], *, reloads: int
+) -> tuple[int, int]:
+    """Typists send numbered ``say`` lines (5/s each) through ``reloads`` reloads; return
+    how many lines were sent and how many distinct ones were answered (issue 10)."""
+    stop = asyncio.Event()
+    counts = [0] * len(typists)
+    marks = [len(client.text) for client in typists]
+
+    async def type_lines(index: int, client: TelnetClient) -> None:
+        while not stop.is_set():
+            client.send(f"say r{index}-{counts[index]}")
+            counts[index] += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.2)
+
+    async def read(client: TelnetClient) -> None:
+        while await client._read():
+            pass
+
+    typing = [asyncio.create_task(type_lines(i, c)) for i, c in enumerate(typists)]
+    readers = [asyncio.create_task(read(c)) for c in typists]
+    for _ in range(reloads):
+        await asyncio.to_thread(ember, game, "reload")
+    stop.set()
+    await asyncio.gather(*typing)
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    answered = 0
+    for index, client in enumerate(typists):
+        with contextlib.suppress(TimeoutError):
+            await client.expect(f'You say, "r{index}-{counts[index] - 1}"', within=30)
+        seen = re.findall(rf'You say, "r{index}-(\d+)"', client.text[marks[index] :])
+        answered += len(set(seen))
+    return sum(counts), answered
 
 
 async def main() -> None:

@@ -89,6 +89,16 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="show whether the server runs, and its numbers")
     status.set_defaults(handler=_status)
 
+    doctor = commands.add_parser(
+        "doctor", help="check that the game's database opens and (SQLite) is not damaged"
+    )
+    doctor.add_argument(
+        "--set-aside",
+        action="store_true",
+        help="move a damaged SQLite file aside (kept as a copy); the next start makes a new one",
+    )
+    doctor.set_defaults(handler=_doctor)
+
     account = commands.add_parser("account", help="manage accounts")
     account_commands = account.add_subparsers(title="account commands", metavar="ACTION")
     create = account_commands.add_parser(
@@ -150,6 +160,8 @@ def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
         log_backups=settings.log_backups,
         idle_timeout=settings.idle_timeout,
         max_line_bytes=settings.max_line_bytes,
+        # The game's own deadline, plus time to exit, before the portal kills it.
+        shutdown_timeout=max(settings.reload_deadline, settings.stop_deadline) + 5.0,
     )
 
 
@@ -277,6 +289,14 @@ def _status(args: argparse.Namespace) -> int:
     print(f"Sessions: {portal.get('sessions', 0)} ({portal.get('logged_in', 0)} logged in)")
     pending = game.get("pending_tasks")
     print(f"Pending tasks: {pending if pending is not None else 'unknown'}")
+    store = game.get("store") or {}
+    if store.get("failing"):
+        print(f"Store:    FAILING ({store.get('last_error')}); "
+              f"{store.get('waiting_writes', 0)} writes wait and are retried")  # fmt: skip
+    elif store:
+        print(f"Store:    ok, {store.get('waiting_writes', 0)} writes waiting")
+    if portal.get("game_failure"):
+        print(f"The game cannot start: {portal['game_failure']}")
     return 0
 
 
@@ -286,14 +306,42 @@ def _duration(seconds: float) -> str:
     return f"{hours}h {minutes}m" if hours else f"{minutes}m {secs}s"
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from ember.storage import diagnose, set_aside
+
+    game_dir, settings = _load(args)
+    report = diagnose(settings.database_url(game_dir))
+    print(f"Database: {report.url}")
+    if report.path is not None and not report.path.exists():
+        print("No database file yet: the next start creates it.")
+        return 0
+    if not report.problems:
+        print("OK: the database opens" + (" and passes integrity_check." if report.path else "."))
+        return 0
+    for problem in report.problems[:20]:
+        print(f"Problem: {problem}")
+    if report.path is None or not report.path.exists():
+        return 1
+    if server_state(game_dir, clean=False).running:
+        raise CliError("the server is running: `ember stop` before setting the file aside")
+    if not args.set_aside:
+        print("To start afresh, keeping a copy: `ember doctor --set-aside` (docs/operating.md).")
+        return 1
+    copy = set_aside(report.path)
+    print(f"Moved the damaged file to {copy}; the next start creates an empty database.")
+    print(f"Recover what you can from the copy: sqlite3 {copy} .recover | sqlite3 NEW.db")
+    return 0
+
+
 def _account_create(args: argparse.Namespace) -> int:
+    from ember.errors import StoreError
     from ember.game import AccountError, create_account  # the database only when needed
 
     game_dir = find_game_dir(args.game_dir)
     password = _read_password()
     try:
         record = create_account(game_dir, args.name, password, developer=args.developer)
-    except (AccountError, ValueError) as error:  # DuplicateAccountError is a ValueError
+    except (AccountError, ValueError, StoreError) as error:  # Duplicate...: a ValueError
         raise CliError(str(error)) from None
     role = " (Developer)" if args.developer else ""
     name = getattr(record, "name", args.name)

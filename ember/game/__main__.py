@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from ember.errors import StoreError
 from ember.game.server import GameServer
 from ember.game.settings import Settings, SettingsError, load_settings
 
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("ember.game")
     try:
         kind = asyncio.run(_serve(GameServer(game_dir, settings)))
+    except StoreError as error:
+        # A database that cannot be opened: the cause in one line, with what to do.
+        log.error("the game cannot start: %s", error)
+        print(f"ember game: cannot start: {error}", file=sys.stderr)
+        return 1
     except Exception:
         log.exception("the game process failed")
         return 1

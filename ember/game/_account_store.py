@@ -14,6 +14,7 @@ from ember.errors import EmberError, StoreError
 from ember.scheduling import store_from_url
 from ember.scheduling._postgres import PostgresTaskStore, qualify
 from ember.scheduling._sqlite import SqliteTaskStore, transaction
+from ember.storage import ConnectionStatistics, SupervisedConnection, describe_sqlite_error
 
 if TYPE_CHECKING:
     import asyncpg
@@ -147,7 +148,8 @@ class SqliteAccountStore(AccountStore):
             self._executor.shutdown(wait=False)
             self._executor = None
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot open the account database {self.url}: {exc}") from exc
+                what = describe_sqlite_error("the account database", self.path, exc)
+                raise StoreError(what) from exc
             raise
 
     def _connect(self) -> sqlite3.Connection:
@@ -219,55 +221,42 @@ class SqliteAccountStore(AccountStore):
 
 
 class PostgresAccountStore(AccountStore):
-    """Accounts in PostgreSQL via one ``asyncpg`` connection (the ``ember[postgres]`` extra)."""
+    """Accounts in PostgreSQL via one supervised ``asyncpg`` connection that reconnects after
+    it is lost (``ember.storage``; the ``ember[postgres]`` extra)."""
 
     def __init__(self, dsn: str, url: str, *, schema: str = "public") -> None:
         self.dsn, self.url, self.schema = dsn, url, schema
         self._table = qualify("{schema}.ember_accounts", schema)
         self._create = qualify(POSTGRES_CREATE, schema)
-        self._conn: asyncpg.Connection[Any] | None = None
-        self._lock = asyncio.Lock()
+        self._conn = SupervisedConnection(dsn, url=url)
 
     async def open(self) -> None:
         """Connect and create the schema and table if missing."""
-        try:
-            import asyncpg
-        except ImportError as exc:
-            raise StoreError("PostgreSQL needs asyncpg: pip install 'ember[postgres]'") from exc
-        try:
-            self._conn = await asyncpg.connect(self.dsn)
-            exists = await self._conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self._table)
-            if not exists:
-                await self._conn.execute(self._create)
-        except (asyncpg.PostgresError, OSError) as exc:
-            await self.close()
-            raise StoreError(f"cannot open the account database {self.url}: {exc}") from exc
+
+        async def prepare(conn: asyncpg.Connection[Any]) -> None:
+            if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self._table):
+                await conn.execute(self._create)
+
+        await self._conn.open(prepare)
 
     async def close(self) -> None:
         """Close the connection."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            await conn.close()
+        await self._conn.close()
 
-    def _connection(self) -> asyncpg.Connection[Any]:
-        if self._conn is None:
-            raise StoreError(f"the account database {self.url} is not open")
-        return self._conn
+    def connection_statistics(self) -> ConnectionStatistics:
+        """Whether the connection works now, and how often it was lost."""
+        return self._conn.statistics()
 
     async def load_all(self) -> list[AccountRecord]:
         """Return every account in id order."""
-        async with self._lock:
-            rows = await self._connection().fetch(
-                f"SELECT {COLUMNS} FROM {self._table} ORDER BY id"
-            )
+        sql = f"SELECT {COLUMNS} FROM {self._table} ORDER BY id"
+        rows = await self._conn.run("read accounts from", lambda conn: conn.fetch(sql))
         return [_record(row) for row in rows]
 
     async def find(self, name_key: str) -> AccountRecord | None:
         """Return the account with this case-folded name, or None."""
-        async with self._lock:
-            row = await self._connection().fetchrow(
-                f"SELECT {COLUMNS} FROM {self._table} WHERE name_key = $1", name_key
-            )
+        sql = f"SELECT {COLUMNS} FROM {self._table} WHERE name_key = $1"
+        row = await self._conn.run("read an account from", lambda c: c.fetchrow(sql, name_key))
         return _record(row) if row is not None else None
 
     async def _insert_row(self, row: tuple[str, str, str, str, float]) -> int | None:
@@ -275,16 +264,18 @@ class PostgresAccountStore(AccountStore):
 
         values = "$1, $2, $3, $4, $5"
         sql = f"INSERT INTO {self._table} ({INSERT_COLUMNS}) VALUES ({values}) RETURNING id"
-        async with self._lock:
+
+        async def insert(conn: asyncpg.Connection[Any]) -> int | None:
             try:
-                return int(await self._connection().fetchval(sql, *row))
+                return int(await conn.fetchval(sql, *row))
             except asyncpg.UniqueViolationError:
                 return None
 
+        return await self._conn.run("add an account to", insert)
+
     async def _update(self, column: str, value: str, account_id: int) -> None:
         sql = f"UPDATE {self._table} SET {column} = $1 WHERE id = $2"
-        async with self._lock:
-            await self._connection().execute(sql, value, account_id)
+        await self._conn.run("update an account in", lambda c: c.execute(sql, value, account_id))
 
 
 def account_store_from_url(url: str) -> AccountStore:

@@ -14,7 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from ember.errors import StoreError
 from ember.game._account_store import AccountStore, account_store_from_url
+from ember.game._codecheck import check_game_code
+from ember.game._handover import hand_over, take_over
+from ember.game._health import store_health, watch_store
 from ember.game._status import STATUS_FILE, StatusFile
 from ember.game.accounts import Account, Accounts
 from ember.game.commands import (
@@ -50,6 +54,11 @@ StopKind = Literal["reload", "shutdown", "link-lost"]
 _SYNC_WAIT = 30.0  # seconds to wait for the portal's first message (sync)
 _DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exiting
 _WRITE_BATCH = 1000  # messages written to the portal in one piece, at most
+# Seconds of a reload/stop deadline kept for what follows the final flush (telling the portal,
+# draining output, closing the link), so the process exits before the portal's own limit.
+_CLOSE_MARGIN = 3.0
+# Seconds to wait for the portal's `held` (it then sends no more lines) after `stopping`.
+_HELD_WAIT = 5.0
 
 
 class GameServer:
@@ -97,6 +106,11 @@ class GameServer:
         self._stop = asyncio.Event()
         self._stop_kind: StopKind = "link-lost"
         self._stop_by = ""
+        self._stop_asked = 0.0  # time.monotonic() when the stop was asked for
+        self._held = asyncio.Event()  # the portal holds input from now on
+        self._reload_check: asyncio.Task[None] | None = None
+        #: Task writes a previous process could not make durable, from the portal's `sync`.
+        self.handed_over: Any = None
         self._send_failed = False
         self._closed = False
         #: Set once :meth:`start` has finished (accounts loaded, sessions synced, tasks restored).
@@ -107,7 +121,11 @@ class GameServer:
     async def run(self, link: LinkStream | None = None) -> StopKind:
         """Start, serve until stopped, then close everything; return why it stopped."""
         try:
-            await self.start(link)
+            try:
+                await self.start(link)
+            except Exception as error:
+                await self.report_start_failure(error)
+                raise
             return await self.serve()
         finally:
             await self.close()
@@ -122,6 +140,8 @@ class GameServer:
         if str(self.game_dir) not in sys.path:
             sys.path.insert(0, str(self.game_dir))
         url = self.settings.database_url(self.game_dir)
+        # The link first, so that a failure below can be reported to the portal in one line.
+        self._link = link if link is not None else await self._connect()
         self._account_store = account_store_from_url(url)
         await self._account_store.open()
         self.accounts = Accounts.from_settings(
@@ -149,10 +169,13 @@ class GameServer:
         entity_registry.register("account", self.accounts.registry.get)
         self.game_commands = load_game_commands(self.game_dir)
         self.cmdset = self.game_commands.apply(default_cmdset())
-        self._link = link if link is not None else await self._connect()
         await self._await_sync()
         self._task_store = store_from_url(url)
         await self._task_store.open()
+        # What a previous process could not write goes in before the tasks are loaded.
+        handed = await take_over(self._task_store, self.game_dir, self.handed_over)
+        if handed:
+            self._outbox.put_nowait(Message("handover_applied", (), {"writes": handed}))
         report = await attach_store(self.scheduler, self._task_store)
         # What start-up loaded (accounts, restored tasks, code) lives as long as the process:
         # keep it out of the cyclic collector's full passes, which would otherwise walk it all.
@@ -166,7 +189,26 @@ class GameServer:
         )
         # Written here once, synchronously, so `ember status` is right as soon as we serve.
         self.status_file.write_now()
+        # Only now may the portal say "back" and deliver the input it held (docs/link-protocol).
+        error = self.game_commands.error
+        self._outbox.put_nowait(Message("ready", (), {"commands_error": error}))
         self.ready.set()
+
+    async def report_start_failure(self, error: BaseException) -> None:
+        """Tell the portal in one line why this process cannot start (before it exits)."""
+        link = self._link
+        if link is None or link.closed:
+            return
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if not isinstance(error, StoreError):
+            text = f"{type(error).__name__}: {text}"
+        with contextlib.suppress(LinkClosedError, TimeoutError):
+            async with asyncio.timeout(_DRAIN_WAIT):
+                await link.send(Message("start_failed", (), {"error": text}))
+                # Closing now could make the portal's next write fail and drop the message
+                # unread: the portal closes the link once it has read it.
+                while True:
+                    await link.receive()
 
     async def _connect(self) -> LinkStream:
         return await connect_link(socket_path_for(self.game_dir), role="game")
@@ -192,9 +234,12 @@ class GameServer:
             writer = group.create_task(self._write_loop(), name="ember-game-writer")
             reader = group.create_task(self._read_loop(), name="ember-game-reader")
             status = group.create_task(self.status_file.run(), name="ember-game-status")
+            watch = group.create_task(
+                watch_store(self.store_health, self.status_changed), name="ember-store-watch"
+            )
             await self._stop.wait()
-            reader.cancel()
             status.cancel()
+            watch.cancel()
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()
@@ -205,6 +250,12 @@ class GameServer:
             questions.cancel_all()  # questions asked from anywhere else
             # Background jobs: cancelled, their at_err run (and can tell players), pools stopped.
             await self._close_offloader()
+            # Lines the portal sent before it heard `stopping` are handed back (`unread`); after
+            # `held` it sends none, so none is lost (docs/link-protocol.md).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_HELD_WAIT):
+                    await self._held.wait()
+            reader.cancel()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(_DRAIN_WAIT):
                     await self._outbox.join()
@@ -226,8 +277,51 @@ class GameServer:
         """Ask the server to stop: ``"reload"`` or ``"shutdown"`` is reported to the portal."""
         if not self._stop.is_set():
             self._stop_kind, self._stop_by = kind, by
+            self._stop_asked = time.monotonic()
             log.info("game %s requested by %s", kind, by or "?")
             self._stop.set()
+            if kind != "link-lost":
+                # At once, before any flush: the portal holds input from here on.
+                self._outbox.put_nowait(Message("stopping", (), {"kind": kind, "by": by}))
+
+    def request_reload(self, *, by: str = "") -> None:
+        """Reload once the new code is known to load; otherwise refuse and say why.
+
+        The check runs in a child process (:mod:`ember.game._codecheck`), so the working code
+        keeps answering meanwhile and after a refusal.
+        """
+        if self.stopping or (self._reload_check is not None and not self._reload_check.done()):
+            return
+        try:
+            self._reload_check = self.spawn(self._checked_reload(by), name="ember-reload-check")
+        except RuntimeError:  # not serving yet: nothing to keep alive
+            self.stop("reload", by=by)
+
+    async def _checked_reload(self, by: str) -> None:
+        timeout = self.settings.reload_check_timeout
+        error = await check_game_code(self.game_dir, limit=timeout)
+        if error is None:
+            self.stop("reload", by=by)
+            return
+        log.error("reload (by %s) refused: the new code does not load:\n%s", by or "?", error)
+        for session in self.sessions:
+            if session.account is not None and session.account.is_developer:
+                session.msg(
+                    "Developer notice: the reload was refused because the new code does not "
+                    f"load; the running code stays.\n{error.rstrip()}"
+                )
+        self._outbox.put_nowait(Message("reload_refused", (), {"by": by, "error": error}))
+
+    def _flush_timeout(self) -> float:
+        """Seconds left for the final flush: the deadline counts from when the stop was asked."""
+        deadline = (
+            self.settings.reload_deadline
+            if self._stop_kind == "reload"
+            else self.settings.stop_deadline
+        )
+        asked = self._stop_asked or time.monotonic()
+        left = deadline - (time.monotonic() - asked) - _CLOSE_MARGIN
+        return max(left, 0.5)
 
     async def close(self) -> None:
         """Flush and close the scheduler and the database, tell the portal, close the link."""
@@ -238,10 +332,17 @@ class GameServer:
         if hasattr(self, "_saved_limits"):
             questions.max_per_caller, get_flows().max_per_caller = self._saved_limits
         await self._close_offloader()
+        unwritten: Any = None
+        link = self._link
+        # A reload hands what the store did not take to the portal (for the next game); a stop,
+        # or a reload whose portal is gone, keeps it in a file.
+        via_portal = self._stop_kind == "reload" and link is not None and not link.closed
+        left: dict[int, Any] = {}
         if hasattr(self, "scheduler"):
             try:
                 self.dispatcher.keep_notices()  # no await before close(): none fires here
-                await self.scheduler.close()
+                left = await self.scheduler.close(give_up_after=self._flush_timeout())
+                unwritten = hand_over(self.game_dir, left, via_portal=via_portal)
             except Exception:
                 log.exception("flushing the timed tasks failed")
         for store in (self._task_store, self._account_store):
@@ -251,11 +352,17 @@ class GameServer:
                 except Exception:
                     log.exception("closing %s failed", store)
         entity_registry.unregister("account")
-        link = self._link
         if link is not None:
             if self._stop_kind in ("reload", "shutdown") and not link.closed:
-                with contextlib.suppress(LinkClosedError):
-                    await link.send(Message(self._stop_kind, (), {"by": self._stop_by}))
+                fields: dict[str, Any] = {"by": self._stop_by}
+                if unwritten:
+                    fields["unwritten"] = unwritten
+                try:
+                    await link.send(Message(self._stop_kind, (), fields))
+                except (LinkClosedError, ValueError) as error:  # gone, or a frame too large
+                    log.warning("cannot tell the portal of the %s: %s", self._stop_kind, error)
+                    if unwritten:  # the portal never got them: keep them here instead
+                        hand_over(self.game_dir, left, via_portal=False)
             link.close()
             await link.wait_closed()
         self.status_file.remove()
@@ -323,6 +430,7 @@ class GameServer:
                 log.exception("handling link message %r failed", message.name)
         log.warning("the portal closed the link")
         self.stop("link-lost")
+        self._held.set()  # nothing more can come
 
     async def _write_loop(self) -> None:
         assert self._link is not None
@@ -351,7 +459,10 @@ class GameServer:
             return
         handler(*message.args, **message.kwargs)
 
-    def _on_sync(self, *, sessions: Any = (), reason: str = "start", **_: Any) -> None:
+    def _on_sync(
+        self, *, sessions: Any = (), reason: str = "start", unwritten: Any = None, **_: Any
+    ) -> None:
+        self.handed_over = unwritten
         restored = self.sessions.sync(list(sessions or ()), self.accounts.registry.by_name)
         log.info("sync (%s): %d sessions", reason, len(restored))
         for session in restored:
@@ -375,6 +486,10 @@ class GameServer:
         self.status_changed()
 
     def _on_line(self, sid: int, text: str) -> None:
+        if self.stopping:
+            # Not read: handed back, so the portal gives it to the next game (no line lost).
+            self._outbox.put_nowait(Message("unread", (sid, text)))
+            return
         session = self.sessions.get(sid)
         if session is None:
             log.debug("line for unknown session %s dropped", sid)
@@ -398,8 +513,11 @@ class GameServer:
         session.info.update(fields)
 
     def _on_reload(self, *, by: Any = "", **_: Any) -> None:
-        # The portal asks (`ember reload`): flush, answer `reload`, exit for a new process.
-        self.stop("reload", by=str(by or "portal"))
+        # The portal asks (`ember reload`): check the new code, flush, answer `reload`, exit.
+        self.request_reload(by=str(by or "portal"))
+
+    def _on_held(self, *_: Any, **__: Any) -> None:
+        self._held.set()
 
     def _on_shutdown(self, *, by: Any = "", **_: Any) -> None:
         # The portal asks (`ember stop`): flush, answer `shutdown`, exit.
@@ -434,8 +552,14 @@ class GameServer:
             "sessions": len(self.sessions),
             "accounts": [account.name for account in self._online()],
             "pending_tasks": pending,
+            "store": self.store_health(),
             "updated": time.time(),
         }
+
+    def store_health(self) -> dict[str, Any]:
+        """Whether the task store takes writes, how many wait, and the last error (if failing)."""
+        scheduler = self.scheduler if hasattr(self, "scheduler") else None
+        return store_health(scheduler, self._task_store)
 
     def status_changed(self) -> None:
         """Note that the status file should be rewritten (at most once per interval)."""

@@ -91,6 +91,13 @@ class Settings:
     #: A loop timer this late (seconds) while a thread job burns CPU logs one warning naming
     #: the job's function; 0: never.
     executor_thread_lag_warning: float = 0.1
+    #: Seconds from asking for a reload (or a stop) until the game process has exited. A final
+    #: flush that the store does not take in time is handed to the next process (a reload) or
+    #: kept in server/unwritten-tasks.json (a stop); docs/design-notes.md, issue 10.
+    reload_deadline: float = 20.0
+    stop_deadline: float = 20.0
+    #: Seconds the running game gives a child process to import the new code before a reload.
+    reload_check_timeout: float = 15.0
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -172,6 +179,9 @@ def _check_ranges(settings: Settings, source: str) -> None:
     ):
         if getattr(settings, name) < 1:
             problems.append(f"{name.upper()} must be at least 1")
+    for name in ("reload_deadline", "stop_deadline", "reload_check_timeout"):
+        if not 1 <= getattr(settings, name) <= 3600:
+            problems.append(f"{name.upper()} must be between 1 and 3600 seconds")
     if settings.hash_parallelism < 1 or settings.hash_memory_cost < 8 * settings.hash_parallelism:
         problems.append("HASH_MEMORY_COST must be at least 8 (KiB) times HASH_PARALLELISM (>= 1)")
     for name in ("executor_thread_switch_interval", "executor_thread_lag_warning"):

@@ -38,8 +38,8 @@ class PortalConfig:
             ``python -m ember.game GAME_DIR`` with this interpreter.
         game_start_timeout: seconds a new game process has to connect before it counts as
             crashed and is restarted.
-        shutdown_timeout: seconds the game gets to exit after a shutdown or reload before it
-            is killed.
+        shutdown_timeout: seconds the game gets to exit, counted from when a shutdown or reload
+            was asked for (its `stopping`), before it is killed; the game's deadline plus 5 s.
         game_name: shown to MUD crawlers over MSSP; the game directory's name by default.
         progress_line_interval: seconds between two progress lines of one job for telnet
             clients that cannot redraw a line (MUD clients; see ``redraws_lines``): they get
@@ -62,7 +62,7 @@ class PortalConfig:
     max_pending_lines: int = 100
     game_command: tuple[str, ...] = ()
     game_start_timeout: float = 60.0
-    shutdown_timeout: float = 10.0
+    shutdown_timeout: float = 25.0
     game_name: str = field(default="")
     progress_line_interval: float = 2.0
 

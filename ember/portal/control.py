@@ -65,6 +65,7 @@ def portal_arguments(config: PortalConfig) -> list[str]:
         "--log-backups", str(config.log_backups),
         "--max-line-bytes", str(config.max_line_bytes),
         "--max-output-bytes", str(config.max_output_bytes),
+        "--shutdown-timeout", str(config.shutdown_timeout),
     ]  # fmt: skip
     if config.idle_timeout is not None:
         args += ["--idle-timeout", str(config.idle_timeout)]
@@ -191,28 +192,40 @@ def stop_server(game_dir: Path, *, timeout: float = 30.0) -> ServerState:
 
 
 def reload_server(game_dir: Path, *, timeout: float = 60.0) -> dict[str, Any]:
-    """Ask the portal to reload the game (SIGHUP); return its status once a new game connected.
+    """Ask the portal to reload the game (SIGHUP); return its status once the new game is ready.
+
+    Ready means the new process opened the database and loaded the game's code and said so
+    (``ready`` on the link); only then does the reload count as done.
 
     Raises:
-        ControlError: nothing is running, or no new game connected within ``timeout`` s.
+        ControlError: nothing is running; the reload was refused (the new code does not
+            load: the message holds its traceback, and the old game keeps running); the new
+            game failed to start or loaded its code with an error; or no answer in
+            ``timeout`` s.
     """
     state = server_state(game_dir)
     if not state.running or state.portal_pid is None:
         raise ControlError("Ember is not running here")
     files = ServerFiles.of(game_dir)
-    old = (state.portal_status or {}).get("game_pid")
+    before = int((read_json(files.portal_status) or {}).get("reload_seq") or 0)
     os.kill(state.portal_pid, signal.SIGHUP)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = read_json(files.portal_status) or {}
-        pid = status.get("game_pid")
-        if pid is not None and pid != old and status.get("game_connected"):
-            return status
+        result = status.get("last_reload") or {}
+        if int(result.get("seq") or 0) > before:
+            if result.get("ok"):
+                return status
+            raise ControlError(
+                f"the reload failed: {str(result.get('error') or 'unknown error').rstrip()}\n"
+                f"(see {files.log_dir / 'game.log'})"
+            )
         if not pid_alive(state.portal_pid):
             raise ControlError(f"the portal stopped during the reload; see {files.portal_log}")
         time.sleep(_POLL)
     raise ControlError(
-        f"no new game process connected within {timeout:g} s; see {files.log_dir / 'game.log'}"
+        f"the game did not report ready within {timeout:g} s of the reload; "
+        f"see {files.log_dir / 'game.log'}"
     )
 
 

@@ -24,6 +24,15 @@ class GameLink:
         self.stream = stream
         self._outbox: asyncio.Queue[Message] = asyncio.Queue()
         self.announced: str | None = None
+        #: The game said `ready` (store open, commands loaded): it may have players' lines.
+        self.ready = False
+        #: The game said `stopping`: it reads no more lines; the portal holds them.
+        self.stopping = False
+
+    @property
+    def accepting(self) -> bool:
+        """Whether players' lines go to this game now (else the portal holds them)."""
+        return self.ready and not self.stopping
 
     def send(self, message: Message) -> None:
         """Queue ``message`` for the game; it is written after everything queued before it."""

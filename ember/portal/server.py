@@ -15,6 +15,7 @@ from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
 from ember.portal.listeners import Listeners, PortalStartError
+from ember.portal.reloads import ReloadBook
 from ember.portal.sessions import PlayerTransport, PortalSession, SessionIds, SessionProtocol
 from ember.portal.state_files import write_atomic
 from ember.portal.status_writer import StatusWriter
@@ -69,6 +70,13 @@ class Portal:
         self._status = StatusWriter(self.files.portal_status, self.status)
         self._all_closed = asyncio.Event()
         self._start_failure: str | None = None
+        # Why the last game process could not start (its `start_failed`), for the crash report.
+        self._game_failure: str | None = None
+        # The same for `ember status`: kept until a game is ready, across restarts.
+        self._failing_since_ready: str | None = None
+        # `ember reload` outcomes, task writes handed between games, unread lines.
+        self._reloads = ReloadBook(config.game_dir)
+        self._told_down = False  # players were told the game is gone; tell them it is back
 
     # -- life cycle -------------------------------------------------------------------------------
 
@@ -108,6 +116,7 @@ class Portal:
                     game.send(Message("shutdown", (), {"by": self._stopped_by}))
                 self._supervisor.stop()
             await self._close_players()
+            self._reloads.keep()
             if self._start_failure is not None:
                 raise PortalStartError(self._start_failure)
         finally:
@@ -138,6 +147,8 @@ class Portal:
             return
         game = self._game
         logger.info("reload requested (%s)", by)
+        self._reloads.requested()
+        self._status.write()
         if game is not None:
             if game.announced is None:
                 game.send(Message("reload", (), {"by": by}))
@@ -164,21 +175,18 @@ class Portal:
         try:
             known = [s for s in self._sessions.values() if s.sid in self._greeted]
             sessions: list[JSON] = [s.as_dict() for s in known]
-            game.send(Message("sync", (), {"sessions": sessions, "reason": reason}))
+            fields: dict[str, JSON] = {"sessions": sessions, "reason": reason}
+            if self._reloads.handover:
+                fields["unwritten"] = self._reloads.handover
+            game.send(Message("sync", (), fields))
             for session in list(self._sessions.values()):
                 if session.sid not in self._greeted:
                     self._greet(game, session)
-                for text in session.take_pending():
-                    game.send(Message("line", (session.sid, text)))
+            # Held input waits for `ready`: a game that fails to start never loses it.
             self._supervisor.link_up()
             logger.info("game connected (%s), %d sessions", reason, len(known))
-            if reason != "start":
-                self._notify_all(NOTICES["reloaded" if reason == "reload" else "back"])
-            self._state = "running"
+            self._game_failure = None
             self._status.write()
-            if self._on_ready is not None:
-                ready, self._on_ready = self._on_ready, None
-                ready(self.status())
             async with asyncio.TaskGroup() as group:
                 pump = group.create_task(game.pump())
                 async for message in stream:
@@ -194,10 +202,80 @@ class Portal:
         game.send(Message("connect", (session.sid,), session.as_dict()))
         self._greeted.add(session.sid)
 
+    def _game_ready(self, game: GameLink, commands_error: JSON) -> None:
+        """The game is serving: deliver held input, say it is back, report a reload."""
+        game.ready = True
+        for session in list(self._sessions.values()):
+            for text in session.take_pending():
+                game.send(Message("line", (session.sid, text)))
+        reason = self._supervisor.sync_reason
+        logger.info("the game is ready (%s)", reason)
+        if reason == "reload":
+            self._notify_all(NOTICES["reloaded"])
+            error = str(commands_error) if commands_error else None
+            self._reload_done(ok=error is None, error=error)
+        elif reason != "start" or self._told_down:
+            self._notify_all(NOTICES["back"])
+        self._told_down = False
+        self._failing_since_ready = None
+        self._state = "running"
+        self._status.write()
+        if self._on_ready is not None:
+            ready, self._on_ready = self._on_ready, None
+            ready(self.status())
+
+    def _game_stopping(self, game: GameLink, kind: JSON, by: JSON) -> None:
+        """The game reads no more input: hold it here from now on and tell the players."""
+        if game.stopping:
+            return
+        game.stopping = True
+        self._reloads.stopping()
+        game.send(Message("held"))  # after every line already queued for it
+        self._state = "reloading" if kind == "reload" else "stopping"
+        self._supervisor.asked()
+        self._status.write()
+        notice = NOTICES["reloading" if kind == "reload" else "shutdown"]
+        self._notify_all(notice)
+        logger.info("the game is stopping for a %s%s", kind, f" (by {by})" if by else "")
+
+    def _unread(self, args: tuple[JSON, ...]) -> None:
+        """A line the stopping game did not read: back into the hold, in typing order."""
+        sid, text = args[0], args[1]
+        session = self._sessions.get(sid) if isinstance(sid, int) else None
+        if session is None or not isinstance(text, str):
+            return
+        self._reloads.put_back(session, text)
+
+    def _reload_done(self, *, ok: bool, error: str | None) -> None:
+        self._reloads.done(ok=ok, error=error, game_pid=self._supervisor.pid)
+        self._status.write()
+
     def _dispatch(self, game: GameLink, message: Message) -> None:
         name, args, kwargs = message.name, message.args, message.kwargs
         try:
+            if name == "ready":
+                self._game_ready(game, kwargs.get("commands_error"))
+                return
+            if name == "stopping":
+                self._game_stopping(game, kwargs.get("kind"), kwargs.get("by"))
+                return
+            if name == "unread":
+                self._unread(args)
+                return
+            if name == "reload_refused":
+                logger.error("the reload was refused: the new code does not load")
+                self._reload_done(ok=False, error=str(kwargs.get("error")))
+                return
+            if name == "start_failed":
+                self._game_failure = self._failing_since_ready = str(kwargs.get("error"))
+                logger.error("the game cannot start: %s", self._game_failure)
+                game.stream.close()  # it waits for this before it exits
+                return
+            if name == "handover_applied":
+                self._reloads.handover = None
+                return
             if name in ("reload", "shutdown"):
+                self._reloads.hand_over(kwargs.get("unwritten"))
                 announced: Literal["reload", "shutdown"] = (
                     "reload" if name == "reload" else "shutdown"
                 )
@@ -207,9 +285,12 @@ class Portal:
                 self._status.write()
                 by = kwargs.get("by")
                 logger.info("the game announced a %s%s", name, f" (by {by})" if by else "")
-                # Who or what asked ("SIGHUP", an account name) is for the log; players are
-                # told what happens in their terms (issue 11).
-                self._notify_all(NOTICES["reloading" if name == "reload" else "shutdown"])
+                if not game.stopping:  # a game that did not say `stopping` first
+                    game.stopping = True
+                    # Who or what asked ("SIGHUP", an account name) is for the log; players
+                    # are told what happens in their terms (issue 11).
+                    notice = NOTICES["reloading" if name == "reload" else "shutdown"]
+                    self._notify_all(notice)
                 return
             if name == "status_reply":
                 return
@@ -249,8 +330,8 @@ class Portal:
         return session
 
     def player_line(self, session: PortalSession, text: str) -> None:
-        """Pass a line to the game, or hold it until one is connected."""
-        if self._game is not None:
+        """Pass a line to the game, or hold it until one is ready to read it."""
+        if self._game is not None and self._game.accepting:
             self._game.send(Message("line", (session.sid, text)))
             return
         limit = self.config.max_pending_lines
@@ -318,18 +399,24 @@ class Portal:
 
     def game_crashed(self, description: str, delay: float) -> None:
         """Tell everyone the game died and is being restarted (or give up if it never ran)."""
+        if self._game_failure:  # what the game said before it exited, then how it ended
+            description = f"{self._game_failure} ({description})"
+        if self._supervisor.sync_reason == "reload" and self._reloads.undecided:
+            self._reload_done(ok=False, error=f"the new game process failed: {description}")
         if self._on_ready is not None and self._supervisor.starts == 1:
             # The very first game failed: a broken game, not bad luck. Say so and stop, so
             # `ember start` reports it at once instead of restarting it forever.
             logs = self.files.log_dir
             self._start_failure = (
-                f"the game process failed to start ({description}); see {logs}/game.log "
+                f"the game process failed to start: {description}; see {logs}/game.log "
                 f"and {logs}/game-stdout.log"
             )
             self.request_stop("the game failed to start")
             return
         self._state = "restarting"
-        self._notify_all(NOTICES["crashed"])
+        if not self._told_down:  # once, not at every failed restart
+            self._told_down = True
+            self._notify_all(NOTICES["crashed"])
         self._status.write()
 
     def game_shut_down(self) -> None:
@@ -349,6 +436,10 @@ class Portal:
             "web_port": self._listeners.web_port,
             "game_pid": self._supervisor.pid,
             "game_connected": self._game is not None,
+            "game_ready": self._game is not None and self._game.ready,
+            "game_failure": self._failing_since_ready,
+            "reload_seq": self._reloads.seq,
+            "last_reload": self._reloads.last,
             "game_starts": self._supervisor.starts,
             "sessions": len(self._sessions),
             "logged_in": sum(1 for s in self._sessions.values() if s.account is not None),

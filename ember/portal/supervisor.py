@@ -90,6 +90,7 @@ class GameSupervisor:
         self._link_up = asyncio.Event()
         self._link_down = asyncio.Event()
         self._announced: Announced | None = None
+        self._asked: float | None = None  # when a reload or stop was asked for (monotonic)
         self._process: asyncio.subprocess.Process | None = None
         self.sync_reason: SyncReason = "start"
         self.starts = 0
@@ -114,6 +115,17 @@ class GameSupervisor:
         """The game said it is about to exit for a reload or a shutdown."""
         self._announced = what
 
+    def asked(self) -> None:
+        """A reload or stop was asked for: ``shutdown_timeout`` counts from now."""
+        if self._asked is None:
+            self._asked = time.monotonic()
+
+    def _left(self) -> float:
+        """Seconds the game still has to exit: ``shutdown_timeout`` from when it was asked."""
+        if self._asked is None:
+            return self._config.shutdown_timeout
+        return max(0.1, self._config.shutdown_timeout - (time.monotonic() - self._asked))
+
     def restart(self) -> None:
         """Replace the game process as for a reload (used when no game is connected to ask)."""
         self._announced = "reload"
@@ -121,6 +133,7 @@ class GameSupervisor:
 
     def stop(self) -> None:
         """End supervision: the current process gets ``shutdown_timeout`` s, then is killed."""
+        self.asked()
         self._stop.set()
 
     # -- the loop ---------------------------------------------------------------------------------
@@ -129,6 +142,7 @@ class GameSupervisor:
         """Start the game and keep one running until ``stop()`` or a game-initiated shutdown."""
         while not self._stop.is_set():
             self._announced = None
+            self._asked = None
             self._link_up.clear()
             self._link_down.clear()
             started = time.monotonic()
@@ -192,7 +206,7 @@ class GameSupervisor:
                 return "reload"
             if self._link_up.is_set() and not self._link_down.is_set():
                 # The portal asked the game to shut down; give it time to do so in order.
-                await self._wait_exit(process, self._config.shutdown_timeout)
+                await self._wait_exit(process, self._left())
             else:
                 await self._terminate(process, grace=_TERM_GRACE)
             return "shutdown"
@@ -201,7 +215,7 @@ class GameSupervisor:
             return f"it did not connect within {timeout:g} s"
         if first == "link_down":
             if self._announced is not None:
-                await self._wait_exit(process, self._config.shutdown_timeout)
+                await self._wait_exit(process, self._left())
                 return self._announced
             # Usually the process is dying: say how, if it ends soon enough to tell.
             with contextlib.suppress(TimeoutError):
@@ -228,7 +242,8 @@ class GameSupervisor:
         try:
             await asyncio.wait_for(process.wait(), seconds)
         except TimeoutError:
-            logger.warning("game process %d did not exit within %g s", process.pid, seconds)
+            limit = self._config.shutdown_timeout  # counted from the request (see _left)
+            logger.warning("game process %d did not exit within %g s", process.pid, limit)
             await self._terminate(process, grace=_TERM_GRACE)
 
     async def _terminate(self, process: asyncio.subprocess.Process, *, grace: float) -> None:

@@ -3,6 +3,13 @@
 from ember.scheduling._api import delay, get_scheduler, install_scheduler, open_task_store
 from ember.scheduling._clock import Clock, LoopClock
 from ember.scheduling._entity import Entity, EntityRegistry, entity_registry
+from ember.scheduling._handover import (
+    UNWRITTEN_FILE,
+    apply_unwritten,
+    decode_unwritten,
+    encode_unwritten,
+    load_unwritten_file,
+)
 from ember.scheduling._restore import RestoreReport, attach_store
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
 from ember.scheduling._store import StoredTask, TaskRow, TaskState, TaskStore
@@ -11,6 +18,7 @@ from ember.scheduling._task import Task
 
 __all__ = [
     "DELAY_RESERVED_KEYWORDS",
+    "UNWRITTEN_FILE",
     "Clock",
     "Entity",
     "EntityRegistry",
@@ -23,11 +31,15 @@ __all__ = [
     "TaskRow",
     "TaskState",
     "TaskStore",
+    "apply_unwritten",
     "attach_store",
+    "decode_unwritten",
     "delay",
+    "encode_unwritten",
     "entity_registry",
     "get_scheduler",
     "install_scheduler",
+    "load_unwritten_file",
     "open_task_store",
     "store_from_url",
 ]

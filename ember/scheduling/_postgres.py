@@ -1,9 +1,8 @@
-"""The PostgreSQL task store: the same rows as SQLite, over one asyncpg connection."""
+"""The PostgreSQL task store: the same rows as SQLite, over one supervised asyncpg connection."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from ember.scheduling._store import (
     TaskRow,
     row_to_task,
 )
+from ember.storage import ConnectionStatistics, SupervisedConnection
 
 if TYPE_CHECKING:
     import asyncpg
@@ -90,10 +90,8 @@ class PostgresTaskStore:
         if schema != "public":
             masked += ("&" if urlsplit(masked).query else "?") + f"schema={schema}"
         self.url = masked
-        self._conn: asyncpg.Connection[Any] | None = None
-        self._errors: tuple[type[BaseException], ...] = ()
-        # One connection runs one statement at a time; the lock queues concurrent callers.
-        self._lock = asyncio.Lock()
+        # Reconnects by itself after a restart or a terminated backend (ember.storage).
+        self._conn = SupervisedConnection(dsn, url=masked)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -104,94 +102,85 @@ class PostgresTaskStore:
         """Connect and create the schema and tables if they are missing."""
         if self._closed or self._loop is not None:
             raise StoreError(f"{self!r} was already opened; create a new store instead")
-        try:
-            import asyncpg  # an optional extra, so imported only when used
-        except ImportError as exc:
-            raise StoreError(f"the PostgreSQL store needs asyncpg: {_INSTALL}") from exc
-        self._errors = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
         self._loop = asyncio.get_running_loop()
+
+        async def prepare(conn: asyncpg.Connection[Any]) -> None:
+            if not await conn.fetchval(self._sql["tables_exist"]):
+                async with conn.transaction():
+                    await conn.execute(self._sql["create"])
+            await conn.execute(self._sql["init_meta"])
+
         try:
-            self._conn = await asyncpg.connect(self.dsn)
-            if not await self._conn.fetchval(self._sql["tables_exist"]):
-                async with self._conn.transaction():
-                    await self._conn.execute(self._sql["create"])
-            await self._conn.execute(self._sql["init_meta"])
-        except (*self._errors, ValueError) as exc:
-            await self.close()
-            raise StoreError(f"cannot open task store {self.url}: {exc}") from exc
+            await self._conn.open(prepare)
+        except StoreError as exc:
+            self._closed = True
+            raise StoreError(f"cannot open task store: {exc}") from exc
 
     async def close(self) -> None:
         """Close the connection after the calls already waiting; closing twice is harmless."""
-        async with self._lock:
-            conn, self._conn, self._closed = self._conn, None, True
-            if conn is not None:
-                # A broken connection has been aborted by asyncpg already: nothing to release.
-                with contextlib.suppress(*self._errors):
-                    await conn.close()
+        self._closed = True
+        await self._conn.close()
 
-    def _connection(self) -> asyncpg.Connection[Any]:
+    def connection_statistics(self) -> ConnectionStatistics:
+        """Whether the connection works now, and how often it was lost (``ember status``)."""
+        return self._conn.statistics()
+
+    def _check(self) -> None:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
-        if self._conn is None:
+        if self._loop is None:
             raise StoreError(f"{self!r} is not open; await store.open() first")
         if asyncio.get_running_loop() is not self._loop:
             raise StoreThreadError(f"{self!r} used outside the event loop that opened it")
-        return self._conn
 
     async def write(self, puts: Sequence[TaskRow], deletes: Sequence[int]) -> None:
         """Upsert ``puts`` and delete ``deletes`` in one durable transaction (all or nothing)."""
+        self._check()
         delete_params = [(task_id,) for task_id in deletes]
-        changes = len(puts) + len(deletes)
-        async with self._lock:
-            conn = self._connection()
-            try:
-                async with conn.transaction():
-                    await conn.executemany(self._sql["upsert"], puts)
-                    await conn.executemany(self._sql["delete"], delete_params)
-            except self._errors as exc:
-                msg = f"cannot write {changes} task changes to {self.url}: {exc}"
-                raise StoreError(msg) from exc
+
+        async def write(conn: asyncpg.Connection[Any]) -> None:
+            async with conn.transaction():
+                await conn.executemany(self._sql["upsert"], puts)
+                await conn.executemany(self._sql["delete"], delete_params)
+
+        await self._conn.run(f"write {len(puts) + len(deletes)} task changes to", write)
 
     async def reserve_ids(self, at_least: int, count: int) -> int:
         """Reserve ``count`` ids (durably) above every id handed out or stored; return the first."""
         if count < 0:
             raise ValueError(f"count must be >= 0, not {count}")
-        async with self._lock:
-            conn = self._connection()
-            try:
-                async with conn.transaction():
-                    next_id = await conn.fetchval(self._sql["get_next_id"])
-                    max_id = await conn.fetchval(self._sql["max_id"])
-                    first = max(int(next_id or 1), at_least, int(max_id or 0) + 1, 1)
-                    await conn.execute(self._sql["set_next_id"], first + count)
-            except self._errors as exc:
-                raise StoreError(f"cannot reserve task ids in {self.url}: {exc}") from exc
-        return first
+        self._check()
+
+        async def reserve(conn: asyncpg.Connection[Any]) -> int:
+            async with conn.transaction():
+                next_id = await conn.fetchval(self._sql["get_next_id"])
+                max_id = await conn.fetchval(self._sql["max_id"])
+                first = max(int(next_id or 1), at_least, int(max_id or 0) + 1, 1)
+                await conn.execute(self._sql["set_next_id"], first + count)
+            return first
+
+        return await self._conn.run("reserve task ids in", reserve)
 
     async def release_ids(self, first_unused: int, limit: int) -> bool:
         """Move the counter back to ``first_unused`` if it still stands at ``limit``."""
         if not 1 <= first_unused <= limit:
             raise ValueError(f"cannot release ids {first_unused}..{limit}")
-        async with self._lock:
-            conn = self._connection()
-            try:
-                status = await conn.execute(self._sql["release_ids"], first_unused, limit)
-            except self._errors as exc:
-                raise StoreError(f"cannot release task ids in {self.url}: {exc}") from exc
+        self._check()
+        status = await self._conn.run(
+            "release task ids in",
+            lambda conn: conn.execute(self._sql["release_ids"], first_unused, limit),
+        )
         return bool(status == "UPDATE 1")
 
     async def load(self) -> list[StoredTask]:
         """Return every stored task in id order (unknown states come back ``ORPHANED``)."""
-        async with self._lock:
-            conn = self._connection()
-            try:
-                rows = await conn.fetch(self._sql["select_all"])
-            except self._errors as exc:
-                raise StoreError(f"cannot load tasks from {self.url}: {exc}") from exc
+        self._check()
+        rows = await self._conn.run(
+            "load tasks from", lambda conn: conn.fetch(self._sql["select_all"])
+        )
         return [row_to_task(tuple(row)) for row in rows]
 
 
-_INSTALL = "pip install 'ember[postgres]'"
 _TEMPLATES = {
     "tables_exist": TABLES_EXIST_SQL,
     "create": CREATE_SQL,

@@ -20,7 +20,7 @@ from ember.scheduling._clock import Clock, LoopClock, TimerHandle
 from ember.scheduling._entity import EntityRegistry, entity_key, entity_registry
 from ember.scheduling._store import TaskState, TaskStore
 from ember.scheduling._task import PersistedCall, Task
-from ember.scheduling._writer import WriteBehind, WriterStatistics
+from ember.scheduling._writer import Unwritten, WriteBehind, WriterStatistics
 
 __all__ = ["DELAY_RESERVED_KEYWORDS", "Scheduler", "SchedulerStatistics", "error_text"]
 
@@ -478,13 +478,17 @@ class Scheduler:
         if self._writer is not None:
             await self._writer.flush()
 
-    async def close(self) -> None:
+    async def close(self, give_up_after: float | None = None) -> Unwritten:
         """Stop firing, cancel running async callbacks, flush and detach the store.
 
         Non-persistent tasks end here; persistent ones stay in the store for the next start.
+        When the store cannot take the final flush within ``give_up_after`` seconds, the writes left
+        over are returned (task id -> row, None for a deletion) for the caller to hand to the
+        next process or report; nothing is dropped here silently.
         """
+        unwritten: Unwritten = {}
         if self.closed:
-            return
+            return unwritten
         self.closed = True
         if self._timer is not None:
             self._timer.cancel()
@@ -496,11 +500,13 @@ class Scheduler:
         if self._reserving is not None:
             await asyncio.gather(self._reserving, return_exceptions=True)
         if self._writer is not None:
-            await self._writer.close()
-            await self._release_ids()
+            unwritten = await self._writer.close(give_up_after)
+            if not unwritten:  # a failing store keeps its counter; the ids just skip ahead
+                await self._release_ids()
         for task in self._tasks.values():
             if task._waiter is not None and not task._waiter.done():
                 task._waiter.cancel()
+        return unwritten
 
 
 def _owner_of_call(callback: Callable[..., Any], args: tuple[Any, ...]) -> str | None:

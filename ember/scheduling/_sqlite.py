@@ -17,6 +17,7 @@ from ember.scheduling._store import (
     TaskRow,
     row_to_task,
 )
+from ember.storage import describe_sqlite_error
 
 __all__ = ["SqliteTaskStore", "transaction"]
 
@@ -85,7 +86,8 @@ class SqliteTaskStore:
             self._executor.shutdown(wait=False)
             self._closed = True
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot open task store {self.url}: {exc}") from exc
+                what = describe_sqlite_error("the task database", self.path, exc)
+                raise StoreError(what) from exc
             raise
 
     def _connect(self) -> sqlite3.Connection:

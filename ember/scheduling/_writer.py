@@ -14,6 +14,12 @@ __all__ = ["WriteBehind", "WriterStatistics"]
 log = logging.getLogger("ember.scheduling")
 
 _RETRY_FIRST, _RETRY_MAX = 0.05, 5.0
+# While the store fails, one warning with the count of waiting writes at most this often
+# (seconds): enough to see an outage in the log without one traceback per retry.
+_REPORT_EVERY = 10.0
+
+#: Writes not made durable when a close gave up: task id -> row, or None for a deletion.
+Unwritten = dict[int, TaskRow | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,10 @@ class WriterStatistics:
     rows_written: int
     failures: int
     largest_batch: int
+    #: Whether the last attempt to write failed (the store is failing; writes wait).
+    failing: bool = False
+    #: The last write error, one line, while failing.
+    last_error: str | None = None
 
 
 class WriteBehind:
@@ -46,6 +56,10 @@ class WriteBehind:
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._runner: asyncio.Task[None] | None = None
         self._batches = self._rows = self._failures = self._largest = 0
+        self._inflight: Unwritten = {}  # the batch being written right now
+        self._failing = False
+        self._last_error: str | None = None
+        self._reported = -_REPORT_EVERY
 
     def start(self) -> None:
         """Start the background committer (owned by this object, ended by :meth:`close`)."""
@@ -77,21 +91,46 @@ class WriteBehind:
         self._waiters.append((target, waiter))
         await waiter
 
-    async def close(self) -> None:
-        """Flush, then stop the committer."""
+    async def close(self, give_up_after: float | None = None) -> Unwritten:
+        """Flush, then stop the committer; return what could not be written in ``give_up_after`` s.
+
+        With no timeout this waits for the store however long it fails. When that time
+        passes first, the committer is stopped and every write not known durable comes back
+        (the batch in flight too: rows are whole-row upserts and deletions by id, so writing
+        one again later is harmless), for the caller to hand on or report.
+        """
         if self._runner is None:
-            return
+            return {}
+        unwritten: Unwritten = {}
         if not self._runner.done():
-            await self.flush()
+            try:
+                async with asyncio.timeout(give_up_after):
+                    await self.flush()
+            except TimeoutError:
+                unwritten = dict(self._inflight)
+                unwritten.update(self._pending)  # newer writes win
         self._runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._runner
         self._runner = None
+        if unwritten:
+            self._pending = {}
+            for _, waiter in self._waiters:
+                if not waiter.done():
+                    waiter.cancel()
+            self._waiters = []
+        return unwritten
 
     def statistics(self) -> WriterStatistics:
         """Return counts of queued and written rows."""
         return WriterStatistics(
-            len(self._pending), self._batches, self._rows, self._failures, self._largest
+            len(self._pending) + len(self._inflight),
+            self._batches,
+            self._rows,
+            self._failures,
+            self._largest,
+            self._failing,
+            self._last_error,
         )
 
     async def _run(self) -> None:
@@ -102,31 +141,63 @@ class WriteBehind:
             if not self._pending:
                 continue
             batch, self._pending = self._pending, {}
+            self._inflight = batch
             reached = self._queued
             try:
                 puts = [row for row in batch.values() if row is not None]
                 deletes = [task_id for task_id, row in batch.items() if row is None]
                 await self._store.write(puts, deletes)
-            except Exception:
-                self._failures += 1
-                log.exception(
-                    "writing %d task rows to %s failed; retrying in %.2f s (nothing is dropped)",
-                    len(batch),
-                    self._store.url,
-                    delay,
-                )
+            except Exception as error:
+                self._inflight = {}
                 for task_id, write in batch.items():
                     self._pending.setdefault(task_id, write)  # newer writes win
+                self._failed(error, delay)
                 self._wakeup.set()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RETRY_MAX)
                 continue
+            self._inflight = {}
+            if self._failing:
+                log.warning("task store %s works again; waiting writes are written", self._url)
+            self._failing, self._last_error = False, None
             delay = _RETRY_FIRST
             self._batches += 1
             self._rows += len(batch)
             self._largest = max(self._largest, len(batch))
             self._durable = reached
             self._release_waiters()
+
+    @property
+    def _url(self) -> str:
+        return self._store.url
+
+    def _failed(self, error: Exception, delay: float) -> None:
+        """Count a failed batch; log the first with its traceback, then a line now and then."""
+        self._failures += 1
+        first = not self._failing
+        self._failing, self._last_error = (
+            True,
+            str(error).splitlines()[0] if str(error) else repr(error),
+        )
+        now = asyncio.get_running_loop().time()
+        if first:
+            log.error(
+                "writing task rows to %s failed; %d writes wait and are retried in order "
+                "(nothing is dropped)",
+                self._url,
+                len(self._pending),
+                exc_info=error,
+            )
+            self._reported = now
+        elif now - self._reported >= _REPORT_EVERY:
+            log.warning(
+                "task store %s still failing (%s); %d writes wait, retrying every %.1f s",
+                self._url,
+                self._last_error,
+                len(self._pending),
+                delay,
+            )
+            self._reported = now
 
     def _release_waiters(self) -> None:
         still_waiting = []

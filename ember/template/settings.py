@@ -32,3 +32,8 @@ name stops the server with a message naming the closest known one.
 # EXECUTOR_THREADS = 4
 # EXECUTOR_PROCESSES = 2         # worker processes, started on first use
 # CLUSTER_ADDRESS = ""           # a Dask scheduler, e.g. "tcp://10.0.0.5:8786" (ember[cluster])
+
+# -- Reloads and stops (docs/operating.md) ---------------------------------------------------
+# RELOAD_DEADLINE = 20.0         # seconds from `ember reload` until the old game has exited
+# STOP_DEADLINE = 20.0           # the same for `ember stop`
+# RELOAD_CHECK_TIMEOUT = 15.0    # seconds to import the new code before a reload goes ahead

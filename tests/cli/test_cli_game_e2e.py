@@ -56,8 +56,8 @@ async def test_two_players_through_reloads_and_a_crash(tmp_path: Path) -> None:
         ann.send("py 6*7")
         await ann.expect("42")
 
-        # A persistent delay made before a reload fires after it.
-        ann.send("py from ember import delay; delay(1, me.msg, 'it is later', persistent=True)")
+        # A persistent delay made before a reload fires after it (the reload takes ~1-2 s).
+        ann.send("py from ember import delay; delay(4, me.msg, 'it is later', persistent=True)")
         await ann.expect("persistent scheduled")
         code, _, err = await aember("reload", cwd=game)
         assert code == 0, err

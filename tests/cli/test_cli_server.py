@@ -126,7 +126,10 @@ async def test_start_reports_a_game_that_cannot_start(tmp_path: Path) -> None:
         settings.write(f'DATABASE = "{tmp_path}/missing/folder/game.db"\n')
     code, _, err = await aember("start", cwd=game)
     assert code == 1
-    assert "the game process failed to start (exit status 1)" in err
+    # The cause in one line: the database file that cannot be opened, then how the game ended.
+    assert "the game process failed to start: cannot open the account database" in err
+    assert "missing/folder/game.db: unable to open database file; check that its folder" in err
+    assert "(exit status 1)" in err
     assert "game.log" in err
     assert not (game / "server" / "portal.pid").exists()
     assert (await aember("status", cwd=game))[0] == 3

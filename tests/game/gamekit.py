@@ -25,12 +25,15 @@ class FakePortal:
     def __init__(self, stream: LinkStream) -> None:
         self.stream = stream
         self.received: list[Message] = []
+        self.auto_held = True  # answer `stopping` with `held` at once, as the portal does
         self._cursor: dict[object, int] = {}
         self._arrived = asyncio.Condition()
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         async for message in self.stream:
+            if message.name == "stopping" and self.auto_held:  # the portal holds input now
+                await self.stream.send(Message("held"))
             async with self._arrived:
                 self.received.append(message)
                 self._arrived.notify_all()

@@ -58,7 +58,7 @@ async def test_game_process_reload_and_sigterm(tmp_path: Path) -> None:
         await portal.send("sync", sessions=[], reason="start")
         await portal.connect(1)
         await portal.command(1, "connect Dev password1", "Welcome, Dev!")
-        await portal.command(1, 'py delay(0.2, caller.msg, "after reload", persistent=True)', ">>>")
+        await portal.command(1, 'py delay(5, caller.msg, "after reload", persistent=True)', ">>>")
         status_file = tmp_path / "server" / "game-status.json"
         await portal.line(1, "reload")
         assert (await portal.expect_named("reload")).kwargs == {"by": "Dev"}

@@ -134,3 +134,24 @@ async def test_persistent_callbacks_in_game_modules_and_packages(tmp_path: Path)
     async with running_game(tmp_path, clock=clock, sessions=sessions) as game:
         await clock.advance(5)
         await game.portal.expect(1, "It rains.")
+
+
+async def test_lines_reaching_a_stopping_game_are_handed_back_in_order(tmp_path: Path) -> None:
+    """Issue 10: the game says `stopping` before its flush; lines the portal sent before it
+    heard that are not run but come back as `unread`, until the portal's `held`."""
+    async with running_game(tmp_path) as game:
+        ready = await game.portal.expect_named("ready")  # store open, commands loaded
+        assert ready.kwargs == {"commands_error": None}
+        await game.login(1, "Ann")
+        game.portal.auto_held = False
+        game.server.stop("shutdown", by="test")
+        stopping = await game.portal.expect_named("stopping")
+        assert stopping.kwargs == {"kind": "shutdown", "by": "test"}
+        for number in range(3):
+            await game.portal.line(1, f"say late-{number}")
+        await game.portal.send("held")
+        await game.portal.expect_named("shutdown")
+        unread = [m.args for m in game.portal.received if m.name == "unread"]
+        assert unread == [(1, f"say late-{n}") for n in range(3)]
+        assert not any("late-" in text for text in game.portal.texts(1))  # none was run
+        assert await game.stopped() == "shutdown"

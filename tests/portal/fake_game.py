@@ -53,6 +53,7 @@ async def main(game_dir: Path, stubborn: bool) -> int:
                 last_sync = dict(message.kwargs)
                 for session in message.kwargs["sessions"]:
                     sessions[session["sid"]] = dict(session)
+                await stream.send(Message("ready"))  # serving: the portal sends held input
             elif message.name == "connect":
                 sessions[message.args[0]] = dict(message.kwargs)
                 await text(message.args[0], f"Welcome to the fake game (pid {pid}).")

@@ -136,7 +136,7 @@ async def test_a_game_that_ignores_shutdown_is_killed(tmp_path: Path) -> None:
 async def test_a_game_that_cannot_start_is_reported_not_retried(tmp_path: Path) -> None:
     process, ready = await start_portal(tmp_path, game_args=("--fail",))
     assert await asyncio.wait_for(process.wait(), 10) == 1
-    assert "the game process failed to start (exit status 2)" in ready["error"]
+    assert "the game process failed to start: exit status 2" in ready["error"]
     assert "game-stdout.log" in ready["error"]
     assert not (tmp_path / "server" / "portal.pid").exists()
 

@@ -153,4 +153,4 @@ class CmdReload(Command):
 
     def func(self) -> None:
         """Flush, hand over to the portal (which tells everyone) and exit the game process."""
-        self.server.stop("reload", by=self.session.name)
+        self.server.request_reload(by=self.session.name)

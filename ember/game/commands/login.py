@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from ember.errors import StoreError
 from ember.game.accounts import AccountError, DuplicateAccountError, LoginError
 from ember.game.commands._command import Command
 from ember.game.commands._dispatch import CONNECT_WORDS, CREATE_WORDS
 from ember.game.sessions import Session
 
-__all__ = ["LOGIN_SCREEN", "CmdConnect", "CmdCreate"]
+__all__ = ["LOGIN_SCREEN", "STORE_AWAY", "CmdConnect", "CmdCreate"]
 
+STORE_AWAY = "The account database is not answering right now; please try again in a moment."
 LOGIN_SCREEN = """\
 Welcome to Ember.
 
@@ -53,6 +55,9 @@ class CmdCreate(Command):
             account = await self.server.accounts.create(name, password)
         except (AccountError, DuplicateAccountError) as error:
             self.session.msg(str(error))
+            return
+        except StoreError:  # the database is away (logged by the store); it reconnects itself
+            self.session.msg(STORE_AWAY)
             return
         self.session.msg(f"Account {account.name} created.")
         self.server.login(self.session, account)

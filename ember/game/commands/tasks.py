@@ -72,7 +72,7 @@ class CmdTasks(Command):
         """List, or confirm and apply one switch."""
         jobs = visible_jobs(getattr(self.server, "offloader", None), self.session.account)
         if not self.switches:
-            text = self.listing(self.visible())
+            text = self.store_warning() + self.listing(self.visible())
             self.session.msg(text + ("\n" + job_listing(jobs) if jobs else ""))
             return
         action = self.switches[0]
@@ -159,6 +159,16 @@ class CmdTasks(Command):
         if action in ("pause", "unpause", "cancel", "remove") and result is False:
             return f"Task {task.id}: nothing to {action} ({task.state.value})."
         return f"Task {task.id} ({task.callback_name}): {ACTIONS[action].lower()} done."
+
+    def store_warning(self) -> str:
+        """A line saying the task store is failing and how many writes wait, or ""."""
+        health = self.server.store_health()
+        if not health["failing"]:
+            return ""
+        return (
+            f"The task store is failing ({health['last_error']}); {health['waiting_writes']} "
+            "writes wait and are retried in order.\n"
+        )
 
     def listing(self, tasks: list[Task]) -> str:
         """Return the table of ``tasks``.
