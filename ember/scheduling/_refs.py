@@ -25,6 +25,7 @@ __all__ = [
     "decode_callback",
     "encode_arguments",
     "encode_callback",
+    "resolve_reference",
 ]
 
 _JSON_SCALARS = (str, int, type(None), bool)
@@ -126,14 +127,33 @@ def _entity_ref(obj: object, kind: str, registry: EntityRegistry, where: str) ->
     return [kind, entity_id]
 
 
+def resolve_reference(ref: str, trusted_modules: Iterable[str] | None = None) -> Any:
+    """Return the callable (function, class, method) a ``module:qualname`` reference names.
+
+    With ``trusted_modules`` (module name prefixes) the whole path is checked: the module
+    must be trusted, and so must every object reached on the way (a module by its name,
+    anything else by its ``__module__``), so ``game.rooms:os.system`` is refused although
+    ``game.rooms`` is trusted. Raises :class:`UnresolvableReferenceError` saying why.
+    """
+    return _resolve_name(ref, trusted_modules)
+
+
+def _trusted(module_name: str, allowed_modules: Iterable[str]) -> bool:
+    return any(
+        module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed_modules
+    )
+
+
 def _resolve_name(ref: str, allowed_modules: Iterable[str] | None = None) -> Any:
     module_name, _, qualname = ref.partition(":")
     if not module_name or not qualname:
         raise UnresolvableReferenceError(f"malformed reference {ref!r} (expected module:qualname)")
-    if allowed_modules is not None and not any(
-        module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed_modules
-    ):
-        raise UnresolvableReferenceError(f"module {module_name!r} is not in the trusted modules")
+    if allowed_modules is not None:
+        allowed_modules = tuple(allowed_modules)
+        if not _trusted(module_name, allowed_modules):
+            raise UnresolvableReferenceError(
+                f"module {module_name!r} is not in the trusted modules"
+            )
     module = sys.modules.get(module_name)
     if module is None:
         try:
@@ -150,6 +170,17 @@ def _resolve_name(ref: str, allowed_modules: Iterable[str] | None = None) -> Any
             raise UnresolvableReferenceError(
                 f"{qualname!r} no longer exists in module {module_name!r}"
             ) from None
+        if allowed_modules is not None:
+            home = (
+                found.__name__
+                if isinstance(found, types.ModuleType)
+                else getattr(found, "__module__", None)
+            )
+            if not isinstance(home, str) or not _trusted(home, allowed_modules):
+                raise UnresolvableReferenceError(
+                    f"{ref!r} reaches {part!r} from module {home!r}, which is not in the "
+                    "trusted modules (the whole reference path must stay inside them)"
+                )
     if not callable(found):
         raise UnresolvableReferenceError(f"{ref!r} is not callable")
     return found
