@@ -75,6 +75,7 @@ __all__ = [
     "create_object",
     "get_world",
     "install_world",
+    "load_world",
     "resolve_class",
 ]
 

@@ -83,7 +83,9 @@ def load_world(
     dangling += _break_cycles(obj for obj, _, _ in pending)
     missing = world.missing_classes()
     for object_id, ref in missing.items():
-        log.warning("object #%d loads as GameObject: its class %s no longer resolves", object_id, ref)
+        log.warning(
+            "object #%d loads as GameObject: its class %s no longer resolves", object_id, ref
+        )
     return LoadReport(len(pending), missing, tuple(corrupt), dangling)
 
 
@@ -165,7 +167,7 @@ def _wire(obj: GameObject, row: Mapping[str, Any], has_refs: bool, world: World)
         obj._destination = find(row.get("destination"), "destination")
     if has_refs and obj._attrs:
         for name, value in obj._attrs.items():
-            obj._attrs[name] = _resolve(value, lambda ref_id: find(ref_id, f"db.{name}"))
+            obj._attrs[name] = _resolve(value, lambda ref_id, name=name: find(ref_id, f"db.{name}"))
     return dangling
 
 

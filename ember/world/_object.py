@@ -8,8 +8,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ember.world import _moving
 from ember.world._attributes import Attributes, MemoryAttributes
-from ember.world._changes import AliasesChanged, AttributeDeleted, AttributeSet, HomeChanged
-from ember.world._changes import KeyChanged, TagsChanged
+from ember.world._changes import (
+    AliasesChanged,
+    AttributeDeleted,
+    AttributeSet,
+    HomeChanged,
+    KeyChanged,
+    TagsChanged,
+)
 from ember.world._errors import InvalidNameError, ObjectDeletedError
 from ember.world._limits import MAX_ALIASES, MAX_KEY_LENGTH, MAX_TAGS, check_name
 from ember.world._search import SearchResult, search

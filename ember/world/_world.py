@@ -8,15 +8,20 @@ from typing import Any, Protocol, TypeVar
 
 from ember.scheduling import EntityRegistry, Scheduler, entity_registry
 from ember.world import _moving
-from ember.world._changes import Change, DestinationChanged, ObjectCreated, ObjectDeleted
-from ember.world._changes import ObjectMoved, Snapshot
+from ember.world._changes import (
+    Change,
+    ObjectCreated,
+    ObjectDeleted,
+    ObjectMoved,
+    Snapshot,
+)
 from ember.world._classes import class_ref
 from ember.world._errors import InvalidNameError, MoveError, ObjectDeletedError
 from ember.world._ids import IdAllocator
 from ember.world._kinds import Exit
 from ember.world._limits import MAX_KEY_LENGTH, MAX_TAGS, check_name
 from ember.world._object import GameObject, check_aliases
-from ember.world._search import SearchResult, match_names, search
+from ember.world._search import SearchResult, search
 from ember.world._values import encode_value
 
 __all__ = ["MessageSink", "World"]
@@ -208,7 +213,9 @@ class World:
             if not obj._contents:
                 break
         for content in list(obj._contents or ()):
-            log.error("%r is still inside deleted %r after its hooks ran; moved nowhere", content, obj)
+            log.error(
+                "%r is still inside deleted %r after its hooks ran; moved nowhere", content, obj
+            )
             _moving.place(content, None)
             self._record(ObjectMoved(content._id, obj._id, None))
         self._cancel_tasks(obj)
@@ -293,9 +300,12 @@ class World:
         """Let persistent timed tasks find objects of this world by id (entity kind
         ``"object"``); with ``scheduler``, deleting an object cancels the tasks it owns."""
         (registry if registry is not None else entity_registry).register(
-            GameObject.entity_kind, self.get
+            GameObject.entity_kind, self._find_entity
         )
         self._scheduler = scheduler
+
+    def _find_entity(self, entity_id: int | str) -> GameObject | None:
+        return self._objects.get(entity_id) if type(entity_id) is int else None
 
     # -- for objects, the loader and the store -------------------------------------------------
 
@@ -305,7 +315,9 @@ class World:
 
     def _encode_attribute(self, name: str, value: Any) -> Any:
         if type(name) is not str or not name.isidentifier() or name[0] == "_":
-            raise InvalidNameError(f"attribute name {name!r} must be an identifier not starting with '_'")
+            raise InvalidNameError(
+                f"attribute name {name!r} must be an identifier not starting with '_'"
+            )
         if len(name) > MAX_KEY_LENGTH:
             raise InvalidNameError(f"attribute name {name[:20]!r}... is over {MAX_KEY_LENGTH}")
         return encode_value(self, name, value)
