@@ -31,11 +31,14 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=F
 _SHORT_STR = MAX_ATTRIBUTE_BYTES // 6
 
 
-def encode_value(world: World, name: str, value: Any) -> Any:
+def encode_value(world: World, name: str, value: Any, *, assigning: bool = True) -> Any:
     """Return the stored (JSON-ready) form of ``value`` for attribute ``name``.
 
     Raises :class:`UnstorableValueError` for a value that is not storable and
-    :class:`AttributeTooLargeError` for one over :data:`MAX_ATTRIBUTE_BYTES`.
+    :class:`AttributeTooLargeError` for one over :data:`MAX_ATTRIBUTE_BYTES`. With
+    ``assigning=False`` (a snapshot of values checked when they were assigned) an object
+    deleted since is encoded by its id, as the journal recorded it, and the size is not
+    measured again.
     """
     kind = type(value)
     # The hot path: small scalars are their own encoding.
@@ -51,8 +54,8 @@ def encode_value(world: World, name: str, value: Any) -> Any:
                 f"attribute db.{name} is the float {value!r}; only finite floats are stored"
             )
         return value
-    encoded = _encode(world, value, f"db.{name}")
-    if kind is list or kind is tuple or kind is dict:  # a reference is a few bytes
+    encoded = _encode(world, value, f"db.{name}", assigning)
+    if assigning and (kind is list or kind is tuple or kind is dict):  # a reference is small
         _check_size(name, encoded)
     return encoded
 
@@ -72,7 +75,7 @@ def _check_size(name: str, encoded: Any) -> None:
         )
 
 
-def _encode(world: World, value: Any, path: str) -> Any:
+def _encode(world: World, value: Any, path: str, assigning: bool = True) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
@@ -81,9 +84,13 @@ def _encode(world: World, value: Any, path: str) -> Any:
             raise UnstorableValueError(f"{path} is the float {value!r}; only finite floats")
         return value
     if kind is list:
-        return [_encode(world, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [_encode(world, item, f"{path}[{i}]", assigning) for i, item in enumerate(value)]
     if kind is tuple:
-        return {"$tuple": [_encode(world, item, f"{path}[{i}]") for i, item in enumerate(value)]}
+        return {
+            "$tuple": [
+                _encode(world, item, f"{path}[{i}]", assigning) for i, item in enumerate(value)
+            ]
+        }
     if kind is dict:
         encoded = {}
         for key, item in value.items():
@@ -92,13 +99,13 @@ def _encode(world: World, value: Any, path: str) -> Any:
                     f"{path} has the key {key!r} of type {type(key).__name__}; "
                     "stored dict keys must be str"
                 )
-            encoded[key] = _encode(world, item, f"{path}[{key!r}]")
+            encoded[key] = _encode(world, item, f"{path}[{key!r}]", assigning)
         if len(encoded) == 1 and next(iter(encoded)).startswith("$"):
             return {"$dict": encoded}
         return encoded
     object_world = getattr(value, "_world", _NOT_AN_OBJECT)
     if object_world is not _NOT_AN_OBJECT and hasattr(value, "entity_kind"):
-        if object_world is world:
+        if object_world is world or (object_world is None and not assigning):
             return {"$object": value.id}
         if object_world is None:
             raise UnstorableValueError(f"{path} is {value!r}, which was deleted")

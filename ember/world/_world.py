@@ -289,7 +289,7 @@ class World:
             "home": _id_of(obj._home),
             "destination": destination,
             "attributes": {
-                name: self._encode_attribute(name, value)
+                name: encode_value(self, name, value, assigning=False)
                 for name, value in (obj._attrs or {}).items()
             },
         }

@@ -36,7 +36,10 @@ def test_a_world_comes_back_as_it_was(kit: WorldKit) -> None:
     loaded = world.get(door.id)
     assert type(loaded) is Door and loaded.key == "oak door" and loaded.has_tag("wooden")
     assert loaded.db.keyholder is world.get(kit.character.id)
-    assert loaded.db.path == (world.get(kit.room.id), [world.get(kit.rooms["Garden"].id), {"$odd": 1}])
+    assert loaded.db.path == (
+        world.get(kit.room.id),
+        [world.get(kit.rooms["Garden"].id), {"$odd": 1}],
+    )
     assert world.get(box.id) in loaded.contents
     exit_ = world.get(kit.room.exits[0].id)
     assert isinstance(exit_, Exit) and exit_.destination is world.get(kit.rooms["Garden"].id)
@@ -69,7 +72,12 @@ def test_corrupt_rows_are_kept_aside_and_the_rest_loads(
         "not a row",
         {"id": "7", "class": "ember.world:Thing", "key": "x"},
         {"id": 900, "class": "ember.world:Thing", "key": "bad\nkey"},
-        {"id": 901, "class": "ember.world:Thing", "key": "x", "attributes": {"a": {"$object": "1"}}},
+        {
+            "id": 901,
+            "class": "ember.world:Thing",
+            "key": "x",
+            "attributes": {"a": {"$object": "1"}},
+        },
         {"id": 902, "class": "ember.world:Thing", "key": "x", "location": "Hall"},
         {"id": 903, "key": "no class"},
         {**rows[0]},  # the same id twice

@@ -116,7 +116,7 @@ def test_objects_by_class_include_subclasses(kit: WorldKit) -> None:
 
 def test_creation_hook_runs_once_and_a_failing_one_leaves_nothing(kit: WorldKit) -> None:
     statue = kit.create(Statue, "statue")
-    assert EVENTS == [("created", statue.id)] and statue.db.created is True
+    assert [("created", statue.id)] == EVENTS and statue.db.created is True
     count = len(kit.world)
     with pytest.raises(RuntimeError, match="cracked"):
         kit.create(Fragile, "vase")
