@@ -22,27 +22,33 @@ class Attributes:
     __slots__ = ("_obj",)
 
     def __init__(self, obj: GameObject) -> None:
-        object.__setattr__(self, "_obj", obj)
+        _set_owner(self, obj)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattribute__(self, name: str) -> Any:
+        # Straight to the object's attributes: no failed normal lookup first (it is the
+        # common case, and a failed lookup costs an exception inside the interpreter).
         if name[:2] == "__":  # copy, pickle and friends probe dunders: not attributes
-            raise AttributeError(name)
-        return self._obj.get_attribute(name)
+            return object.__getattribute__(self, name)
+        return _owner(self).get_attribute(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._obj.set_attribute(name, value)
+        _owner(self).set_attribute(name, value)
 
     def __delattr__(self, name: str) -> None:
-        self._obj.delete_attribute(name)
+        _owner(self).delete_attribute(name)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._obj.attribute_names()
+        return name in _owner(self).attribute_names()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._obj.attribute_names())
+        return iter(_owner(self).attribute_names())
 
     def __repr__(self) -> str:
-        return f"<db of {self._obj!r}: {', '.join(self._obj.attribute_names()) or 'empty'}>"
+        return f"<db of {self._obj!r}: {', '.join(_owner(self).attribute_names()) or 'empty'}>"
+
+
+_owner = Attributes._obj.__get__  # type: ignore[attr-defined]
+_set_owner = Attributes._obj.__set__  # type: ignore[attr-defined]
 
 
 class MemoryAttributes:

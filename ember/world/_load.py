@@ -138,7 +138,7 @@ def _build(
         world._class_refs[cls] = class_ref(cls)
     obj = object.__new__(cls)
     obj._id, obj._key, obj._aliases, obj._tags = object_id, key, aliases, tags
-    obj._location = obj._contents = obj._ndb = obj._home = None
+    obj._location = obj._contents = obj._ndb = obj._db = obj._home = None
     obj._attrs, obj._world = attrs or None, world
     if isinstance(obj, Exit):
         obj._destination = None

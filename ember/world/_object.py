@@ -45,6 +45,7 @@ class GameObject:
         "_aliases",
         "_attrs",
         "_contents",
+        "_db",
         "_home",
         "_id",
         "_key",
@@ -63,6 +64,7 @@ class GameObject:
     _location: GameObject | None
     _contents: dict[GameObject, None] | None
     _home: GameObject | None
+    _db: Attributes | None
     _attrs: dict[str, Any] | None
     _ndb: MemoryAttributes | None
     _world: World | None
@@ -225,7 +227,10 @@ class GameObject:
     @property
     def db(self) -> Attributes:
         """The stored attributes: ``obj.db.hp = 10``; unset names read as ``None``."""
-        return Attributes(self)
+        db = self._db
+        if db is None:
+            db = self._db = Attributes(self)
+        return db
 
     @property
     def ndb(self) -> MemoryAttributes:

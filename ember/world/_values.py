@@ -54,8 +54,17 @@ def encode_value(world: World, name: str, value: Any, *, assigning: bool = True)
                 f"attribute db.{name} is the float {value!r}; only finite floats are stored"
             )
         return value
-    encoded = _encode(world, value, f"db.{name}", assigning)
-    if assigning and (kind is list or kind is tuple or kind is dict):  # a reference is small
+    bound = [0]  # an upper bound of the encoded size, so small values skip the exact measure
+    try:
+        encoded = _encode(world, value, bound, assigning)
+    except _UnstorableError:
+        _explain(world, value, f"db.{name}", assigning)  # raises the precise error
+        raise
+    except RecursionError:
+        raise UnstorableValueError(
+            f"attribute db.{name} is nested too deeply or contains itself"
+        ) from None
+    if assigning and bound[0] > MAX_ATTRIBUTE_BYTES:
         _check_size(name, encoded)
     return encoded
 
@@ -75,38 +84,89 @@ def _check_size(name: str, encoded: Any) -> None:
         )
 
 
-def _encode(world: World, value: Any, path: str, assigning: bool = True) -> Any:
+class _UnstorableError(Exception):
+    """Raised by the fast walk; the slow walk then says where and what."""
+
+
+# Worst cases in JSON text: a character escaped as \uXXXX (6 bytes); a number, true/false/null
+# or a reference {"$object":N} within 32 bytes; 2 brackets and a comma per container item.
+def _encode(world: World, value: Any, bound: list[int], assigning: bool) -> Any:
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is str:
+        bound[0] += 6 * len(value) + 3
+        return value
+    if kind is int or kind is bool or value is None:
+        bound[0] += 32
         return value
     if kind is float:
         if not math.isfinite(value):
-            raise UnstorableValueError(f"{path} is the float {value!r}; only finite floats")
+            raise _UnstorableError
+        bound[0] += 32
         return value
     if kind is list:
-        return [_encode(world, item, f"{path}[{i}]", assigning) for i, item in enumerate(value)]
+        # Scalars inline: most stored lists are short lists of numbers and names.
+        items, size = [], 2
+        for item in value:
+            item_kind = type(item)
+            if item_kind is str:
+                size += 6 * len(item) + 3
+                items.append(item)
+            elif item_kind is int or item_kind is bool or item is None:
+                size += 32
+                items.append(item)
+            else:
+                items.append(_encode(world, item, bound, assigning))
+        bound[0] += size
+        return items
     if kind is tuple:
-        return {
-            "$tuple": [
-                _encode(world, item, f"{path}[{i}]", assigning) for i, item in enumerate(value)
-            ]
-        }
+        bound[0] += 14
+        return {"$tuple": [_encode(world, item, bound, assigning) for item in value]}
     if kind is dict:
+        bound[0] += 2
         encoded = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _UnstorableError
+            bound[0] += 6 * len(key) + 4
+            encoded[key] = _encode(world, item, bound, assigning)
+        if len(encoded) == 1 and next(iter(encoded)).startswith("$"):
+            bound[0] += 10
+            return {"$dict": encoded}
+        return encoded
+    object_world = getattr(value, "_world", _NOT_AN_OBJECT)
+    if (object_world is world or (object_world is None and not assigning)) and hasattr(
+        value, "entity_kind"
+    ):
+        bound[0] += 32
+        return {"$object": value.id}
+    raise _UnstorableError
+
+
+def _explain(world: World, value: Any, path: str, assigning: bool) -> None:
+    """Walk ``value`` again, slowly, and raise :class:`UnstorableValueError` at the first
+    piece that cannot be stored, naming its path (``db.bag[2]['x']``) and its type."""
+    kind = type(value)
+    if kind is float and not math.isfinite(value):
+        raise UnstorableValueError(f"{path} is the float {value!r}; only finite floats")
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return
+    if kind is list or kind is tuple:
+        for i, item in enumerate(value):
+            _explain(world, item, f"{path}[{i}]", assigning)
+        return
+    if kind is dict:
         for key, item in value.items():
             if type(key) is not str:
                 raise UnstorableValueError(
                     f"{path} has the key {key!r} of type {type(key).__name__}; "
                     "stored dict keys must be str"
                 )
-            encoded[key] = _encode(world, item, f"{path}[{key!r}]", assigning)
-        if len(encoded) == 1 and next(iter(encoded)).startswith("$"):
-            return {"$dict": encoded}
-        return encoded
+            _explain(world, item, f"{path}[{key!r}]", assigning)
+        return
     object_world = getattr(value, "_world", _NOT_AN_OBJECT)
     if object_world is not _NOT_AN_OBJECT and hasattr(value, "entity_kind"):
         if object_world is world or (object_world is None and not assigning):
-            return {"$object": value.id}
+            return
         if object_world is None:
             raise UnstorableValueError(f"{path} is {value!r}, which was deleted")
         raise UnstorableValueError(

@@ -154,7 +154,7 @@ class World:
         home = home if home is not None else self.default_home
         obj = object.__new__(cls)
         obj._id, obj._key, obj._aliases, obj._tags = self.ids.take(), key, alias_tuple, tag_tuple
-        obj._location = obj._contents = obj._ndb = None
+        obj._location = obj._contents = obj._ndb = obj._db = None
         obj._home, obj._attrs, obj._world = home, values or None, self
         if isinstance(obj, Exit):
             obj._destination = destination
