@@ -35,7 +35,8 @@ from ember.world._limits import MAX_ALIASES, MAX_ATTRIBUTE_BYTES, MAX_KEY_LENGTH
 from ember.world._load import CorruptRow, LoadReport, load_world
 from ember.world._object import GameObject
 from ember.world._search import SearchResult
-from ember.world._world import MessageSink, World
+from ember.world._sink import MessageSink
+from ember.world._world import World
 
 __all__ = [
     "MAX_ALIASES",

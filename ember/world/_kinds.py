@@ -42,7 +42,7 @@ class Exit(GameObject):
         world = self._live_world()
         if value is not None:
             world._check_member(value, "destination")
-        self._destination = value
+        world._link_exit(self, value)
         world._record(DestinationChanged(self._id, value._id if value is not None else None))
 
     @property

@@ -164,7 +164,7 @@ def _wire(obj: GameObject, row: Mapping[str, Any], has_refs: bool, world: World)
     _moving.place(obj, find(row.get("location"), "location"))
     obj._home = find(row.get("home"), "home")
     if isinstance(obj, Exit):
-        obj._destination = find(row.get("destination"), "destination")
+        world._link_exit(obj, find(row.get("destination"), "destination"))
     if has_refs and obj._attrs:
         for name, value in obj._attrs.items():
             obj._attrs[name] = _resolve(value, lambda ref_id, name=name: find(ref_id, f"db.{name}"))

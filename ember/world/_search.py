@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ember.world._object import GameObject
 
-__all__ = ["SearchResult", "match_names", "search"]
+__all__ = ["NOBODY", "SearchResult", "match_names", "search"]
 
 _NUMBERED = re.compile(r"^(\d+)-(.+)$")
 
@@ -112,3 +112,13 @@ def match_names(pool: Iterable[GameObject], word: str) -> tuple[GameObject, ...]
         ):
             partial.append(obj)
     return tuple(exact or partial)
+
+
+class _Nobody:
+    """A searcher standing nowhere and holding nothing, for world-wide searches."""
+
+    _location = None
+    _contents = None
+
+
+NOBODY: Any = _Nobody()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from ember.scheduling import EntityRegistry, Scheduler, entity_registry
 from ember.world import _moving
@@ -21,22 +21,14 @@ from ember.world._ids import IdAllocator
 from ember.world._kinds import Exit
 from ember.world._limits import MAX_KEY_LENGTH, MAX_TAGS, check_name
 from ember.world._object import GameObject, check_aliases
-from ember.world._search import SearchResult, search
+from ember.world._search import NOBODY, SearchResult, search
+from ember.world._sink import MessageSink
 from ember.world._values import encode_value
 
 __all__ = ["MessageSink", "World"]
 
 log = logging.getLogger("ember.world")
 T = TypeVar("T", bound=GameObject)
-
-
-class MessageSink(Protocol):
-    """Where ``obj.msg()`` goes: the game registers one that reaches the sessions playing
-    an object; tests use :class:`ember.testing.MessageLog`."""
-
-    def deliver(self, target: GameObject, text: str, options: Mapping[str, Any]) -> None:
-        """Deliver ``text`` (with the keyword ``options`` of ``msg``) to ``target``'s players."""
-        ...
 
 
 class World:
@@ -65,6 +57,8 @@ class World:
         self._class_refs: dict[type[GameObject], str] = {}
         self._missing: dict[int, tuple[str, int | None]] = {}  # id -> (class ref, destination)
         self._scheduler: Scheduler | None = None
+        # destination id -> the exits leading there, so deleting a room finds them at once
+        self._exits_to: dict[int, list[Exit]] = {}
         self.ids = ids if ids is not None else IdAllocator()
         self.trusted_modules = tuple(trusted_modules) if trusted_modules is not None else None
         self.message_sink = message_sink
@@ -112,7 +106,7 @@ class World:
             pool = [obj] if obj is not None else []
         else:
             pool = self.find(body)
-        return search(_Nobody, query, candidates=pool)
+        return search(NOBODY, query, candidates=pool)
 
     def missing_classes(self) -> dict[int, str]:
         """Objects loaded with the base class because their class no longer exists, as
@@ -157,7 +151,8 @@ class World:
         obj._location = obj._contents = obj._ndb = obj._db = None
         obj._home, obj._attrs, obj._world = home, values or None, self
         if isinstance(obj, Exit):
-            obj._destination = destination
+            obj._destination = None
+            self._link_exit(obj, destination)
         self._register(obj)
         _moving.place(obj, location)
         self._record(
@@ -200,8 +195,8 @@ class World:
             return False
         if obj._world is None:  # the hook deleted it itself
             return False
-        for exit_ in self.objects_of(Exit):
-            if exit_._destination is obj and exit_._world is not None and not self.delete(exit_):
+        for exit_ in list(self._exits_to.get(obj._id, ())):
+            if exit_._world is not None and not self.delete(exit_):
                 log.warning("%r leads to deleted %r and refused deletion: it is broken", exit_, obj)
                 exit_.destination = None
         for _ in range(3):  # hooks of moved contents may put things back; try a few times
@@ -245,6 +240,8 @@ class World:
             del self._by_class[type(obj)]
         self._unindex_names(obj)
         self._missing.pop(obj._id, None)
+        if isinstance(obj, Exit):
+            self._link_exit(obj, None)
         if self.default_home is obj:
             self.default_home = None
         self._record(ObjectDeleted(obj._id))
@@ -330,6 +327,19 @@ class World:
         if obj._world is not self:
             raise MoveError(f"{what} {obj!r} is an object of another world")
 
+    def _link_exit(self, exit_: Exit, destination: GameObject | None) -> None:
+        """Point ``exit_`` at ``destination``, keeping the index of exits by destination."""
+        old = exit_._destination
+        if old is not None:
+            leading = self._exits_to.get(old._id)
+            if leading is not None:
+                leading.remove(exit_)
+                if not leading:
+                    del self._exits_to[old._id]
+        exit_._destination = destination
+        if destination is not None:
+            self._exits_to.setdefault(destination._id, []).append(exit_)
+
     def _register(self, obj: GameObject) -> None:
         self._objects[obj._id] = obj
         members = self._by_class.get(type(obj))
@@ -368,13 +378,3 @@ def _names(obj: GameObject) -> set[str]:
 
 def _id_of(obj: GameObject | None) -> int | None:
     return obj._id if obj is not None else None
-
-
-class _NobodyType:
-    """A searcher standing nowhere and holding nothing, for world-wide searches."""
-
-    _location = None
-    _contents = None
-
-
-_Nobody: Any = _NobodyType()

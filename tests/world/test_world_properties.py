@@ -45,6 +45,11 @@ def check_invariants(world: World, deleted: list[GameObject]) -> None:
     in_contents = [content for obj in live for content in obj.contents]
     assert len(in_contents) == len(set(map(id, in_contents)))
     assert len(in_contents) + sum(obj.location is None for obj in live) == len(live)
+    leading = {
+        (exit_.id, exit_.destination.id) for exit_ in world.objects_of(Exit) if exit_.destination
+    }
+    indexed = {(e.id, dest) for dest, exits in world._exits_to.items() for e in exits}
+    assert leading == indexed  # the index of exits by destination agrees with the exits
     for gone in deleted:
         assert gone.deleted and gone.location is None and gone not in world
         assert all(gone not in obj.contents for obj in live)
