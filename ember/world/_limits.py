@@ -15,6 +15,7 @@ __all__ = [
     "MAX_ATTRIBUTE_BYTES",
     "MAX_KEY_LENGTH",
     "MAX_TAGS",
+    "check_attribute_name",
     "check_name",
 ]
 
@@ -55,3 +56,21 @@ def check_name(value: object, what: str) -> str:
                     "names may not hold control or format characters"
                 )
     return value
+
+
+def check_attribute_name(name: object) -> str:
+    """Return ``name`` if it can name a stored attribute; raise :class:`InvalidNameError`.
+
+    An attribute name is an identifier (it must work as ``obj.db.<name>``) of at most
+    :data:`MAX_KEY_LENGTH` characters, not starting with ``_`` (kept for Ember's own use).
+    """
+    if type(name) is not str or not name.isidentifier() or name[0] == "_":
+        raise InvalidNameError(
+            f"attribute name {name!r} must be an identifier not starting with '_'"
+        )
+    if len(name) > MAX_KEY_LENGTH:
+        raise InvalidNameError(
+            f"attribute name {name[:20]!r}... is {len(name)} characters long; "
+            f"the limit is {MAX_KEY_LENGTH}"
+        )
+    return name

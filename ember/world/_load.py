@@ -10,9 +10,8 @@ from typing import Any
 from ember.errors import UnresolvableReferenceError
 from ember.world import _moving
 from ember.world._classes import class_ref, resolve_class
-from ember.world._errors import InvalidNameError
 from ember.world._kinds import Exit
-from ember.world._limits import check_name
+from ember.world._limits import check_attribute_name, check_name
 from ember.world._object import GameObject, check_aliases
 from ember.world._values import decode_value
 from ember.world._world import World
@@ -122,9 +121,7 @@ def _build(
 
     attrs = {}
     for name, value in stored.items():
-        if type(name) is not str or not name.isidentifier() or name.startswith("_"):
-            raise InvalidNameError(f"attribute name {name!r} is not an identifier")
-        attrs[name] = decode_value(value, pend)
+        attrs[check_attribute_name(name)] = decode_value(value, pend)
     cls = classes.get(ref)
     if cls is None:
         try:

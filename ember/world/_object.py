@@ -17,7 +17,13 @@ from ember.world._changes import (
     TagsChanged,
 )
 from ember.world._errors import InvalidNameError, ObjectDeletedError
-from ember.world._limits import MAX_ALIASES, MAX_KEY_LENGTH, MAX_TAGS, check_name
+from ember.world._limits import (
+    MAX_ALIASES,
+    MAX_KEY_LENGTH,
+    MAX_TAGS,
+    check_attribute_name,
+    check_name,
+)
 from ember.world._search import SearchResult, search
 from ember.world._values import encode_value
 
@@ -250,12 +256,13 @@ class GameObject:
         world = self._world
         if world is None:
             raise ObjectDeletedError(f"{self!r} was deleted; cannot set db.{name}")
-        if type(name) is not str or not name.isidentifier() or name[0] == "_":
-            raise InvalidNameError(
-                f"attribute name {name!r} must be an identifier not starting with '_'"
-            )
-        if len(name) > MAX_KEY_LENGTH:
-            raise InvalidNameError(f"attribute name {name[:20]!r}... is over {MAX_KEY_LENGTH}")
+        if (
+            type(name) is not str
+            or not name.isidentifier()
+            or name[0] == "_"
+            or len(name) > MAX_KEY_LENGTH
+        ):
+            check_attribute_name(name)  # raises, saying why
         encoded = encode_value(world, name, value)
         attrs = self._attrs
         if attrs is None:

@@ -19,7 +19,7 @@ from ember.world._classes import class_ref
 from ember.world._errors import InvalidNameError, MoveError, ObjectDeletedError
 from ember.world._ids import IdAllocator
 from ember.world._kinds import Exit
-from ember.world._limits import MAX_KEY_LENGTH, MAX_TAGS, check_name
+from ember.world._limits import MAX_TAGS, check_attribute_name, check_name
 from ember.world._object import GameObject, check_aliases
 from ember.world._search import NOBODY, SearchResult, search
 from ember.world._sink import MessageSink
@@ -311,13 +311,7 @@ class World:
             self._journal.append(change)
 
     def _encode_attribute(self, name: str, value: Any) -> Any:
-        if type(name) is not str or not name.isidentifier() or name[0] == "_":
-            raise InvalidNameError(
-                f"attribute name {name!r} must be an identifier not starting with '_'"
-            )
-        if len(name) > MAX_KEY_LENGTH:
-            raise InvalidNameError(f"attribute name {name[:20]!r}... is over {MAX_KEY_LENGTH}")
-        return encode_value(self, name, value)
+        return encode_value(self, check_attribute_name(name), value)
 
     def _check_member(self, obj: object, what: str) -> None:
         if not isinstance(obj, GameObject):

@@ -11,6 +11,7 @@ from ember import EmberError
 from ember.testing import WorldKit, build_world
 from ember.world import (
     MAX_ATTRIBUTE_BYTES,
+    MAX_KEY_LENGTH,
     AttributeSet,
     AttributeTooLargeError,
     InvalidNameError,
@@ -95,10 +96,25 @@ def test_the_size_limit_is_checked_at_assignment(kit: WorldKit) -> None:
     assert box.db.big is None and box.db.chunks is None and box.db.wide is None
 
 
-@pytest.mark.parametrize("name", ["_private", "has space", "1st", ""])
+@pytest.mark.parametrize("name", ["_private", "has space", "1st", "", 7])
 def test_attribute_names_must_be_identifiers(kit: WorldKit, name: str) -> None:
     with pytest.raises(InvalidNameError, match="identifier"):
         kit.character.set_attribute(name, 1)
+    with pytest.raises(InvalidNameError, match="identifier"):
+        kit.create(Thing, "box", attributes={name: 1})
+
+
+def test_attribute_names_have_the_key_length_limit(kit: WorldKit) -> None:
+    kit.character.set_attribute("a" * MAX_KEY_LENGTH, 1)
+    with pytest.raises(InvalidNameError, match=f"the limit is {MAX_KEY_LENGTH}"):
+        kit.character.set_attribute("a" * (MAX_KEY_LENGTH + 1), 1)
+
+
+def test_a_value_that_contains_itself_is_refused(kit: WorldKit) -> None:
+    loop: list[object] = [1]
+    loop.append(loop)
+    with pytest.raises(UnstorableValueError, match=r"db\.loop is nested too deeply"):
+        kit.character.db.loop = loop
 
 
 def test_a_reference_to_a_deleted_object_reads_as_none(kit: WorldKit) -> None:
