@@ -16,7 +16,7 @@ class Room(GameObject):
     @property
     def exits(self) -> list[Exit]:
         """The exits in this room, in order of creation."""
-        return [obj for obj in self._contents or () if isinstance(obj, Exit)]
+        return [obj for obj in (self._contents or {}).values() if isinstance(obj, Exit)]
 
 
 class Exit(GameObject):

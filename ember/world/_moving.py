@@ -92,7 +92,7 @@ def place(obj: GameObject, destination: GameObject | None) -> None:
     """Change ``obj``'s location and both contents, without checks, hooks or journal."""
     source = obj._location
     if source is not None and source._contents is not None:
-        source._contents.pop(obj, None)
+        source._contents.pop(obj._id, None)
         if not source._contents:
             source._contents = None  # most objects hold nothing: keep them small
     obj._location = destination
@@ -100,7 +100,7 @@ def place(obj: GameObject, destination: GameObject | None) -> None:
         contents = destination._contents
         if contents is None:
             contents = destination._contents = {}
-        contents[obj] = None
+        contents[obj._id] = obj
 
 
 def _notify(hook: Callable[..., object], *args: object) -> None:

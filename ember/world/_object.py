@@ -68,7 +68,7 @@ class GameObject:
     _aliases: tuple[str, ...]
     _tags: tuple[str, ...]
     _location: GameObject | None
-    _contents: dict[GameObject, None] | None
+    _contents: dict[int, GameObject] | None  # by id: subclasses may redefine __eq__
     _home: GameObject | None
     _db: Attributes | None
     _attrs: dict[str, Any] | None
@@ -196,7 +196,7 @@ class GameObject:
     @property
     def contents(self) -> list[GameObject]:
         """The objects whose location is this one, in order of arrival (a new list)."""
-        return list(self._contents) if self._contents else []
+        return list(self._contents.values()) if self._contents else []
 
     @property
     def home(self) -> GameObject | None:
@@ -320,7 +320,7 @@ class GameObject:
             skip = frozenset((id(exclude),))
         else:
             skip = frozenset(id(obj) for obj in exclude)
-        for obj in list(self._contents):
+        for obj in list(self._contents.values()):
             if id(obj) not in skip:
                 obj.msg(text, **kwargs)
 

@@ -75,8 +75,8 @@ def search(
     if candidates is None:
         pool: list[GameObject] = []
         if location is not None:
-            pool.extend(obj for obj in location._contents or () if obj is not searcher)
-        pool.extend(searcher._contents or ())
+            pool.extend(o for o in (location._contents or {}).values() if o is not searcher)
+        pool.extend((searcher._contents or {}).values())
         if location is not None:
             pool.append(location)
     else:

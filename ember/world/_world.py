@@ -200,14 +200,14 @@ class World:
                 log.warning("%r leads to deleted %r and refused deletion: it is broken", exit_, obj)
                 exit_.destination = None
         for _ in range(3):  # hooks of moved contents may put things back; try a few times
-            for content in list(obj._contents or ()):
+            for content in list((obj._contents or {}).values()):
                 if isinstance(content, Exit) and self.delete(content):
                     continue
                 if content._location is obj:
                     _moving.move(content, self._fallback(content, obj), forced=True)
             if not obj._contents:
                 break
-        for content in list(obj._contents or ()):
+        for content in list((obj._contents or {}).values()):
             log.error(
                 "%r is still inside deleted %r after its hooks ran; moved nowhere", content, obj
             )
@@ -231,7 +231,7 @@ class World:
     def _remove(self, obj: GameObject) -> None:
         """Take ``obj`` out of the world without hooks (its contents must be gone)."""
         _moving.place(obj, None)
-        for content in list(obj._contents or ()):
+        for content in list((obj._contents or {}).values()):
             _moving.place(content, None)
         del self._objects[obj._id]
         members = self._by_class[type(obj)]

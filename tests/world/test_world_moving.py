@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from worldbook import EVENTS, Grumpy, Walker, Watcher
+from worldbook import EVENTS, Coin, Grumpy, Walker, Watcher
 
 from ember.testing import WorldKit, build_world
 from ember.world import Exit, MoveError, ObjectMoved, Room, Thing
@@ -106,3 +106,12 @@ def test_contents_is_a_copy_in_arrival_order(kit: WorldKit) -> None:
     a.move_to(kit.character)
     a.move_to(kit.room)
     assert kit.room.contents[-2:] == [b, a]
+
+
+def test_objects_that_redefine_equality_still_move(kit: WorldKit) -> None:
+    first, second = kit.create(Coin, "coin"), kit.create(Coin, "coin")
+    assert first == second  # and so unhashable
+    second.move_to(kit.character)
+    assert first in kit.room.contents and kit.character.contents == [second]
+    second.delete()
+    assert kit.character.contents == []

@@ -73,3 +73,10 @@ class Grumpy(Room):
 
     def at_object_receive(self, obj: GameObject, source: GameObject | None) -> None:
         raise RuntimeError("go away")
+
+
+class Coin(Thing):
+    """Coins compare equal to each other (which makes them unhashable)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Coin)
