@@ -47,8 +47,9 @@ def create_object(
 
     It is made in ``world``, else the world of ``location``, else the installed world.
     ``attributes`` become ``obj.db`` values (checked like assignments); ``destination`` is
-    for exits. ``at_object_creation()`` runs last; if it raises, the object is removed
-    again and the error propagates. Example::
+    for exits; ``home`` defaults to the world's ``default_home``. No move hooks run.
+    ``at_object_creation()`` runs last; if it raises, the object is removed again and the
+    error propagates. Example::
 
         sword = create_object(Thing, "rusty sword", location=room, aliases=["sword"],
                               attributes={"damage": 3})

@@ -209,10 +209,8 @@ class World:
                 break
         for content in list((obj._contents or {}).values()):
             log.error(
-                "%r is still inside deleted %r after its hooks ran; moved nowhere", content, obj
+                "%r is still inside deleted %r after its hooks ran; put nowhere", content, obj
             )
-            _moving.place(content, None)
-            self._record(ObjectMoved(content._id, obj._id, None))
         self._cancel_tasks(obj)
         self._remove(obj)
         return True
@@ -229,10 +227,12 @@ class World:
         return None
 
     def _remove(self, obj: GameObject) -> None:
-        """Take ``obj`` out of the world without hooks (its contents must be gone)."""
+        """Take ``obj`` out of the world without hooks; anything still inside is put
+        nowhere (a creation hook that failed after making things inside it)."""
         _moving.place(obj, None)
         for content in list((obj._contents or {}).values()):
             _moving.place(content, None)
+            self._record(ObjectMoved(content._id, obj._id, None))
         del self._objects[obj._id]
         members = self._by_class[type(obj)]
         del members[obj._id]

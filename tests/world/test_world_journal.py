@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from worldbook import Nest
 
 from ember.testing import WorldKit
 from ember.world import (
@@ -86,6 +87,16 @@ def test_apply_changes_leaves_its_input_alone(kit: WorldKit) -> None:
     kit.rooms["Garden"].delete()
     after = apply_changes(base, kit.world.drain_changes())
     assert base == frozen and after == kit.world.snapshot() and after != base
+
+
+def test_a_failed_creation_is_undone_in_the_journal_too(kit: WorldKit) -> None:
+    start = kit.world.snapshot()
+    kit.world.drain_changes()
+    with pytest.raises(RuntimeError, match="nest fell"):
+        kit.create(Nest, "nest")
+    (egg,) = kit.world.find("egg")
+    assert egg.location is None and kit.world.find("nest") == []
+    assert apply_changes(start, kit.world.drain_changes()) == kit.world.snapshot()
 
 
 def test_a_change_to_an_unknown_object_is_an_error() -> None:

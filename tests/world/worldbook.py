@@ -80,3 +80,11 @@ class Coin(Thing):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Coin)
+
+
+class Nest(Thing):
+    """Makes an egg inside itself, then fails."""
+
+    def at_object_creation(self) -> None:
+        self.world.create(Thing, "egg", location=self)  # type: ignore[union-attr]
+        raise RuntimeError("the nest fell")
