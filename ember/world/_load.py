@@ -128,11 +128,13 @@ def _build(
             cls = classes[ref] = resolve_class(ref, trusted)
         except UnresolvableReferenceError as error:
             cls = classes[ref] = error
+    missing = isinstance(cls, UnresolvableReferenceError)
     if isinstance(cls, UnresolvableReferenceError):
-        world._missing[object_id] = (ref, row.get("destination"))
         cls = GameObject
     if cls not in world._class_refs:
         world._class_refs[cls] = class_ref(cls)
+    if missing:  # kept with its stored class and destination, never rewritten
+        world._missing[object_id] = (ref, row.get("destination"))
     obj = object.__new__(cls)
     obj._id, obj._key, obj._aliases, obj._tags = object_id, key, aliases, tags
     obj._location = obj._contents = obj._ndb = obj._db = obj._home = None
