@@ -36,7 +36,7 @@ from ember.world._load import CorruptRow, LoadReport, load_world
 from ember.world._object import GameObject
 from ember.world._search import SearchResult
 from ember.world._sink import MessageSink
-from ember.world._world import World
+from ember.world._world import World, WorldStatistics
 
 __all__ = [
     "MAX_ALIASES",
@@ -71,6 +71,7 @@ __all__ = [
     "Thing",
     "UnstorableValueError",
     "World",
+    "WorldStatistics",
     "apply_changes",
     "class_ref",
     "create_object",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ember.scheduling import EntityRegistry, Scheduler, entity_registry
@@ -25,10 +26,22 @@ from ember.world._search import NOBODY, SearchResult, search
 from ember.world._sink import MessageSink
 from ember.world._values import encode_value
 
-__all__ = ["MessageSink", "World"]
+__all__ = ["World", "WorldStatistics"]
 
 log = logging.getLogger("ember.world")
 T = TypeVar("T", bound=GameObject)
+
+
+@dataclass(frozen=True, slots=True)
+class WorldStatistics:
+    """Counts of a world: objects, distinct classes, changes not yet drained by the store,
+    objects whose class is missing, and the next id to be handed out."""
+
+    objects: int
+    classes: int
+    journal_pending: int
+    missing_classes: int
+    next_id: int
 
 
 class World:
@@ -107,6 +120,16 @@ class World:
         else:
             pool = self.find(body)
         return search(NOBODY, query, candidates=pool)
+
+    def statistics(self) -> WorldStatistics:
+        """A snapshot of counts, for a Developer's command and ``bench/``."""
+        return WorldStatistics(
+            objects=len(self._objects),
+            classes=len(self._by_class),
+            journal_pending=len(self._journal) if self._journal is not None else 0,
+            missing_classes=len(self._missing),
+            next_id=self.ids.next_id,
+        )
 
     def missing_classes(self) -> dict[int, str]:
         """Objects loaded with the base class because their class no longer exists, as

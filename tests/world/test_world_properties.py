@@ -50,8 +50,12 @@ def check_invariants(world: World, deleted: list[GameObject]) -> None:
     }
     indexed = {(e.id, dest) for dest, exits in world._exits_to.items() for e in exits}
     assert leading == indexed  # the index of exits by destination agrees with the exits
+    for obj in live:  # the name index finds every object by its key and each alias
+        for name in (obj.key, *obj.aliases):
+            assert obj in world.find(name)
     for gone in deleted:
         assert gone.deleted and gone.location is None and gone not in world
+        assert gone not in world.find(gone.key)
         assert all(gone not in obj.contents for obj in live)
 
 
@@ -94,6 +98,7 @@ def test_moves_and_deletes_keep_the_world_consistent(ops: list[tuple[str, int, i
             subject.home = other
         elif op == "rename":
             subject.key = f"name {b}"
+            subject.aliases = [f"alias {a}", f"name {kind}"]
         check_invariants(world, deleted)
     assert apply_changes(start, world.drain_changes()) == world.snapshot()
 

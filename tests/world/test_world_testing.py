@@ -43,3 +43,12 @@ def test_id_blocks_are_reserved_ahead_and_never_reused() -> None:
     assert world.create(Thing, "t").id == 11
     ids.observe(50)
     assert world.create(Thing, "t").id == 51
+
+
+def test_statistics_count_what_the_world_holds() -> None:
+    kit = build_world()
+    kit.world.drain_changes()
+    kit.character.db.hp = 1
+    stats = kit.world.statistics()
+    assert (stats.objects, stats.classes, stats.journal_pending) == (5, 3, 1)
+    assert stats.missing_classes == 0 and stats.next_id == 6
