@@ -25,6 +25,7 @@ __all__ = [
     "decode_callback",
     "encode_arguments",
     "encode_callback",
+    "resolve_reference",
 ]
 
 _JSON_SCALARS = (str, int, type(None), bool)
@@ -126,7 +127,18 @@ def _entity_ref(obj: object, kind: str, registry: EntityRegistry, where: str) ->
     return [kind, entity_id]
 
 
-def _trusted(module_name: object, allowed_modules: tuple[str, ...]) -> bool:
+def resolve_reference(ref: str, trusted_modules: Iterable[str] | None = None) -> Any:
+    """Return the callable (function, class, method) a ``module:qualname`` reference names.
+
+    With ``trusted_modules`` (module name prefixes) the whole path is checked: the module
+    must be trusted, and so must every object reached on the way (a module by its name,
+    anything else by its ``__module__``), so ``game.rooms:os.system`` is refused although
+    ``game.rooms`` is trusted. Raises :class:`UnresolvableReferenceError` saying why.
+    """
+    return _resolve_name(ref, trusted_modules)
+
+
+def _trusted(module_name: object, allowed_modules: Iterable[str]) -> bool:
     return isinstance(module_name, str) and any(
         module_name == prefix or module_name.startswith(prefix + ".") for prefix in allowed_modules
     )

@@ -1,0 +1,219 @@
+"""World benchmark, in-memory part: object memory and attribute writes beside plain Python
+objects holding a dict of the same attributes, measured in the same run.
+
+Run ``scripts/bench world [--quick]``; bench/README.md explains each row. The store rows
+(start-up with 100,000 objects, durable writes) come with the world store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import json
+import os
+import sys
+import time
+import traceback
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from typing import Any
+
+from ember.world import Room, Thing, World
+
+say = functools.partial(print, file=sys.stderr, flush=True)  # progress, off the table's stream
+NAMES = ("hp", "mp", "level", "gold", "name", "race", "alive", "x", "y", "mood")
+BATCH = 100  # assignments per timed batch: one timer read per batch, not per assignment
+
+
+def attributes(i: int) -> dict[str, Any]:
+    """Ten small attributes, different per object where a game's would be."""
+    return {
+        "hp": i % 1000,
+        "mp": 50,
+        "level": i % 60,
+        "gold": i * 7 % 5000,
+        "name": f"orc {i}",
+        "race": "orc",
+        "alive": True,
+        "x": i % 300,
+        "y": i // 300 % 300,
+        "mood": "grumpy",
+    }
+
+
+class Plain:
+    """The baseline: a plain Python object with a name and a dict of attributes."""
+
+    def __init__(self, key: str, attrs: dict[str, Any]) -> None:
+        self.key = key
+        self.attrs = attrs
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the result table."""
+
+    measure: str
+    ember: str
+    baseline: str
+    ratio: str
+    target: str
+    verdict: str
+
+
+ROWS: list[Row] = []
+FORMATS: dict[str, Callable[[float], str]] = {
+    "B": lambda value: f"{value:.0f} B",
+    "us": lambda value: f"{value * 1e6:.2f} us",
+}
+
+
+def add(name: str, ember: float, base: float, unit: str, target: str = "-", ok: Any = None) -> None:
+    """Add a row; ``ok`` is None for a figure shown for information only."""
+    ratio = f"{ember / base:.2f}x" if base else "-"
+    verdict = "info" if ok is None else ("ok" if ok else "MISS")
+    ROWS.append(Row(name, FORMATS[unit](ember), FORMATS[unit](base), ratio, target, verdict))
+
+
+def print_table(title: str) -> None:
+    cells = [("measure", "Ember", "baseline", "ratio", "target", "verdict"), *map(astuple, ROWS)]
+    widths = [max(len(line[i]) for line in cells) for i in range(6)]
+    cells.insert(1, tuple("-" * width for width in widths))
+    print(title)
+    for line in cells:
+        rest = [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
+        print("  ".join([line[0].ljust(widths[0]), *rest]))
+
+
+def in_child(phase: Callable[[], list[float]]) -> list[float]:
+    """Run ``phase`` in a forked process, so its memory is its own."""
+    read, write = os.pipe()
+    if (pid := os.fork()) == 0:
+        code = 1
+        try:
+            os.write(write, json.dumps(phase()).encode())
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        data = pipe.read()
+    if os.waitpid(pid, 0)[1] != 0:
+        raise RuntimeError("a benchmark child failed (its traceback is above)")
+    return [float(value) for value in json.loads(data)]
+
+
+# -- memory per object -------------------------------------------------------------------------
+
+
+def memory_phase(n: int, ember: bool) -> list[float]:
+    """Make ``n`` objects with ten attributes each; return [traced bytes per object]."""
+    world = World()  # no journal: a store drains it as it goes, so it holds nothing for long
+    room = world.create(Room, "Arena")
+    keep: list[Any] = []
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(n):
+        if ember:
+            world.create(Thing, f"orc {i}", location=room, attributes=attributes(i))
+        else:
+            keep.append(Plain(f"orc {i}", attributes(i)))
+    traced = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return [traced / n]
+
+
+# -- attribute writes --------------------------------------------------------------------------
+
+
+def write_phase(n: int, ember: bool, kind: str) -> list[float]:
+    """Time ``n`` assignments in batches; return [p50, p99] seconds per assignment."""
+    world = World(journal=True)
+    room = world.create(Room, "Arena")
+    obj = world.create(Thing, "orc", location=room)
+    plain = Plain("orc", {})
+    values: list[Any] = {
+        "int": list(range(BATCH)),
+        "str": [f"state {i}" for i in range(BATCH)],
+        "list": [[i, i + 1, "x"] for i in range(BATCH)],
+        "read": list(range(BATCH)),
+    }[kind]
+    per_op: list[float] = []
+    clock = time.perf_counter
+    db, attrs = obj.db, plain.attrs
+    if kind == "read":
+        obj.db.hp = attrs["hp"] = 1
+    for _ in range(max(1, n // BATCH)):
+        if ember and kind == "read":
+            start = clock()
+            for _value in values:
+                obj.db.hp  # noqa: B018  (the read is the measure)
+            elapsed = clock() - start
+        elif ember:
+            start = clock()
+            for value in values:
+                obj.db.hp = value
+            elapsed = clock() - start
+            world.drain_changes()  # what the store's writer does, outside the timed batch
+        elif kind == "read":
+            start = clock()
+            for _value in values:
+                attrs["hp"]
+            elapsed = clock() - start
+        else:
+            start = clock()
+            for value in values:
+                attrs["hp"] = value
+            elapsed = clock() - start
+        per_op.append(elapsed / BATCH)
+    del db
+    per_op.sort()
+    return [per_op[len(per_op) // 2], per_op[min(len(per_op) - 1, int(0.99 * len(per_op)))]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10x fewer objects and writes")
+    options = parser.parse_args()
+    scale = 10 if options.quick else 1
+    objects, writes = 100_000 // scale, 1_000_000 // scale
+    say(f"memory: {objects:,} objects with 10 attributes, plain then Ember")
+    plain_b = in_child(lambda: memory_phase(objects, ember=False))[0]
+    ember_b = in_child(lambda: memory_phase(objects, ember=True))[0]
+    add(
+        "bytes per object, 10 small attributes",
+        ember_b,
+        plain_b,
+        "B",
+        "<= 2x",
+        ember_b <= 2 * plain_b,
+    )
+    for kind, label in (
+        ("int", "obj.db.x = int"),
+        ("str", "obj.db.x = short str"),
+        ("list", "obj.db.x = [int, int, str]"),
+        ("read", "read obj.db.x"),
+    ):
+        say(f"{label}: {writes:,} times, dict then Ember")
+        base = in_child(lambda kind=kind: write_phase(writes, ember=False, kind=kind))
+        ours = in_child(lambda kind=kind: write_phase(writes, ember=True, kind=kind))
+        target, ok = ("<= 5 us", ours[0] <= 5e-6) if kind != "read" else ("-", None)
+        add(f"{label}, p50 (of {BATCH}-op batches)", ours[0], base[0], "us", target, ok)
+        add(f"{label}, p99", ours[1], base[1], "us")
+    mode = "quick" if options.quick else "full"
+    python = sys.version.split()[0]
+    print_table(f"ember bench world ({mode}, Python {python}, {os.cpu_count()} CPUs)")
+    print(
+        f"note: {objects:,} objects for memory (tracemalloc, forked children); baseline: "
+        "a plain object with the key and a dict of the same 10 attributes. Ember includes "
+        "the world's indexes (id, class, name) and the room's contents entry."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The kinds of object every MUD has: rooms, exits between them, characters and things."""
+
+from __future__ import annotations
+
+from ember.world._changes import DestinationChanged
+from ember.world._object import GameObject
+
+__all__ = ["Character", "Exit", "Room", "Thing"]
+
+
+class Room(GameObject):
+    """A place. Rooms usually have no location themselves; exits lead between them."""
+
+    __slots__ = ()
+
+    @property
+    def exits(self) -> list[Exit]:
+        """The exits in this room, in order of creation."""
+        return [obj for obj in (self._contents or {}).values() if isinstance(obj, Exit)]
+
+
+class Exit(GameObject):
+    """A way out of the room it is in, leading to ``destination``.
+
+    An exit whose destination was deleted is deleted with it; if its ``at_object_delete``
+    refuses, it stays with ``destination`` ``None`` ("broken") and :meth:`at_traverse` says
+    so instead of moving anyone.
+    """
+
+    __slots__ = ("_destination",)
+
+    _destination: GameObject | None
+
+    @property
+    def destination(self) -> GameObject | None:
+        """Where the exit leads; ``None`` when it leads nowhere (broken)."""
+        destination = self._destination
+        return destination if destination is not None and destination._world is not None else None
+
+    @destination.setter
+    def destination(self, value: GameObject | None) -> None:
+        world = self._live_world()
+        if value is not None:
+            world._check_member(value, "destination")
+        world._link_exit(self, value)
+        world._record(DestinationChanged(self._id, value._id if value is not None else None))
+
+    @property
+    def broken(self) -> bool:
+        """Whether the exit leads nowhere."""
+        return self.destination is None
+
+    def at_traverse(self, traveller: GameObject) -> bool:
+        """Move ``traveller`` through the exit; return whether it went. Override to add
+        locks or messages."""
+        destination = self.destination
+        if destination is None:
+            traveller.msg(f"{self._key} leads nowhere.")
+            return False
+        return traveller.move_to(destination)
+
+
+class Character(GameObject):
+    """A being in the world, played by an account or driven by the game."""
+
+    __slots__ = ()
+
+
+class Thing(GameObject):
+    """An object that is neither room, exit nor character: a sword, a chest, a fire."""
+
+    __slots__ = ()

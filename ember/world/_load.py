@@ -1,0 +1,201 @@
+"""Loading a world from stored rows: classes found again by name, bad rows kept aside."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ember.errors import UnresolvableReferenceError
+from ember.world import _moving
+from ember.world._classes import class_ref, resolve_class
+from ember.world._kinds import Exit
+from ember.world._limits import check_attribute_name, check_name
+from ember.world._object import GameObject, check_aliases
+from ember.world._values import decode_value
+from ember.world._world import World
+
+__all__ = ["CorruptRow", "LoadReport", "load_world"]
+
+log = logging.getLogger("ember.world")
+
+
+@dataclass(frozen=True, slots=True)
+class CorruptRow:
+    """A stored row that could not be loaded, kept as it was, with the reason."""
+
+    row: object
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What loading found: objects loaded, those whose class is gone (loaded with the base
+    class, ``{id: class ref}``), rows kept aside, and references to absent objects (read as
+    ``None``, or nowhere for a location)."""
+
+    loaded: int
+    missing_classes: Mapping[int, str]
+    corrupt: tuple[CorruptRow, ...]
+    dangling: int
+
+
+class _Pending:
+    """A reference seen while decoding attributes, resolved once every object exists."""
+
+    __slots__ = ("object_id",)
+
+    def __init__(self, object_id: int) -> None:
+        self.object_id = object_id
+
+
+def load_world(
+    rows: Iterable[Mapping[str, Any]], world: World, *, trusted_modules: Iterable[str] | None = None
+) -> LoadReport:
+    """Load stored rows (the shape of :meth:`World.snapshot`'s values) into ``world``.
+
+    Classes resolve only inside ``trusted_modules`` (default: the world's), checked on the
+    whole path. A class that no longer resolves loads as :class:`GameObject`, is listed in
+    the report and in :meth:`World.missing_classes`, and keeps its stored class reference
+    (and destination) in snapshots: nothing is rewritten or deleted silently. A malformed
+    row is kept aside with a log line and the rest loads. No hooks run and nothing is
+    journaled: loading is not a change.
+    """
+    trusted = tuple(trusted_modules) if trusted_modules is not None else world.trusted_modules
+    classes: dict[str, type[GameObject] | UnresolvableReferenceError] = {}
+    corrupt: list[CorruptRow] = []
+    pending: list[tuple[GameObject, Mapping[str, Any], bool]] = []
+    for row in rows:
+        try:
+            obj, has_refs = _build(row, world, classes, trusted)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            reason = f"{type(error).__name__}: {error}"
+            object_id = row.get("id") if isinstance(row, Mapping) else None
+            log.error("stored object row %r is corrupt and kept aside: %s", object_id, reason)
+            corrupt.append(CorruptRow(row, reason))
+            continue
+        pending.append((obj, row, has_refs))
+    dangling = 0
+    for obj, row, has_refs in pending:
+        dangling += _wire(obj, row, has_refs, world)
+    dangling += _break_cycles(obj for obj, _, _ in pending)
+    missing = world.missing_classes()
+    for object_id, ref in missing.items():
+        log.warning(
+            "object #%d loads as GameObject: its class %s no longer resolves", object_id, ref
+        )
+    return LoadReport(len(pending), missing, tuple(corrupt), dangling)
+
+
+def _build(
+    row: Mapping[str, Any],
+    world: World,
+    classes: dict[str, type[GameObject] | UnresolvableReferenceError],
+    trusted: tuple[str, ...] | None,
+) -> tuple[GameObject, bool]:
+    if not isinstance(row, Mapping):
+        raise TypeError(f"a row must be a mapping, got {type(row).__name__}")
+    object_id, ref = row["id"], row["class"]
+    if type(object_id) is not int or object_id <= 0:
+        raise ValueError(f"id {object_id!r} is not a positive int")
+    if object_id in world._objects:
+        raise ValueError(f"id #{object_id} appears twice")
+    if type(ref) is not str:
+        raise TypeError(f"class reference {ref!r} is not a str")
+    for field in ("location", "home", "destination"):
+        if row.get(field) is not None and type(row[field]) is not int:
+            raise TypeError(f"{field} {row[field]!r} is not an object id")
+    key = check_name(row["key"], "the key")
+    aliases = check_aliases(row.get("aliases") or (), f"#{object_id}")
+    tags = tuple(sorted({check_name(tag, "a tag") for tag in row.get("tags") or ()}))
+    stored = row.get("attributes") or {}
+    if not isinstance(stored, Mapping):
+        raise TypeError("attributes are not a mapping")
+    found_refs = False
+
+    def pend(ref_id: int) -> Any:
+        nonlocal found_refs
+        found_refs = True
+        return _Pending(ref_id)
+
+    attrs = {}
+    for name, value in stored.items():
+        attrs[check_attribute_name(name)] = decode_value(value, pend)
+    cls = classes.get(ref)
+    if cls is None:
+        try:
+            cls = classes[ref] = resolve_class(ref, trusted)
+        except UnresolvableReferenceError as error:
+            cls = classes[ref] = error
+    missing = isinstance(cls, UnresolvableReferenceError)
+    if isinstance(cls, UnresolvableReferenceError):
+        cls = GameObject
+    if cls not in world._class_refs:
+        world._class_refs[cls] = class_ref(cls)
+    if missing:  # kept with its stored class and destination, never rewritten
+        world._missing[object_id] = (ref, row.get("destination"))
+    obj = object.__new__(cls)
+    obj._id, obj._key, obj._aliases, obj._tags = object_id, key, aliases, tags
+    obj._location = obj._contents = obj._ndb = obj._db = obj._home = None
+    obj._attrs, obj._world = attrs or None, world
+    if isinstance(obj, Exit):
+        obj._destination = None
+    world._register(obj)
+    world.ids.observe(object_id)
+    return obj, found_refs
+
+
+def _wire(obj: GameObject, row: Mapping[str, Any], has_refs: bool, world: World) -> int:
+    """Connect location, home, destination and attribute references; count dangling ones."""
+    dangling = 0
+
+    def find(object_id: int | None, what: str) -> GameObject | None:
+        nonlocal dangling
+        if object_id is None:
+            return None
+        found = world._objects.get(object_id)
+        if found is None:
+            dangling += 1
+            log.warning("%r: %s #%d does not exist; it reads as None", obj, what, object_id)
+        return found
+
+    _moving.place(obj, find(row.get("location"), "location"))
+    obj._home = find(row.get("home"), "home")
+    if isinstance(obj, Exit):
+        world._link_exit(obj, find(row.get("destination"), "destination"))
+    if has_refs and obj._attrs:
+        for name, value in obj._attrs.items():
+            obj._attrs[name] = _resolve(value, lambda ref_id, name=name: find(ref_id, f"db.{name}"))
+    return dangling
+
+
+def _resolve(value: Any, find: Any) -> Any:
+    if type(value) is _Pending:
+        return find(value.object_id)
+    if type(value) is list:
+        return [_resolve(item, find) for item in value]
+    if type(value) is tuple:
+        return tuple(_resolve(item, find) for item in value)
+    if type(value) is dict:
+        return {key: _resolve(item, find) for key, item in value.items()}
+    return value
+
+
+def _break_cycles(objects: Iterable[GameObject]) -> int:
+    """A corrupt store could hold a location loop; put the object closing it nowhere."""
+    done: set[int] = set()
+    broken = 0
+    for start in objects:
+        trail: set[int] = set()
+        obj: GameObject | None = start
+        while obj is not None and obj._id not in done:
+            if obj._id in trail:
+                log.error("location loop through %r in the stored world: it is put nowhere", obj)
+                _moving.place(obj, None)
+                broken += 1
+                break
+            trail.add(obj._id)
+            obj = obj._location
+        done |= trail
+    return broken
