@@ -120,7 +120,7 @@ async def test_a_reload_while_the_disk_refuses_writes(tmp_path: Path, fault: str
             old_game = portal_status(game)["game_pid"]
             asked = time.monotonic()
             reload = asyncio.create_task(aember("reload", cwd=game))
-            await ann.expect("Reloading…")
+            await ann.expect("The game is reloading…")
             await wait_exit(old_game, within=DEADLINE + 15)
             assert time.monotonic() - asked < DEADLINE + 15  # bounded, from the request
             ann.send("say typed-while-down")
