@@ -112,6 +112,18 @@ class InputLimiter:
         self._over_now = True
         return False
 
+    def admit_lines(self, count: int, now: float) -> int:
+        """Admit up to ``count`` lines at once; return how many (the rest are dropped)."""
+        bucket = self._lines
+        bucket.refill(now)
+        admitted = min(count, max(0, int(bucket.tokens)))
+        bucket.tokens -= admitted
+        if admitted < count:
+            self._dropped += count - admitted
+            self.total_dropped += count - admitted
+            self._over_now = True
+        return admitted
+
     def settle(self, now: float) -> Settlement:
         """Close the batch charged since the last call and say what to do (see Settlement)."""
         over, self._over_now = self._over_now, False
