@@ -162,7 +162,10 @@ def _init(args: argparse.Namespace) -> int:
         raise CliError(f"{target} already exists and is not empty; choose another name")
     template = importlib.resources.files("ember") / "template"
     _copy_tree(template, target)
-    (target / "server" / "logs").mkdir(parents=True, exist_ok=True)
+    # Private whatever the umask: the database (password hashes) and logs will live here.
+    for folder in (target / "server", target / "server" / "logs"):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
     name = args.name
     print(f"Created the game directory {target}.")
     print("Next:")

@@ -6,12 +6,21 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
+from ember.link import (
+    JSON,
+    LINK_PATH_ENV,
+    LINK_SECRET_ENV,
+    LinkStream,
+    Message,
+    serve_link,
+    socket_path_for,
+)
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
 from ember.portal.input_text import clean_input
@@ -84,13 +93,19 @@ class Portal:
         lock = self.files.take_lock()
         if lock is None:
             raise PortalStartError(f"a portal is already running for {self.config.game_dir}")
-        link_path = socket_path_for(self.config.game_dir)
         link_server: asyncio.Server | None = None
         loop = asyncio.get_running_loop()
         try:
-            self.files.log_dir.mkdir(parents=True, exist_ok=True)
+            self.files.lock_down()
+            link_path = socket_path_for(self.config.game_dir)
+            # A fresh secret per start: only the game process this portal starts learns it.
+            secret = secrets.token_urlsafe(32)
+            self._supervisor.environment = {
+                LINK_PATH_ENV: os.fspath(link_path),
+                LINK_SECRET_ENV: secret,
+            }
             await self._listeners.open(self)
-            link_server = await serve_link(link_path, "portal", self._serve_game)
+            link_server = await serve_link(link_path, "portal", self._serve_game, secret=secret)
             write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
             self._status.write()
             for signum in (signal.SIGTERM, signal.SIGINT):

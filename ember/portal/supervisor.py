@@ -84,6 +84,9 @@ class GameSupervisor:
     def __init__(self, config: PortalConfig, listener: SupervisorListener) -> None:
         self._config = config
         self._listener = listener
+        # Set by the portal before run(): the link path and secret, passed to each game
+        # process through its (private) environment, never on its command line.
+        self.environment: dict[str, str] = {}
         self._backoff = Backoff()
         self._stop = asyncio.Event()
         self._restart = asyncio.Event()
@@ -260,6 +263,9 @@ class GameSupervisor:
                 # portal only, which then shuts the game down in order.
                 start_new_session=True,
                 preexec_fn=_die_with_parent(),
+                env={**os.environ, **self.environment},
+                # Files the game makes (database, logs) are private whatever umask it inherits.
+                umask=0o077,
             )
 
 

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ember.link import LinkStream, Message, connect_link, socket_path_for
+from ember.link import LinkStream, Message, connect_link, link_from_environment
 
 Say = Callable[[int, str], Awaitable[None]]
 
@@ -36,7 +36,8 @@ def open_log(game_dir: Path) -> IO[str]:
 
 
 async def main(game_dir: Path, stubborn: bool) -> int:
-    stream = await connect_link(socket_path_for(game_dir), role="game")
+    path, secret = link_from_environment(game_dir)
+    stream = await connect_link(path, role="game", secret=secret)
     log = open_log(game_dir)
     pid = os.getpid()
     last_sync: dict[str, Any] = {}
