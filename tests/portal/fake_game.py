@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
@@ -112,6 +113,10 @@ async def command(
     elif word == "spam":
         for number in range(int(rest)):
             await text(sid, f"spam {number}")
+    elif word == "freeze":
+        await text(sid, "frozen")
+        time.sleep(float(rest))  # a stalled game: it reads nothing from the link meanwhile
+        await text(sid, "thawed")
     elif word == "progress":
         await stream.send(Message("progress", (sid, "job-1", 0.5), {"label": "Digging"}))
     elif word == "close":
