@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
-from ember.portal.config import PortalConfig
+from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.control import (
     ControlError,
     check_port,
@@ -138,7 +138,16 @@ def find_game_dir(given: Path | None) -> Path:
 
 
 def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
-    """The portal's configuration from the game's settings."""
+    """The portal's configuration from the game's settings.
+
+    Raises:
+        CliError: ``PORTAL_LIMITS`` names something that is not a portal limit.
+    """
+    unknown = sorted(set(settings.portal_limits) - set(PORTAL_LIMITS))
+    if unknown:
+        raise CliError(
+            f"PORTAL_LIMITS has unknown names {unknown}; known: {', '.join(PORTAL_LIMITS)}"
+        )
     return PortalConfig(
         game_dir=game_dir,
         bind=settings.bind,
@@ -150,6 +159,7 @@ def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
         log_backups=settings.log_backups,
         idle_timeout=settings.idle_timeout,
         max_line_bytes=settings.max_line_bytes,
+        **settings.portal_limits,
     )
 
 

@@ -71,6 +71,9 @@ class Settings:
     executor_processes: int = 2
     #: The Dask scheduler for ``executor="cluster"``, such as "tcp://10.0.0.5:8786"; "": none.
     cluster_address: str = ""
+    #: The portal's abuse limits by their ``PortalConfig`` names, e.g.
+    #: ``{"input_lines_per_second": 10}``; unset ones keep the defaults (docs/security.md).
+    portal_limits: dict[str, Any] = field(default_factory=dict)
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""

@@ -327,8 +327,10 @@ class LinkConnection:
                 events,
                 HandshakeError(f"hello should come from the {self.peer_role}, got {args[1:]!r}"),
             )
-        elif self.role == "portal" and self._secret is not None and not _same_secret(
-            message.kwargs.get("secret"), self._secret
+        elif (
+            self.role == "portal"
+            and self._secret is not None
+            and not _same_secret(message.kwargs.get("secret"), self._secret)
         ):
             self._fail(events, HandshakeError("the game's hello did not carry the link secret"))
         else:

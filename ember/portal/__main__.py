@@ -8,23 +8,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ember.portal.config import PortalConfig
+from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.run import run_portal
 
 __all__ = ["main", "parse_args"]
-
-# Abuse limits settable on the command line (``--input-lines-per-second 10``, ...).
-_LIMITS = (
-    "input_lines_per_second",
-    "input_line_burst",
-    "input_bytes_per_second",
-    "input_byte_burst",
-    "input_abuse_seconds",
-    "max_queued_input_messages",
-    "max_queued_input_bytes",
-    "max_game_queue_bytes",
-    "max_json_depth",
-)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argparse.Namespace]:
@@ -54,7 +41,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
         default="",
         help="start the game with this command instead of `python -m ember.game GAME_DIR`",
     )
-    for name in _LIMITS:
+    for name in PORTAL_LIMITS:
         default = getattr(defaults, name)
         parser.add_argument("--" + name.replace("_", "-"), type=type(default), default=default)
     parser.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
@@ -76,7 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
             game_command=tuple(shlex.split(args.game_command)),
             game_start_timeout=args.game_start_timeout,
             shutdown_timeout=args.shutdown_timeout,
-            **{name: getattr(args, name) for name in _LIMITS},
+            **{name: getattr(args, name) for name in PORTAL_LIMITS},
         )
     except ValueError as error:
         parser.error(str(error))

@@ -9,7 +9,21 @@ from pathlib import Path
 from ember.portal.input_limits import InputLimits
 from ember.portal.state_files import ServerFiles
 
-__all__ = ["PortalConfig"]
+__all__ = ["PORTAL_LIMITS", "PortalConfig"]
+
+PORTAL_LIMITS = (
+    "input_lines_per_second",
+    "input_line_burst",
+    "input_bytes_per_second",
+    "input_byte_burst",
+    "input_abuse_seconds",
+    "max_queued_input_messages",
+    "max_queued_input_bytes",
+    "max_game_queue_bytes",
+    "max_json_depth",
+)
+"""The abuse limits a game may set (``PORTAL_LIMITS`` in settings.py, or ``--input-...``
+options of ``python -m ember.portal``); docs/security.md explains each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,10 @@ class PortalConfig:
             raise ValueError(f"telnet_port must be between 0 and 65535, not {self.telnet_port}")
         if self.web_port is not None and not 0 <= self.web_port <= 65535:
             raise ValueError(f"web_port must be between 0 and 65535, not {self.web_port}")
+        for name in PORTAL_LIMITS:
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise TypeError(f"{name} must be a number, not {value!r}")
         self.input_limits  # noqa: B018 -- validates the input limits now, not at first use
         if self.idle_timeout is not None and self.idle_timeout <= 0:
             raise ValueError(f"idle_timeout must be positive or None, not {self.idle_timeout!r}")

@@ -17,9 +17,7 @@ _BIDI = (
     + list(range(0x2066, 0x206A))  # LRI, RLI, FSI, PDI
 )
 
-FORBIDDEN: frozenset[int] = frozenset(
-    [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI]
-)
+FORBIDDEN: frozenset[int] = frozenset([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI])
 """Code points :func:`clean_input` removes (TAB is turned into a space instead)."""
 
 # str.translate runs in C: one pass over the line whatever it holds.

@@ -123,4 +123,3 @@ def test_a_planted_tmp_folder_neither_intercepts_nor_blocks_the_link(
     info = os.lstat(path.parent)
     assert stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
     assert stat.S_IMODE(info.st_mode) == 0o700
-
