@@ -32,9 +32,9 @@ from ember.link._stream import (
 __all__ = [
     "DEFAULT_MAX_FRAME_BYTES",
     "HANDSHAKE_TIMEOUT",
+    "JSON",
     "LINK_PATH_ENV",
     "LINK_SECRET_ENV",
-    "JSON",
     "MAX_NESTING",
     "PROTOCOL_VERSION",
     "HandshakeError",

@@ -12,9 +12,11 @@ from __future__ import annotations
 __all__ = ["FORBIDDEN", "clean_input"]
 
 _BIDI = (
-    [0x061C, 0x200E, 0x200F]  # ARABIC LETTER MARK, LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK
-    + list(range(0x202A, 0x202F))  # LRE, RLE, PDF, LRO, RLO
-    + list(range(0x2066, 0x206A))  # LRI, RLI, FSI, PDI
+    0x061C,  # ARABIC LETTER MARK
+    0x200E,  # LEFT-TO-RIGHT MARK
+    0x200F,  # RIGHT-TO-LEFT MARK
+    *range(0x202A, 0x202F),  # LRE, RLE, PDF, LRO, RLO
+    *range(0x2066, 0x206A),  # LRI, RLI, FSI, PDI
 )
 
 FORBIDDEN: frozenset[int] = frozenset([*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI])

@@ -37,7 +37,7 @@ async def flood(port: int, payload: bytes) -> None:
     """Send ``payload`` (20 MiB) as fast as the portal takes it, until it hangs up."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     with contextlib.suppress(ConnectionError):
-        for start in range(0, FLOOD, len(payload)):
+        for _ in range(0, FLOOD, len(payload)):
             writer.write(payload)
             await writer.drain()
         while await reader.read(65536):  # sent it all: wait to be cut off

@@ -115,7 +115,8 @@ async def command(
             await text(sid, f"spam {number}")
     elif word == "freeze":
         await text(sid, "frozen")
-        time.sleep(float(rest))  # a stalled game: it reads nothing from the link meanwhile
+        # A stalled game: it reads nothing from the link meanwhile.
+        time.sleep(float(rest))  # noqa: ASYNC251
         await text(sid, "thawed")
     elif word == "progress":
         await stream.send(Message("progress", (sid, "job-1", 0.5), {"label": "Digging"}))
