@@ -154,11 +154,12 @@ async def question_case(calm: Calm, idle: list[float], port: int, args: Any) -> 
         piler.send(
             "py import asyncio, time; from ember.interaction import answer; "
             f"server.bench_pile = [asyncio.ensure_future(me.ask('pile?')) for _ in range({n})]; "
-            "server.bench_go = lambda: (lambda t: me.msg(f'{\"pile\"}-answered "
-            f"{{sum(answer(me, \"x\") for _ in range({n}))}} in "
+            'server.bench_go = lambda: (lambda t: me.msg(f\'{"pile"}-answered '
+            f'{{sum(answer(me, "x") for _ in range({n}))}} in '
             "{time.perf_counter() - t:.4f} s'))(time.perf_counter()); "
             "delay(1.0, server.bench_go)"
         )
+
         async def report() -> str:
             # Spelt apart in the code, so the echo of the `py` line does not match.
             await piler.expect("pile-answered", within=args.case_timeout)
