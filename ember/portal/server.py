@@ -6,21 +6,12 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 import signal
 import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from ember.link import (
-    JSON,
-    LINK_PATH_ENV,
-    LINK_SECRET_ENV,
-    LinkStream,
-    Message,
-    serve_link,
-    socket_path_for,
-)
+from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
 from ember.portal.input_text import clean_input
@@ -98,12 +89,7 @@ class Portal:
         try:
             self.files.lock_down()
             link_path = socket_path_for(self.config.game_dir)
-            # A fresh secret per start: only the game process this portal starts learns it.
-            secret = secrets.token_urlsafe(32)
-            self._supervisor.environment = {
-                LINK_PATH_ENV: os.fspath(link_path),
-                LINK_SECRET_ENV: secret,
-            }
+            secret = self._supervisor.new_link_secret(link_path)
             await self._listeners.open(self)
             link_server = await serve_link(link_path, "portal", self._serve_game, secret=secret)
             write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
@@ -313,15 +299,9 @@ class Portal:
         offender = game.send(message)
         session = self._sessions.get(offender) if offender is not None else None
         if session is not None:
-            messages, size = game.queued(session.sid)
-            logger.warning(
-                "session %d (%s): disconnected, %d messages (%d bytes) of its input wait for "
-                "the game, over the limit",
-                session.sid,
-                session.address,
-                messages,
-                size,
-            )
+            queued = (session.sid, session.address, *game.queued(session.sid))
+            logger.warning("session %d (%s): disconnected, %d messages (%d bytes) of its input "
+                           "wait for the game, over the limit", *queued)  # fmt: skip
             session.transport.close(NOTICES["flooded"])
 
     def close_session(self, session: PortalSession, reason: str) -> None:

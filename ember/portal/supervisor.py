@@ -7,13 +7,16 @@ import contextlib
 import ctypes
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
+from ember.link import LINK_PATH_ENV, LINK_SECRET_ENV
 from ember.portal.config import PortalConfig
 
 __all__ = ["Backoff", "GameSupervisor", "SupervisorListener", "SyncReason"]
@@ -84,8 +87,8 @@ class GameSupervisor:
     def __init__(self, config: PortalConfig, listener: SupervisorListener) -> None:
         self._config = config
         self._listener = listener
-        # Set by the portal before run(): the link path and secret, passed to each game
-        # process through its (private) environment, never on its command line.
+        # The link path and secret, passed to each game process through its (private)
+        # environment, never on its command line (see new_link_secret).
         self.environment: dict[str, str] = {}
         self._backoff = Backoff()
         self._stop = asyncio.Event()
@@ -125,6 +128,13 @@ class GameSupervisor:
     def stop(self) -> None:
         """End supervision: the current process gets ``shutdown_timeout`` s, then is killed."""
         self._stop.set()
+
+    def new_link_secret(self, link_path: Path) -> str:
+        """Make a fresh link secret for this start; every game process started from now on
+        is told it and the link's path through its environment. Returns the secret."""
+        secret = secrets.token_urlsafe(32)
+        self.environment = {LINK_PATH_ENV: os.fspath(link_path), LINK_SECRET_ENV: secret}
+        return secret
 
     # -- the loop ---------------------------------------------------------------------------------
 
