@@ -36,6 +36,7 @@ class GameLink:
         self.announced: str | None = None
         self._limits = (max_session_messages, max_session_bytes, max_total_bytes)
         self._queued: dict[int, list[int]] = {}  # sid -> [messages, bytes] of queued input
+        self._named: set[int] = set()  # sessions already named for a disconnect
         self._total = 0
 
     def send(self, message: Message) -> int | None:
@@ -43,24 +44,31 @@ class GameLink:
 
         Returns the sid of a session whose queued input passed a bound, to be disconnected:
         this message's own session (the message is then not queued), or, when all sessions
-        together pass ``max_total_bytes``, the one with the most queued. Otherwise None.
+        together pass ``max_total_bytes``, the one with the most queued that was not named
+        before (if that is another session, this message is still queued). Otherwise None.
         """
         size = _input_size(message)
+        offender: int | None = None
         if size is not None:
             sid = message.args[0]
             assert isinstance(sid, int)
             count = self._queued.get(sid) or [0, 0]
             most, most_bytes, total = self._limits
             if count[0] >= most or count[1] + size > most_bytes:
+                self._named.add(sid)
                 return sid
             if self._total + size > total:
-                return max(self._queued, key=lambda key: self._queued[key][1], default=sid)
+                others = (key for key in self._queued if key not in self._named)
+                offender = max(others, key=lambda key: self._queued[key][1], default=sid)
+                self._named.add(offender)
+                if offender == sid:
+                    return sid
             self._queued[sid] = count
             count[0] += 1
             count[1] += size
             self._total += size
         self._outbox.put_nowait(message)
-        return None
+        return offender
 
     def queued(self, sid: int) -> tuple[int, int]:
         """Messages and bytes of input from session ``sid`` not yet written to the game."""
@@ -85,6 +93,7 @@ class GameLink:
                 self._total -= size
                 if not count[0]:
                     del self._queued[sid]  # type: ignore[arg-type]
+                    self._named.discard(sid)  # type: ignore[arg-type]
             try:
                 await self.stream.send(message)
             except LinkClosedError:

@@ -21,11 +21,14 @@ async def test_queued_input_is_bounded_per_session_and_in_total() -> None:
         assert link.queued(1) == (2, 200)
         assert link.send(Message("reload", (), {"by": "x"})) is None  # not input: never refused
         assert link.send(line(2)) is None and link.send(line(2)) is None
-        assert link.send(line(3)) == 1  # 500 in all would pass 450: the biggest queue goes
-        assert link.backlog == 5
+        # 500 in all would pass 450: the biggest queue not named before (session 1 was) is
+        # named, and this message still goes; the next time only the sender is left.
+        assert link.send(line(3)) == 2
+        assert link.send(line(3)) == 3
+        assert link.backlog == 6 and link.queued(3) == (1, 100)
 
         pump = asyncio.create_task(link.pump())
-        for _ in range(5):
+        for _ in range(6):
             await asyncio.wait_for(game.receive(), 10)
         assert link.queued(1) == (0, 0) and link.queued(2) == (0, 0)
         assert link.send(line(1)) is None  # written messages no longer count
