@@ -87,13 +87,14 @@ class GameLink:
             size = _input_size(message)
             if size is not None:
                 sid = message.args[0]
-                count = self._queued[sid]  # type: ignore[index]
+                assert isinstance(sid, int)  # _input_size checked it
+                count = self._queued[sid]
                 count[0] -= 1
                 count[1] -= size
                 self._total -= size
                 if not count[0]:
-                    del self._queued[sid]  # type: ignore[arg-type]
-                    self._named.discard(sid)  # type: ignore[arg-type]
+                    del self._queued[sid]
+                    self._named.discard(sid)
             try:
                 await self.stream.send(message)
             except LinkClosedError:
