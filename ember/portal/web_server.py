@@ -250,6 +250,9 @@ class WebListener:
             self.config.web_port,
             process_request=self._process_request,
             max_size=self.max_message_bytes,
+            # Frames read ahead while a player's reading is paused by the input limit: at
+            # most 4 messages (~270 KiB) per connection, then TCP holds the rest.
+            max_queue=4,
             logger=_QuietLogger(logger, {}),
             reuse_address=True,
         )
