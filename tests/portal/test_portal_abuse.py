@@ -84,7 +84,7 @@ async def test_input_piling_up_for_a_stalled_game_disconnects_the_offender(
         await calm.expect(": after")
 
 
-async def test_nested_telnet_floods_cost_the_portal_little(tmp_path: Path) -> None:
+async def test_telnet_command_floods_cost_the_portal_little(tmp_path: Path) -> None:
     # IAC NOP and escaped IAC IAC floods: the parser skips them in bulk, so the other
     # player's echo keeps coming; the flooders are throttled, then disconnected.
     limits = ("--input-abuse-seconds", "2")
