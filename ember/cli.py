@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
-from ember.portal.config import PortalConfig
+from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.control import (
     ControlError,
     check_port,
@@ -148,7 +148,16 @@ def find_game_dir(given: Path | None) -> Path:
 
 
 def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
-    """The portal's configuration from the game's settings."""
+    """The portal's configuration from the game's settings.
+
+    Raises:
+        CliError: ``PORTAL_LIMITS`` names something that is not a portal limit.
+    """
+    unknown = sorted(set(settings.portal_limits) - set(PORTAL_LIMITS))
+    if unknown:
+        raise CliError(
+            f"PORTAL_LIMITS has unknown names {unknown}; known: {', '.join(PORTAL_LIMITS)}"
+        )
     return PortalConfig(
         game_dir=game_dir,
         bind=settings.bind,
@@ -162,6 +171,7 @@ def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
         max_line_bytes=settings.max_line_bytes,
         # The game's own deadline, plus time to exit, before the portal kills it.
         shutdown_timeout=max(settings.reload_deadline, settings.stop_deadline) + 5.0,
+        **settings.portal_limits,
     )
 
 
@@ -174,7 +184,10 @@ def _init(args: argparse.Namespace) -> int:
         raise CliError(f"{target} already exists and is not empty; choose another name")
     template = importlib.resources.files("ember") / "template"
     _copy_tree(template, target)
-    (target / "server" / "logs").mkdir(parents=True, exist_ok=True)
+    # Private whatever the umask: the database (password hashes) and logs will live here.
+    for folder in (target / "server", target / "server" / "logs"):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
     name = args.name
     print(f"Created the game directory {target}.")
     print("Next:")

@@ -34,7 +34,7 @@ from ember.game.room import Room
 from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
 from ember.interaction import get_flows, questions
-from ember.link import LinkClosedError, LinkStream, Message, connect_link, socket_path_for
+from ember.link import LinkClosedError, LinkStream, Message, connect_link, link_from_environment
 from ember.offload import Offloader, install_offloader, jobs_owned_by, progress_sink
 from ember.scheduling import (
     Clock,
@@ -211,7 +211,8 @@ class GameServer:
                     await link.receive()
 
     async def _connect(self) -> LinkStream:
-        return await connect_link(socket_path_for(self.game_dir), role="game")
+        path, secret = link_from_environment(self.game_dir)
+        return await connect_link(path, role="game", secret=secret)
 
     async def _await_sync(self) -> None:
         assert self._link is not None

@@ -98,6 +98,9 @@ class Settings:
     stop_deadline: float = 20.0
     #: Seconds the running game gives a child process to import the new code before a reload.
     reload_check_timeout: float = 15.0
+    #: The portal's abuse limits by their ``PortalConfig`` names, e.g.
+    #: ``{"input_lines_per_second": 10}``; unset ones keep the defaults (docs/security.md).
+    portal_limits: dict[str, Any] = field(default_factory=dict)
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""

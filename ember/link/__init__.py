@@ -19,8 +19,11 @@ from ember.link._codec import (
 )
 from ember.link._stream import (
     HANDSHAKE_TIMEOUT,
+    LINK_PATH_ENV,
+    LINK_SECRET_ENV,
     LinkStream,
     connect_link,
+    link_from_environment,
     memory_link_pair,
     serve_link,
     socket_path_for,
@@ -30,6 +33,8 @@ __all__ = [
     "DEFAULT_MAX_FRAME_BYTES",
     "HANDSHAKE_TIMEOUT",
     "JSON",
+    "LINK_PATH_ENV",
+    "LINK_SECRET_ENV",
     "MAX_NESTING",
     "PROTOCOL_VERSION",
     "HandshakeError",
@@ -43,6 +48,7 @@ __all__ = [
     "Role",
     "VersionMismatch",
     "connect_link",
+    "link_from_environment",
     "memory_link_pair",
     "serve_link",
     "socket_path_for",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import struct
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -134,12 +135,22 @@ class LinkConnection:
         role: ``"portal"`` or ``"game"``; the peer must be the other one.
         max_frame_bytes: the largest payload accepted or sent. A larger incoming frame is
             skipped without being buffered; a larger outgoing one is a ``ValueError``.
+        secret: the shared link secret. The game shows it in its hello (``secret`` kwarg);
+            a portal given one refuses a hello without the same secret (``HandshakeError``),
+            so only a process the portal started can drive the game's side. The portal
+            never sends it.
 
     Raises:
         ValueError: for an unknown role or a limit outside 1 .. 2**32 - 1.
     """
 
-    def __init__(self, *, role: Role, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        role: Role,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        secret: str | None = None,
+    ) -> None:
         if role not in ("portal", "game"):
             raise ValueError(f"role must be 'portal' or 'game', not {role!r}")
         if not 1 <= max_frame_bytes <= 0xFFFFFFFF:
@@ -148,6 +159,7 @@ class LinkConnection:
             )
         self.role: Role = role
         self.peer_role: Role = "game" if role == "portal" else "portal"
+        self._secret = secret
         self.max_frame_bytes = max_frame_bytes
         self._packer = msgpack.Packer(use_bin_type=True, default=_pack_default)
         self._buffer = bytearray()
@@ -182,7 +194,10 @@ class LinkConnection:
         if self._hello_sent:
             raise RuntimeError("hello() was already called on this link connection")
         self._hello_sent = True
-        return self._frame(Message(_HELLO, (PROTOCOL_VERSION, self.role), {}))
+        shown: dict[str, JSON] = {}
+        if self.role == "game" and self._secret is not None:
+            shown["secret"] = self._secret
+        return self._frame(Message(_HELLO, (PROTOCOL_VERSION, self.role), shown))
 
     def send(self, message: Message) -> bytes:
         """Validate and encode ``message``, returning the frame to write.
@@ -312,12 +327,25 @@ class LinkConnection:
                 events,
                 HandshakeError(f"hello should come from the {self.peer_role}, got {args[1:]!r}"),
             )
+        elif (
+            self.role == "portal"
+            and self._secret is not None
+            and not _same_secret(message.kwargs.get("secret"), self._secret)
+        ):
+            self._fail(events, HandshakeError("the game's hello did not carry the link secret"))
         else:
             self._peer_version = version
 
     def _fail(self, events: list[Message | LinkError], error: HandshakeError) -> None:
         self._failure = error
         events.append(error)
+
+
+def _same_secret(shown: object, secret: str) -> bool:
+    """Compare in constant time, so the answer's timing tells nothing about the secret."""
+    if not isinstance(shown, str):
+        return False
+    return hmac.compare_digest(shown.encode("utf-8", "replace"), secret.encode("utf-8"))
 
 
 class _InvalidValueError(Exception):

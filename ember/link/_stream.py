@@ -11,6 +11,7 @@ import os
 import socket
 import stat
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -27,8 +28,11 @@ from ember.link._codec import (
 
 __all__ = [
     "HANDSHAKE_TIMEOUT",
+    "LINK_PATH_ENV",
+    "LINK_SECRET_ENV",
     "LinkStream",
     "connect_link",
+    "link_from_environment",
     "memory_link_pair",
     "serve_link",
     "socket_path_for",
@@ -39,12 +43,19 @@ logger = logging.getLogger("ember.link")
 HANDSHAKE_TIMEOUT = 10.0
 """Seconds a new link waits for the peer's hello before giving up."""
 
+LINK_SECRET_ENV = "EMBER_LINK_SECRET"
+"""The environment variable through which the portal hands its game process the link secret."""
+
+LINK_PATH_ENV = "EMBER_LINK_PATH"
+"""The environment variable through which the portal tells its game process the socket path."""
+
 _READ_SIZE = 256 * 1024
 # The stream reader pauses the socket at twice this much unread data; 64 KiB (asyncio's default)
 # stalls a pipelined burst too often.
 _STREAM_LIMIT = 1024 * 1024
 # sun_path holds 108 bytes on Linux and 104 on macOS/BSD, each including the final NUL.
 _SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
+_SHARED_TMP = Path("/tmp")
 
 
 class LinkStream:
@@ -208,8 +219,11 @@ async def connect_link(
     *,
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    secret: str | None = None,
 ) -> LinkStream:
     """Connect to the link socket at ``path`` and complete the handshake.
+
+    ``secret`` is shown in the hello; a portal started with a secret refuses a game without it.
 
     Raises:
         OSError: nothing listens at ``path``.
@@ -217,7 +231,8 @@ async def connect_link(
             (``VersionMismatch``); the socket is closed.
     """
     reader, writer = await asyncio.open_unix_connection(os.fspath(path), limit=_STREAM_LIMIT)
-    stream = LinkStream(reader, writer, LinkConnection(role=role, max_frame_bytes=max_frame_bytes))
+    connection = LinkConnection(role=role, max_frame_bytes=max_frame_bytes, secret=secret)
+    stream = LinkStream(reader, writer, connection)
     await stream._handshake(handshake_timeout)
     return stream
 
@@ -229,16 +244,19 @@ async def serve_link(
     *,
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    secret: str | None = None,
 ) -> asyncio.Server:
     """Listen on the Unix socket ``path``; run ``await on_connect(stream)`` per handshaken peer.
 
-    A peer that fails the handshake is logged and disconnected without reaching ``on_connect``.
-    The stream is closed when ``on_connect`` returns or raises (errors are logged here, once).
-    An existing socket file at ``path`` is replaced, as ``asyncio.start_unix_server`` does.
+    A peer that fails the handshake (with ``secret`` given: one whose hello lacks it) is
+    logged and disconnected without reaching ``on_connect``. The stream is closed when
+    ``on_connect`` returns or raises (errors are logged here, once). An existing socket file
+    at ``path`` is replaced, as ``asyncio.start_unix_server`` does. The socket is made mode
+    0600 before it listens, whatever the umask, so no other user can connect to it.
     """
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = LinkConnection(role=role, max_frame_bytes=max_frame_bytes)
+        connection = LinkConnection(role=role, max_frame_bytes=max_frame_bytes, secret=secret)
         stream = LinkStream(reader, writer, connection)
         try:
             try:
@@ -256,7 +274,36 @@ async def serve_link(
         finally:
             stream.close()
 
-    return await asyncio.start_unix_server(handle, os.fspath(path), limit=_STREAM_LIMIT)
+    sock = _private_socket(Path(path))
+    return await asyncio.start_unix_server(handle, sock=sock, limit=_STREAM_LIMIT)
+
+
+def _private_socket(path: Path) -> socket.socket:
+    """Bind a Unix socket at ``path`` and make it 0600 before anyone can connect (it does not
+    listen yet), instead of trusting the umask as ``bind`` alone does."""
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISSOCK(os.lstat(path).st_mode):
+            os.unlink(path)  # a stale socket of an earlier run
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(os.fspath(path))
+        os.chmod(path, 0o600)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def link_from_environment(game_dir: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """Where a game process finds its portal's link, and the secret to show it.
+
+    The portal passes both to the game process it starts (``EMBER_LINK_PATH``,
+    ``EMBER_LINK_SECRET``; an inherited environment is private to the process and its
+    user). Without them (a game started by hand or by a test) the answer is
+    ``socket_path_for(game_dir)`` and no secret.
+    """
+    path = os.environ.get(LINK_PATH_ENV)
+    return (Path(path) if path else socket_path_for(game_dir)), os.environ.get(LINK_SECRET_ENV)
 
 
 async def memory_link_pair(
@@ -280,27 +327,30 @@ async def memory_link_pair(
     return portal, game
 
 
-def socket_path_for(game_dir: str | os.PathLike[str]) -> Path:
+def socket_path_for(game_dir: str | os.PathLike[str], *, shared_tmp: Path = _SHARED_TMP) -> Path:
     """Return where the link socket of ``game_dir`` lives: ``server/link.sock`` inside it.
 
     When that path is too long for a Unix socket (107 bytes on Linux, 103 elsewhere), return
-    ``/tmp/ember-<uid>/<hash of game_dir>.sock`` instead, creating that folder with mode 0700.
-    Portal and game compute the same answer for the same directory.
-
-    Raises:
-        PermissionError: the fallback folder exists but is not a directory owned by this user.
+    ``/tmp/ember-<uid>/<hash of game_dir>.sock`` instead, creating that folder with mode 0700
+    and checking it is a folder of this user's (not a link) with that mode. Should another
+    user have taken that name first (to intercept or to block the link), a fresh private
+    folder from ``tempfile.mkdtemp`` is used instead; the portal tells its game process the
+    path (``link_from_environment``), so both sides still agree. ``shared_tmp`` is the
+    world-writable folder to use (``/tmp``).
     """
     game_dir = Path(game_dir).resolve()
     preferred = game_dir / "server" / "link.sock"
     if len(os.fsencode(preferred)) <= _SOCKET_PATH_MAX:
         return preferred
-    folder = Path("/tmp") / f"ember-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    # /tmp is shared: a folder planted by someone else could intercept the link.
+    digest = hashlib.sha256(os.fsencode(game_dir)).hexdigest()[:20]
+    folder = shared_tmp / f"ember-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
     info = os.lstat(folder)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        raise PermissionError(f"{folder} is not a directory owned by this user")
-    if stat.S_IMODE(info.st_mode) != 0o700:
+        # /tmp is shared: a folder planted by someone else could intercept the link.
+        logger.warning("%s is not a folder of this user's; using a fresh private folder", folder)
+        folder = Path(tempfile.mkdtemp(prefix=f"ember-{os.getuid()}-", dir=shared_tmp))
+    elif stat.S_IMODE(info.st_mode) != 0o700:
         os.chmod(folder, 0o700)
-    digest = hashlib.sha256(os.fsencode(game_dir)).hexdigest()[:20]
     return folder / f"{digest}.sock"

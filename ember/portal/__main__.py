@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ember.portal.config import PortalConfig
+from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.run import run_portal
 
 __all__ = ["main", "parse_args"]
@@ -41,6 +41,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
         default="",
         help="start the game with this command instead of `python -m ember.game GAME_DIR`",
     )
+    for name in PORTAL_LIMITS:
+        default = getattr(defaults, name)
+        parser.add_argument("--" + name.replace("_", "-"), type=type(default), default=default)
     parser.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--console", action="store_true", help="log to stderr as well")
     args = parser.parse_args(argv)
@@ -60,6 +63,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
             game_command=tuple(shlex.split(args.game_command)),
             game_start_timeout=args.game_start_timeout,
             shutdown_timeout=args.shutdown_timeout,
+            **{name: getattr(args, name) for name in PORTAL_LIMITS},
         )
     except ValueError as error:
         parser.error(str(error))

@@ -6,9 +6,24 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ember.portal.input_limits import InputLimits
 from ember.portal.state_files import ServerFiles
 
-__all__ = ["PortalConfig"]
+__all__ = ["PORTAL_LIMITS", "PortalConfig"]
+
+PORTAL_LIMITS = (
+    "input_lines_per_second",
+    "input_line_burst",
+    "input_bytes_per_second",
+    "input_byte_burst",
+    "input_abuse_seconds",
+    "max_queued_input_messages",
+    "max_queued_input_bytes",
+    "max_game_queue_bytes",
+    "max_json_depth",
+)
+"""The abuse limits a game may set (``PORTAL_LIMITS`` in settings.py, or ``--input-...``
+options of ``python -m ember.portal``); docs/security.md explains each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +42,17 @@ class PortalConfig:
         web_origins: the ``Origin`` values a WebSocket may come from; empty: the page's own
             (``http://localhost:PORT`` and ``http://127.0.0.1:PORT``).
         web_rate, web_burst: messages per second a web connection may send, and at once.
+        input_lines_per_second, input_line_burst: lines (and GMCP/info messages) one session
+            may send per second, and at once, on telnet and the web alike; more are dropped
+            with a notice.
+        input_bytes_per_second, input_byte_burst: bytes one session may send per second, and
+            at once; past that the portal stops reading the connection until the debt is paid.
+        input_abuse_seconds: a session over an input limit for this long is disconnected.
+        max_queued_input_messages, max_queued_input_bytes: messages (and their bytes) of one
+            session waiting for the game; a session past either is disconnected.
+        max_game_queue_bytes: input of all sessions waiting for the game; past it the session
+            with the most queued is disconnected.
+        max_json_depth: the deepest nesting of a web client message, checked before parsing.
         log_level: a ``logging`` level name for ``server/logs/portal.log``.
         log_max_bytes, log_backups: rotation of that log.
         idle_timeout: seconds of silence after which a player is disconnected; None: never.
@@ -53,6 +79,15 @@ class PortalConfig:
     web_origins: tuple[str, ...] = ()
     web_rate: float = 20.0
     web_burst: int = 60
+    input_lines_per_second: float = 20.0
+    input_line_burst: int = 100
+    input_bytes_per_second: float = 32 * 1024
+    input_byte_burst: int = 192 * 1024
+    input_abuse_seconds: float = 10.0
+    max_queued_input_messages: int = 500
+    max_queued_input_bytes: int = 256 * 1024
+    max_game_queue_bytes: int = 32 * 1024 * 1024
+    max_json_depth: int = 32
     log_level: str = "INFO"
     log_max_bytes: int = 10 * 1024 * 1024
     log_backups: int = 5
@@ -73,7 +108,15 @@ class PortalConfig:
             object.__setattr__(self, "game_command", command)
         if not self.game_name:
             object.__setattr__(self, "game_name", self.game_dir.name)
-        for name in ("max_line_bytes", "max_output_bytes", "max_pending_lines"):
+        for name in (
+            "max_line_bytes",
+            "max_output_bytes",
+            "max_pending_lines",
+            "max_queued_input_messages",
+            "max_queued_input_bytes",
+            "max_game_queue_bytes",
+            "max_json_depth",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")
         if not 0 <= self.telnet_port <= 65535:
@@ -84,8 +127,24 @@ class PortalConfig:
             raise ValueError(
                 f"progress_line_interval must be at least 0, not {self.progress_line_interval!r}"
             )
+        for name in PORTAL_LIMITS:
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise TypeError(f"{name} must be a number, not {value!r}")
+        self.input_limits  # noqa: B018 -- validates the input limits now, not at first use
         if self.idle_timeout is not None and self.idle_timeout <= 0:
             raise ValueError(f"idle_timeout must be positive or None, not {self.idle_timeout!r}")
+
+    @property
+    def input_limits(self) -> InputLimits:
+        """The per-session input rate limits (checked when the config is made)."""
+        return InputLimits(
+            lines_per_second=self.input_lines_per_second,
+            line_burst=self.input_line_burst,
+            bytes_per_second=self.input_bytes_per_second,
+            byte_burst=self.input_byte_burst,
+            abuse_seconds=self.input_abuse_seconds,
+        )
 
     @property
     def files(self) -> ServerFiles:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.errors import EmberError
-from ember.portal.config import PortalConfig
+from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.state_files import ServerFiles, pid_alive, read_json, read_pid
 
 __all__ = [
@@ -73,6 +73,8 @@ def portal_arguments(config: PortalConfig) -> list[str]:
         args += ["--web-port", str(config.web_port)]
     for origin in config.web_origins:
         args += ["--web-origin", origin]
+    for name in PORTAL_LIMITS:
+        args += ["--" + name.replace("_", "-"), str(getattr(config, name))]
     return args
 
 

@@ -18,9 +18,19 @@ class GameLink:
 
     Player callbacks run synchronously inside asyncio protocols and cannot await a send, so
     they ``send`` here; ``pump`` does the awaiting, which also respects the link's flow control.
+    Player input waiting in the queue is bounded per session (messages and bytes) and in total,
+    so a game that stops reading cannot make the portal grow without limit: ``send`` names the
+    session to disconnect when a bound is passed.
     """
 
-    def __init__(self, stream: LinkStream) -> None:
+    def __init__(
+        self,
+        stream: LinkStream,
+        *,
+        max_session_messages: int = 500,
+        max_session_bytes: int = 256 * 1024,
+        max_total_bytes: int = 32 * 1024 * 1024,
+    ) -> None:
         self.stream = stream
         self._outbox: asyncio.Queue[Message] = asyncio.Queue()
         self.announced: str | None = None
@@ -28,15 +38,51 @@ class GameLink:
         self.ready = False
         #: The game said `stopping`: it reads no more lines; the portal holds them.
         self.stopping = False
+        self._limits = (max_session_messages, max_session_bytes, max_total_bytes)
+        self._queued: dict[int, list[int]] = {}  # sid -> [messages, bytes] of queued input
+        self._named: set[int] = set()  # sessions already named for a disconnect
+        self._total = 0
 
     @property
     def accepting(self) -> bool:
         """Whether players' lines go to this game now (else the portal holds them)."""
         return self.ready and not self.stopping
 
-    def send(self, message: Message) -> None:
-        """Queue ``message`` for the game; it is written after everything queued before it."""
+    def send(self, message: Message) -> int | None:
+        """Queue ``message`` for the game; it is written after everything queued before it.
+
+        Returns the sid of a session whose queued input passed a bound, to be disconnected:
+        this message's own session (the message is then not queued), or, when all sessions
+        together pass ``max_total_bytes``, the one with the most queued that was not named
+        before (if that is another session, this message is still queued). Otherwise None.
+        """
+        size = _input_size(message)
+        offender: int | None = None
+        if size is not None:
+            sid = message.args[0]
+            assert isinstance(sid, int)
+            count = self._queued.get(sid) or [0, 0]
+            most, most_bytes, total = self._limits
+            if count[0] >= most or count[1] + size > most_bytes:
+                self._named.add(sid)
+                return sid
+            if self._total + size > total:
+                others = (key for key in self._queued if key not in self._named)
+                offender = max(others, key=lambda key: self._queued[key][1], default=sid)
+                self._named.add(offender)
+                if offender == sid:
+                    return sid
+            self._queued[sid] = count
+            count[0] += 1
+            count[1] += size
+            self._total += size
         self._outbox.put_nowait(message)
+        return offender
+
+    def queued(self, sid: int) -> tuple[int, int]:
+        """Messages and bytes of input from session ``sid`` not yet written to the game."""
+        count = self._queued.get(sid, (0, 0))
+        return count[0], count[1]
 
     @property
     def backlog(self) -> int:
@@ -47,12 +93,34 @@ class GameLink:
         """Write queued messages until the link closes (then return) or the task is cancelled."""
         while True:
             message = await self._outbox.get()
+            size = _input_size(message)
+            if size is not None:
+                sid = message.args[0]
+                assert isinstance(sid, int)  # _input_size checked it
+                count = self._queued[sid]
+                count[0] -= 1
+                count[1] -= size
+                self._total -= size
+                if not count[0]:
+                    del self._queued[sid]
+                    self._named.discard(sid)
             try:
                 await self.stream.send(message)
             except LinkClosedError:
                 return
             except (TypeError, ValueError) as error:
                 logger.warning("dropped a %r message for the game: %s", message.name, error)
+
+
+def _input_size(message: Message) -> int | None:
+    """The size counted for a message of player input (None: not player input)."""
+    if message.name not in ("line", "gmcp", "info") or not message.args:
+        return None
+    if not isinstance(message.args[0], int):
+        return None
+    text = message.args[1] if len(message.args) > 1 else None
+    # Characters, not encoded bytes: cheap, and never more than the bytes they came as.
+    return 64 + (len(text) if isinstance(text, str) else 0)
 
 
 SESSION_MESSAGES = frozenset(("text", "prompt", "echo", "login", "logout", "close", "progress"))

@@ -54,6 +54,9 @@ def run_portal(
     failed. The ``ember`` CLI waits for that line. ``on_ready`` gets the same report (in
     this process) when the first game has connected.
     """
+    # Everything this process (and the game it starts) creates is private to this user,
+    # whatever umask it was started with: logs, pid and status files, the link socket.
+    os.umask(0o077)
     configure_logging(config, console=console)
     log = logging.getLogger("ember.portal")
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ember.link import JSON, LinkStream, Message, serve_link, socket_path_for
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
+from ember.portal.input_text import clean_input
 from ember.portal.listeners import Listeners, PortalStartError
 from ember.portal.reloads import ReloadBook
 from ember.portal.sessions import PlayerTransport, PortalSession, SessionIds, SessionProtocol
@@ -28,6 +29,7 @@ logger = logging.getLogger("ember.portal")
 NOTICES = {
     "wait": "The game is restarting, your input will be delivered shortly.",
     "dropped": "Too much input while the game restarts; the rest is dropped.",
+    "flooded": "Too much input is waiting for the game; disconnecting.",
     "reloading": "The game is reloading…",
     "reloaded": "Reloaded.",
     "crashed": "The game process stopped unexpectedly; restarting…",
@@ -90,13 +92,14 @@ class Portal:
         lock = self.files.take_lock()
         if lock is None:
             raise PortalStartError(f"a portal is already running for {self.config.game_dir}")
-        link_path = socket_path_for(self.config.game_dir)
         link_server: asyncio.Server | None = None
         loop = asyncio.get_running_loop()
         try:
-            self.files.log_dir.mkdir(parents=True, exist_ok=True)
+            self.files.lock_down()
+            link_path = socket_path_for(self.config.game_dir)
+            secret = self._supervisor.new_link_secret(link_path)
             await self._listeners.open(self)
-            link_server = await serve_link(link_path, "portal", self._serve_game)
+            link_server = await serve_link(link_path, "portal", self._serve_game, secret=secret)
             write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
             self._status.write()
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -170,7 +173,13 @@ class Portal:
         if self._game is not None or self._stop_requested.is_set():
             logger.warning("refused a game connection: one is connected already or stopping")
             return
-        game = self._game = GameLink(stream)
+        config = self.config
+        game = self._game = GameLink(
+            stream,
+            max_session_messages=config.max_queued_input_messages,
+            max_session_bytes=config.max_queued_input_bytes,
+            max_total_bytes=config.max_game_queue_bytes,
+        )
         reason = self._supervisor.sync_reason
         try:
             known = [s for s in self._sessions.values() if s.sid in self._greeted]
@@ -207,7 +216,7 @@ class Portal:
         game.ready = True
         for session in list(self._sessions.values()):
             for text in session.take_pending():
-                game.send(Message("line", (session.sid, text)))
+                self._to_game(game, Message("line", (session.sid, text)))
         reason = self._supervisor.sync_reason
         logger.info("the game is ready (%s)", reason)
         if reason == "reload":
@@ -330,9 +339,14 @@ class Portal:
         return session
 
     def player_line(self, session: PortalSession, text: str) -> None:
-        """Pass a line to the game, or hold it until one is ready to read it."""
+        """Pass a line to the game, or hold it until one is connected.
+
+        This is where every line typed on telnet or the web passes: the one place the text
+        rule (``clean_input``) is applied.
+        """
+        text = clean_input(text)
         if self._game is not None and self._game.accepting:
-            self._game.send(Message("line", (session.sid, text)))
+            self._to_game(self._game, Message("line", (session.sid, text)))
             return
         limit = self.config.max_pending_lines
         if session.hold(text, max_lines=limit, max_bytes=_MAX_PENDING_BYTES):
@@ -344,7 +358,8 @@ class Portal:
             session.transport.send_text(NOTICES["dropped"] + "\n")
 
     def player_info(self, session: PortalSession, info: dict[str, JSON]) -> None:
-        """Remember negotiated terminal facts and pass them on."""
+        """Remember negotiated terminal facts and pass them on (names cleaned like lines)."""
+        info = {k: clean_input(v) if isinstance(v, str) else v for k, v in info.items()}
         for key, value in info.items():
             if key in ("cols", "rows"):
                 if isinstance(value, int):
@@ -354,12 +369,22 @@ class Portal:
             ):
                 setattr(session, key, value)
         if self._game is not None and session.sid in self._greeted:
-            self._game.send(Message("info", (session.sid,), info))
+            self._to_game(self._game, Message("info", (session.sid,), info))
 
     def player_gmcp(self, session: PortalSession, package: str, data: JSON) -> None:
         """Pass an out-of-band message on (dropped while no game is connected)."""
         if self._game is not None and session.sid in self._greeted:
-            self._game.send(Message("gmcp", (session.sid, package, data)))
+            self._to_game(self._game, Message("gmcp", (session.sid, package, data)))
+
+    def _to_game(self, game: GameLink, message: Message) -> None:
+        """Queue player input; a session whose input piles up past the bounds is dropped."""
+        offender = game.send(message)
+        session = self._sessions.get(offender) if offender is not None else None
+        if session is not None:
+            queued = (session.sid, session.address, *game.queued(session.sid))
+            logger.warning("session %d (%s): disconnected, %d messages (%d bytes) of its input "
+                           "wait for the game, over the limit", *queued)  # fmt: skip
+            session.transport.close(NOTICES["flooded"])
 
     def close_session(self, session: PortalSession, reason: str) -> None:
         """Forget a connection that is gone and tell the game."""

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,26 @@ class ServerFiles:
         """Where the game process's stdout and stderr go."""
         return self.log_dir / "game-stdout.log"
 
+    def lock_down(self) -> None:
+        """Make ``server/`` and ``server/logs`` 0700 and the files in them 0600, whatever the
+        umask they were made under: the database holds password hashes, the logs addresses
+        and names, and the link socket lives here."""
+        for folder in (self.server_dir, self.log_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+            for entry in folder.iterdir():
+                with contextlib.suppress(OSError):
+                    info = os.lstat(entry)
+                    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                        os.chmod(entry, stat.S_IMODE(info.st_mode) & 0o700)
+
     def take_lock(self) -> int | None:
         """Lock the game directory for this process; return the lock's fd, or None if taken.
 
         The lock goes away with the process, however it ends, so it is never stale.
         """
         self.server_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

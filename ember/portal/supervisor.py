@@ -7,13 +7,16 @@ import contextlib
 import ctypes
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import IO, Any, Literal, Protocol
 
+from ember.link import LINK_PATH_ENV, LINK_SECRET_ENV
 from ember.portal.config import PortalConfig
 
 __all__ = ["Backoff", "GameSupervisor", "SupervisorListener", "SyncReason"]
@@ -84,6 +87,9 @@ class GameSupervisor:
     def __init__(self, config: PortalConfig, listener: SupervisorListener) -> None:
         self._config = config
         self._listener = listener
+        # The link path and secret, passed to each game process through its (private)
+        # environment, never on its command line (see new_link_secret).
+        self.environment: dict[str, str] = {}
         self._backoff = Backoff()
         self._stop = asyncio.Event()
         self._restart = asyncio.Event()
@@ -135,6 +141,13 @@ class GameSupervisor:
         """End supervision: the current process gets ``shutdown_timeout`` s, then is killed."""
         self.asked()
         self._stop.set()
+
+    def new_link_secret(self, link_path: Path) -> str:
+        """Make a fresh link secret for this start; every game process started from now on
+        is told it and the link's path through its environment. Returns the secret."""
+        secret = secrets.token_urlsafe(32)
+        self.environment = {LINK_PATH_ENV: os.fspath(link_path), LINK_SECRET_ENV: secret}
+        return secret
 
     # -- the loop ---------------------------------------------------------------------------------
 
@@ -275,6 +288,9 @@ class GameSupervisor:
                 # portal only, which then shuts the game down in order.
                 start_new_session=True,
                 preexec_fn=_die_with_parent(),
+                env={**os.environ, **self.environment},
+                # Files the game makes (database, logs) are private whatever umask it inherits.
+                umask=0o077,
             )
 
 

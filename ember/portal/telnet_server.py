@@ -9,6 +9,7 @@ from typing import Protocol
 
 from ember.link import JSON
 from ember.portal.config import PortalConfig
+from ember.portal.input_limits import INPUT_NOTICES, InputLimiter, InputLimits
 from ember.portal.sessions import PlayerTransport, PortalSession, SessionProtocol
 from ember.portal.telnet import (
     CharsetAccepted,
@@ -26,6 +27,11 @@ __all__ = ["SessionHub", "TelnetPlayer", "listen_telnet"]
 
 logger = logging.getLogger("ember.portal.telnet")
 
+# The most read from a player's socket at once: what one read may cost the portal is bounded
+# by it (a flood of empty lines is ~8,000 lines per read, then the line limit pauses reading).
+_READ_BYTES = 8 * 1024
+# Events passed on to the game; each counts as a line against the session's input limit.
+_FORWARDED = (Line, WindowSize, TerminalType, CharsetAccepted, GmcpMessage)
 # How long a closing connection may take to hand its last bytes to a client that does not read.
 _CLOSE_GRACE = 10.0
 # Jobs whose last progress line time is kept per connection (line-based clients); older go.
@@ -56,8 +62,12 @@ class SessionHub(Protocol):
         """The MUD Server Status Protocol data for a new connection."""
 
 
-class TelnetPlayer(asyncio.Protocol):
+class TelnetPlayer(asyncio.BufferedProtocol):
     """One telnet player: bytes go through a ``TelnetConnection``, lines go to the hub.
+
+    Input is read at most ``_READ_BYTES`` at a time and charged to an ``InputLimiter``: past
+    the byte budget reading pauses (TCP slows the sender), lines past the line budget are
+    dropped with a notice, and a session over its limits for too long is disconnected.
 
     Output respects the transport's flow control: while the socket is paused, output waits
     here, and a client that lets more than ``max_output_bytes`` pile up is disconnected, so
@@ -72,9 +82,13 @@ class TelnetPlayer(asyncio.Protocol):
         max_output_bytes: int,
         idle_timeout: float | None = None,
         progress_line_interval: float = 2.0,
+        input_limits: InputLimits | None = None,
     ) -> None:
         self._hub = hub
         self._progress_line_interval = progress_line_interval
+        self._limiter = InputLimiter(input_limits if input_limits is not None else InputLimits())
+        self._read_buffer = bytearray(_READ_BYTES)
+        self._resume_timer: asyncio.TimerHandle | None = None
         self._max_line_bytes = max_line_bytes
         self._max_output_bytes = max_output_bytes
         self._idle_timeout = idle_timeout
@@ -107,17 +121,31 @@ class TelnetPlayer(asyncio.Protocol):
                 self._idle_timeout, self._check_idle
             )
 
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """Hand asyncio a small buffer, so one read (and the work it causes) stays small."""
+        return memoryview(self._read_buffer)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """``nbytes`` arrived in the read buffer: process them like ``data_received``."""
+        self.data_received(bytes(self._read_buffer[:nbytes]))
+
     def data_received(self, data: bytes) -> None:
-        """Feed the bytes to the telnet core and act on its events."""
+        """Feed the bytes to the telnet core and act on its events, within the input limits."""
         conn, session = self._conn, self._session
         if conn is None or session is None or self._closing:
             return
-        self._last_input = time.monotonic()
+        now = self._last_input = time.monotonic()
+        limiter = self._limiter
+        limiter.charge_bytes(len(data), now)
         for event in conn.receive(data):
-            if isinstance(event, Line):
-                self._hub.player_line(session, event.text)
-            elif isinstance(event, LineTooLong):
+            if isinstance(event, LineTooLong):
                 conn.send_text(f"Line too long (limit {event.limit} bytes); it was dropped.\n")
+            elif isinstance(event, ProtocolError):
+                logger.debug("session %d: %s", session.sid, event.description)
+            elif isinstance(event, _FORWARDED) and not limiter.admit_line(now):
+                continue  # counted by the limiter; the player hears of it below
+            elif isinstance(event, Line):
+                self._hub.player_line(session, event.text)
             elif isinstance(event, WindowSize):
                 self._hub.player_info(session, {"cols": event.cols, "rows": event.rows})
             elif isinstance(event, TerminalType):
@@ -127,9 +155,37 @@ class TelnetPlayer(asyncio.Protocol):
                 self._hub.player_info(session, {"charset": event.name})
             elif isinstance(event, GmcpMessage):
                 self._hub.player_gmcp(session, event.package, _json_safe(event.data))
-            elif isinstance(event, ProtocolError):
-                logger.debug("session %d: %s", session.sid, event.description)
+        self._settle(session, now)
         self._flush()
+
+    def _settle(self, session: PortalSession, now: float) -> None:
+        verdict = self._limiter.settle(now)
+        if verdict.abusive:
+            limits = self._limiter.limits
+            logger.warning(
+                "session %d (%s): disconnected, input over the limit (%g lines/s, %g bytes/s) "
+                "for %g s",
+                session.sid,
+                session.address,
+                limits.lines_per_second,
+                limits.bytes_per_second,
+                limits.abuse_seconds,
+            )
+            self.close(INPUT_NOTICES["abusive"])
+            return
+        if verdict.notify:
+            assert self._conn is not None
+            self._conn.send_text(INPUT_NOTICES["dropped"].format(count=verdict.dropped) + "\n")
+        if verdict.pause > 0 and self._transport is not None and self._resume_timer is None:
+            self._transport.pause_reading()
+            self._resume_timer = asyncio.get_running_loop().call_later(
+                verdict.pause, self._resume_reading
+            )
+
+    def _resume_reading(self) -> None:
+        self._resume_timer = None
+        if self._transport is not None and not self._closing:
+            self._transport.resume_reading()
 
     def eof_received(self) -> bool:
         """The client closed its side: close ours too."""
@@ -137,7 +193,7 @@ class TelnetPlayer(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Tell the hub the player is gone (once) and drop what was waiting."""
-        for timer in (self._idle_timer, self._abort_timer):
+        for timer in (self._idle_timer, self._abort_timer, self._resume_timer):
             if timer is not None:
                 timer.cancel()
         self._backlog.clear()
@@ -282,6 +338,7 @@ async def listen_telnet(hub: SessionHub, config: PortalConfig) -> asyncio.Server
             max_output_bytes=config.max_output_bytes,
             idle_timeout=config.idle_timeout,
             progress_line_interval=config.progress_line_interval,
+            input_limits=config.input_limits,
         )
 
     loop = asyncio.get_running_loop()

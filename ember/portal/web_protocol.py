@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from ember.link import JSON
+from ember.portal.input_limits import INPUT_NOTICES, InputLimiter, InputLimits, Settlement
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -28,8 +29,9 @@ __all__ = [
 PROTOCOL_VERSION = 1
 """Bumped when a message changes incompatibly; sent in ``hello``."""
 
-# Control characters except TAB are dropped from input, as the telnet core does.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# Strings are removed before nesting is measured: brackets inside them do not count.
+_STRINGS = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+_BRACKETS = re.compile(r"[\[\]{}]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _INFO_INTS = {"cols": (10, 1000), "rows": (2, 1000)}
 # After this many messages dropped in a row by the rate limit the connection is closed.
@@ -38,7 +40,7 @@ _FLOOD_CLOSE = 200
 
 @dataclass(frozen=True, slots=True)
 class ClientLine:
-    """One line of player input, cleaned like a telnet line (no control characters)."""
+    """One line of player input (the portal's text rule, ``clean_input``, is applied later)."""
 
     text: str
 
@@ -100,18 +102,26 @@ class WebProtocol:
         max_line_bytes: the longest line accepted (UTF-8 bytes); longer ones are dropped with
             an ``error`` reply, like telnet's "Line too long".
         rate, burst: the rate limit on received messages (per second, and at once).
+        limits: the per-session input limits on lines and bytes, shared with telnet: every
+            line, ``info`` and ``gmcp`` counts as a line, every frame's length as bytes.
+        max_json_depth: the deepest nesting of ``[`` and ``{`` accepted, checked before the
+            JSON is parsed, so a deeply nested message costs no recursion.
     """
 
     max_line_bytes: int
     rate: float = 20.0
     burst: int = 60
+    limits: InputLimits = field(default_factory=InputLimits)
+    max_json_depth: int = 32
     _out: list[str] = field(default_factory=list)
     _bucket: _Bucket = field(init=False)
+    _limiter: InputLimiter = field(init=False)
     _dropped: int = 0
     _told_limited: bool = False
 
     def __post_init__(self) -> None:
         self._bucket = _Bucket(self.rate, float(self.burst), float(self.burst))
+        self._limiter = InputLimiter(self.limits)
 
     # -- output -----------------------------------------------------------------------------------
 
@@ -158,8 +168,20 @@ class WebProtocol:
 
     # -- input ------------------------------------------------------------------------------------
 
+    def settle(self, now: float) -> Settlement:
+        """Close the input charged since the last call: how long to pause reading, whether
+        lines were dropped (the ``input_limited`` error is queued here) or to disconnect."""
+        verdict = self._limiter.settle(now)
+        if verdict.notify:
+            self.error("input_limited", INPUT_NOTICES["dropped"].format(count=verdict.dropped))
+        return verdict
+
     def receive(self, frame: str | bytes, now: float) -> list[WebEvent]:
-        """Check one received frame (at monotonic time ``now``) and return what it means."""
+        """Check one received frame (at monotonic time ``now``) and return what it means.
+
+        Call ``settle`` after acting on the events (before reading the next frame).
+        """
+        self._limiter.charge_bytes(len(frame), now)
         if not self._bucket.take(now):
             self._dropped += 1
             if self._dropped >= _FLOOD_CLOSE:
@@ -173,6 +195,12 @@ class WebProtocol:
         if isinstance(frame, bytes):
             self.error("binary", "Binary messages are not accepted; send JSON text.")
             return []
+        if _too_deep(frame, self.max_json_depth):
+            self.error(
+                "too_deep",
+                f"A message nested deeper than {self.max_json_depth} levels; it was ignored.",
+            )
+            return []
         try:
             message = json.loads(frame)
         except ValueError:
@@ -183,12 +211,14 @@ class WebProtocol:
             return []
         kind = message["type"]
         if kind == "line":
-            return self._lines(message.get("text"))
+            return self._lines(message.get("text"), now)
         if kind == "info":
-            return self._info(message)
+            return self._info(message) if self._limiter.admit_line(now) else []
         if kind == "gmcp":
             package, data = message.get("package"), message.get("data")
             if isinstance(package, str) and package and package.isprintable():
+                if not self._limiter.admit_line(now):
+                    return []
                 return [ClientGmcp(package, _json_safe(data))]
             self.error("invalid_message", "A 'gmcp' message needs a 'package' name.")
             return []
@@ -198,7 +228,7 @@ class WebProtocol:
         self.error("unknown_type", f"Unknown message type {kind[:40]!r}; it was ignored.")
         return []
 
-    def _lines(self, text: object) -> list[WebEvent]:
+    def _lines(self, text: object, now: float) -> list[WebEvent]:
         if not isinstance(text, str):
             self.error("invalid_message", "A 'line' message needs a 'text' string.")
             return []
@@ -206,9 +236,10 @@ class WebProtocol:
         lines = _NEWLINES.split(text)
         if len(lines) > 1 and not lines[-1]:
             lines.pop()  # "look\n" is one line, not two
-        for raw in lines:
+        # Lines past the budget are counted as dropped (settle() reports them) in one step.
+        for raw in lines[: self._limiter.admit_lines(len(lines), now)]:
             # Lone surrogates (possible in JSON) cannot travel on the link: replace them.
-            line = _CONTROL.sub("", raw).encode("utf-8", "replace").decode("utf-8")
+            line = raw.encode("utf-8", "replace").decode("utf-8")
             size = len(line.encode("utf-8"))
             if size > self.max_line_bytes:
                 self.error(
@@ -229,6 +260,22 @@ class WebProtocol:
         if isinstance(client, str) and client.isprintable():
             info["client"] = client[:60]
         return [ClientInfo(info)] if info else []
+
+
+def _too_deep(frame: str, limit: int) -> bool:
+    """Whether the JSON text ``frame`` nests brackets deeper than ``limit``, found without
+    parsing it (a parser recurses per level: ``[`` x 30,000 would exhaust the stack)."""
+    if frame.count("[") + frame.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", frame)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 def _json_safe(value: object, depth: int = 0) -> JSON:

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ember.portal.config import PortalConfig
+from ember.portal.input_limits import INPUT_NOTICES
 from ember.portal.sessions import PortalSession
 from ember.portal.telnet_server import SessionHub
 from ember.portal.web_protocol import (
@@ -73,7 +74,13 @@ class WebPlayer:
     def __init__(self, hub: SessionHub, ws: ServerConnection, listener: WebListener) -> None:
         config = listener.config
         self._hub, self._ws, self._listener = hub, ws, listener
-        self._core = WebProtocol(config.max_line_bytes, config.web_rate, config.web_burst)
+        self._core = WebProtocol(
+            config.max_line_bytes,
+            config.web_rate,
+            config.web_burst,
+            limits=config.input_limits,
+            max_json_depth=config.max_json_depth,
+        )
         self._outbox: asyncio.Queue[str | CloseRequest] = asyncio.Queue()
         self._queued_bytes = 0
         self._max_output = config.max_output_bytes
@@ -122,7 +129,24 @@ class WebPlayer:
                 elif isinstance(event, CloseRequest):
                     logger.warning("session %d: closed, %s", session.sid, event.reason)
                     self._close(event.code, event.reason)
+            verdict = self._core.settle(self._last_input)
             self._flush()
+            if verdict.abusive and not self._closing:
+                limits = self._listener.config.input_limits
+                logger.warning(
+                    "session %d (%s): disconnected, input over the limit (%g lines/s, "
+                    "%g bytes/s) for %g s",
+                    session.sid,
+                    session.address,
+                    limits.lines_per_second,
+                    limits.bytes_per_second,
+                    limits.abuse_seconds,
+                )
+                self.close(INPUT_NOTICES["abusive"])
+            elif verdict.pause > 0:
+                # Not reading: websockets stops reading the socket once its small queue is
+                # full, so TCP slows the sender down; other players are not affected.
+                await asyncio.sleep(verdict.pause)
 
     async def _write(self) -> None:
         while True:
@@ -226,6 +250,9 @@ class WebListener:
             self.config.web_port,
             process_request=self._process_request,
             max_size=self.max_message_bytes,
+            # Frames read ahead while a player's reading is paused by the input limit: at
+            # most 4 messages (~270 KiB) per connection, then TCP holds the rest.
+            max_queue=4,
             logger=_QuietLogger(logger, {}),
             reuse_address=True,
         )

@@ -22,11 +22,12 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
-from ember.link import LinkStream, Message, connect_link, socket_path_for
+from ember.link import LinkStream, Message, connect_link, link_from_environment
 
 Say = Callable[[int, str], Awaitable[None]]
 
@@ -36,7 +37,8 @@ def open_log(game_dir: Path) -> IO[str]:
 
 
 async def main(game_dir: Path, stubborn: bool) -> int:
-    stream = await connect_link(socket_path_for(game_dir), role="game")
+    path, secret = link_from_environment(game_dir)
+    stream = await connect_link(path, role="game", secret=secret)
     log = open_log(game_dir)
     pid = os.getpid()
     last_sync: dict[str, Any] = {}
@@ -112,6 +114,11 @@ async def command(
     elif word == "spam":
         for number in range(int(rest)):
             await text(sid, f"spam {number}")
+    elif word == "freeze":
+        await text(sid, "frozen")
+        # A stalled game: it reads nothing from the link meanwhile.
+        time.sleep(float(rest))  # noqa: ASYNC251
+        await text(sid, "thawed")
     elif word == "progress":
         await stream.send(Message("progress", (sid, "job-1", 0.5), {"label": "Digging"}))
     elif word == "close":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ember.portal.telnet import DO, IAC, NOP, SB, SE, WILL, ProtocolError
-from ember.portal.telnet._constants import EC, GA, Option
+from ember.portal.telnet._constants import AYT, EC, GA, Option
 from ember.portal.telnet._parser import (
     Command,
     Data,
@@ -42,13 +42,36 @@ def test_iac_iac_is_a_literal_255() -> None:
 
 
 def test_negotiation_and_commands() -> None:
+    # NOP and GA mean nothing to a line-mode server: counted, not reported.
     stream = bytes([IAC, WILL, Option.NAWS, IAC, NOP, IAC, GA, IAC, EC])
-    assert parse(stream) == [
-        Negotiation(WILL, Option.NAWS),
-        Command(NOP),
-        Command(GA),
-        Command(EC),
-    ]
+    parser = TelnetParser(max_subneg_bytes=64)
+    assert parser.feed(stream) == [Negotiation(WILL, Option.NAWS), Command(EC)]
+    assert parser.ignored_commands == 2
+
+
+def test_ignored_commands_split_anywhere_are_counted() -> None:
+    stream = b"a" + bytes([IAC, NOP, IAC, GA]) * 3 + b"b" + bytes([IAC, AYT])
+    for cut in range(len(stream) + 1):
+        parser = TelnetParser(max_subneg_bytes=64)
+        tokens = parser.feed(stream[:cut]) + parser.feed(stream[cut:])
+        assert joined(tokens) == [Data(b"ab")]
+        assert parser.ignored_commands == 7
+
+
+def test_escaped_iac_runs_are_one_data_token() -> None:
+    parser = TelnetParser(max_subneg_bytes=64)
+    assert parser.feed(b"\xff\xff" * 1000 + b"x") == [Data(b"\xff" * 1000 + b"x")]
+
+
+def test_floods_of_commands_are_parsed_in_bulk() -> None:
+    # 2 MiB of IAC NOP (and of escaped IACs inside an overlong subnegotiation) in a handful of
+    # regex steps: the token lists stay tiny, whatever the stream's length.
+    parser = TelnetParser(max_subneg_bytes=64)
+    assert parser.feed(bytes([IAC, NOP]) * (1024 * 1024) + b"x") == [Data(b"x")]
+    assert parser.ignored_commands == 1024 * 1024
+    sub = bytes([IAC, SB, Option.GMCP]) + b"\xff\xff" * (1024 * 1024) + bytes([IAC, SE])
+    tokens = parser.feed(sub)
+    assert len(tokens) == 1 and isinstance(tokens[0], ProtocolError)
 
 
 def test_truncated_sequences_wait_for_more_bytes() -> None:
@@ -85,11 +108,7 @@ def test_subnegotiation_interrupted_by_a_command_keeps_the_command() -> None:
 
 def test_subnegotiation_without_option_byte() -> None:
     tokens = parse(bytes([IAC, SB, IAC, NOP]) + b"y")
-    assert tokens == [
-        ProtocolError("subnegotiation without an option code"),
-        Command(NOP),
-        Data(b"y"),
-    ]
+    assert tokens == [ProtocolError("subnegotiation without an option code"), Data(b"y")]
 
 
 def test_overlong_subnegotiation_is_discarded_once() -> None:

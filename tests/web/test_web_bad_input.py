@@ -104,3 +104,26 @@ def test_the_page_is_served_and_other_paths_are_not(web_game: WebGame) -> None:
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(base + path, timeout=10)
         assert missing.value.code == 404
+
+
+async def test_deeply_nested_json_gets_an_error_not_a_traceback(web_game: WebGame) -> None:
+    client = await Client.open(web_game)
+    await client.expect(type="hello")
+    await client.ws.send("[" * 30_000)
+    error = await client.expect(type="error")
+    assert error["code"] == "too_deep" and "nested deeper than" in error["message"]
+    await client.send(type="line", text=f"create deepuser {PASSWORD}")
+    await client.expect(type="login", account="deepuser")  # the connection still serves
+    log = (web_game.path / "server" / "logs" / "portal.log").read_text()
+    assert "RecursionError" not in log
+
+
+async def test_many_lines_in_one_message_count_as_lines(web_game: WebGame) -> None:
+    # 40 messages carried 927k lines before: now every line counts against the line limit.
+    client = await Client.open(web_game)
+    await client.expect(type="hello")
+    await client.send(type="line", text="who\n" * 10_000)
+    error = await client.expect(type="error")
+    assert error["code"] == "input_limited", error
+    answers = sum(1 for m in client.messages if "online." in str(m.get("text")))
+    assert answers <= 100  # at most the line burst reached the game

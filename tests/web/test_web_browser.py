@@ -211,6 +211,28 @@ async def test_the_pane_follows_output_past_questions_and_progress(
     await tab.command("say still here")
     await tab.expect('You say, "still here"')
     assert await tab.page.evaluate("document.getElementById('output').scrollTop") == 0
+
+
+async def test_login_lines_in_any_form_stay_out_of_the_history(
+    browser: Any, web_game: WebGame
+) -> None:
+    tab = await Page.open(browser, web_game)
+    await tab.login("historian", create=True)
+    await tab.command("look")
+    for line in (
+        "connect/x historian hunter2-a",
+        "CR historian hunter2-b",
+        "  @conn historian hunter2-c",
+        "Connect   historian hunter2-d",
+    ):
+        await tab.command(line)
+    await tab.expect("connect/x historian ********")
+    for _ in range(8):
+        await tab.page.press("#input", "ArrowUp")
+        assert "hunter2" not in await tab.page.input_value("#input")
+    assert await tab.page.input_value("#input") == "look"
+    output = await tab.page.text_content("#output") or ""
+    assert "hunter2" not in output
     assert tab.errors == []
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ember.portal.config import PortalConfig
+from ember.portal.input_limits import INPUT_NOTICES, InputLimits
 from ember.portal.web_protocol import (
     PROTOCOL_VERSION,
     ClientGmcp,
@@ -46,10 +47,12 @@ def test_output_messages_have_a_type_and_keep_their_order() -> None:
     assert core.frames_to_send() == []
 
 
-def test_lines_are_cleaned_split_and_limited() -> None:
+def test_lines_are_split_and_limited() -> None:
+    # Control characters are removed later, once, by the portal's clean_input (both
+    # protocols); tests/web/test_web_bad_input.py checks that end to end.
     core = WebProtocol(max_line_bytes=8)
     events = core.receive(json.dumps({"type": "line", "text": "lo\x07ok\r\nsay ü\n"}), 0.0)
-    assert events == [ClientLine("look"), ClientLine("say ü")]
+    assert events == [ClientLine("lo\x07ok"), ClientLine("say ü")]
     assert core.receive('{"type": "line", "text": ""}', 0.0) == [ClientLine("")]
     assert core.receive(json.dumps({"type": "line", "text": "\ud800x"}), 0.0) == [ClientLine("?x")]
     assert core.receive(json.dumps({"type": "line", "text": "ü" * 5}), 0.0) == []
@@ -108,3 +111,42 @@ def test_default_origins_are_the_pages_own_and_can_be_configured(tmp_path: Path)
     assert WebListener(None, config).allowed_origins() == {"https://mud.example"}  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="web_port"):
         PortalConfig(game_dir=tmp_path, web_port=70000)
+
+
+def test_lines_not_messages_are_limited() -> None:
+    # One message of 100,000 lines is 100,000 lines against the line limit, not one message.
+    limits = InputLimits(
+        lines_per_second=10.0, line_burst=20, byte_burst=1 << 30, abuse_seconds=5.0
+    )
+    core = WebProtocol(max_line_bytes=100, limits=limits)
+    events = core.receive(json.dumps({"type": "line", "text": "look\n" * 100_000}), 0.0)
+    assert events == [ClientLine("look")] * 20
+    verdict = core.settle(0.0)
+    assert verdict.dropped == 100_000 - 20 and verdict.pause > 0 and not verdict.abusive
+    assert sent(core) == [
+        {"type": "error", "code": "input_limited",
+         "message": INPUT_NOTICES["dropped"].format(count=100_000 - 20)},
+    ]  # fmt: skip
+    assert core.receive(json.dumps({"type": "line", "text": "a\nb"}), 0.1) == [ClientLine("a")]
+    assert not core.settle(0.1).notify  # told once per episode
+    assert core.receive(json.dumps({"type": "line", "text": "c\nd"}), 5.0) != []
+    assert core.settle(5.0).abusive is False  # a calm batch ends the episode...
+    for second in range(6, 13):
+        core.receive(json.dumps({"type": "line", "text": "x\n" * 200}), float(second))
+        verdict = core.settle(float(second))
+    assert verdict.abusive  # ...a flood kept up for abuse_seconds does not
+
+
+def test_deep_nesting_is_refused_before_parsing() -> None:
+    core = WebProtocol(max_line_bytes=100_000, max_json_depth=32)
+    assert core.receive("[" * 30_000, 0.0) == []
+    assert sent(core) == [
+        {"type": "error", "code": "too_deep",
+         "message": "A message nested deeper than 32 levels; it was ignored."},
+    ]  # fmt: skip
+    deep = {"type": "gmcp", "package": "X", "data": json.loads("[" * 31 + "]" * 31)}
+    assert core.receive(json.dumps(deep), 0.0) != []  # 32 levels with the object: accepted
+    brackets_in_text = json.dumps({"type": "line", "text": "[" * 5000})
+    assert core.receive(brackets_in_text, 0.0) == [ClientLine("[" * 5000)]
+    tricky = 'a\\"[' * 40  # escaped quotes and backslashes do not end the string early
+    assert core.receive(json.dumps({"type": "line", "text": tricky}), 0.0) == [ClientLine(tricky)]

@@ -113,7 +113,7 @@ def test_classes_resolve_only_inside_trusted_modules_on_the_whole_path() -> None
     assert resolve_class("worldbook:Door", TRUSTED) is Door
     with pytest.raises(UnresolvableReferenceError, match="not in the trusted modules"):
         resolve_class("worldbook:Door", ["ember"])
-    with pytest.raises(UnresolvableReferenceError, match="walks through .os., a module, not a class"):
+    with pytest.raises(UnresolvableReferenceError, match=r"walks through .os., a module"):
         resolve_reference("worldbook:os.system", TRUSTED)
     with pytest.raises(UnresolvableReferenceError, match="not a game object class"):
         resolve_class("worldbook:Door.close", TRUSTED)

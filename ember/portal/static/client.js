@@ -273,12 +273,30 @@
 
   // -- input ----------------------------------------------------------------------------------
 
-  const SECRET = /^(\s*(?:connect|conn|con|create|cr)\s+\S+\s+)(.+)$/i;
+  // A line that may carry a password: its first word (letters only, so `connect/x`, `CR`
+  // and `@connect` count) is "connect" or "create" or an abbreviation of either. Such lines
+  // are echoed with the password masked and never kept in the history, whatever the game
+  // makes of them. A message of several lines is checked line by line.
+  const FIRST_WORD = /^\s*[^A-Za-z\s]*([A-Za-z]+)/;
+
+  function isLoginLine(one) {
+    const match = FIRST_WORD.exec(one);
+    if (!match) return false;
+    const word = match[1].toLowerCase();
+    return "connect".startsWith(word) || "create".startsWith(word);
+  }
+
+  function masked(one) {
+    if (!isLoginLine(one)) return one;
+    const words = one.trim().split(/\s+/);
+    return words.length > 2 ? `${words[0]} ${words[1]} ********` : one;
+  }
 
   function submitLine(text) {
     if (!send({ type: "line", text })) return;
-    const secret = client.hidden || SECRET.test(text);
-    const shown = client.hidden ? "********" : text.replace(SECRET, (_, head) => `${head}********`);
+    const lines = text.split(/\r\n|\r|\n/);
+    const secret = client.hidden || lines.some(isLoginLine);
+    const shown = client.hidden ? "********" : lines.map(masked).join("\n");
     line(shown, "echo");
     promptBox.hidden = true;
     if (!secret && text.trim() && client.history[client.history.length - 1] !== text) {

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
-from ._constants import DO, DONT, EOR, GA, IAC, SB, SE, WILL, WONT, Option
+from ._constants import DO, DONT, EC, EL, EOR, GA, IAC, SB, SE, WILL, WONT, Option
 from ._events import ProtocolError
 
 __all__ = ["Command", "Data", "Negotiation", "Subnegotiation", "TelnetParser", "Token"]
 
 _IAC_BYTE = bytes([IAC])
 _VERBS = frozenset((WILL, WONT, DO, DONT))
+# Everything is consumed in runs, by C code (regex, find, slicing), never byte by byte in
+# Python: a run of data with escaped ``IAC IAC`` pairs is one Data token, and a run of the
+# two-byte commands a line-mode server ignores (EOR, NOP, DM, BRK, IP, AO, AYT, GA) is skipped
+# in one step, so a flood of ``IAC NOP`` costs about what the same bytes of text cost.
+_DATA_RUN = re.compile(rb"(?:[^\xff]+|\xff\xff)+")
+_IGNORED_RUN = re.compile(rb"(?:\xff[\xef\xf1-\xf6\xf9])+")
+_IGNORED = frozenset(range(EOR, GA + 1)) - {SE, EC, EL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +31,11 @@ class Data:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A two-byte ``IAC <command>`` such as GA, NOP, EC or EL."""
+    """A two-byte ``IAC <command>`` that changes the input: EC (erase character) or EL (line).
+
+    The other two-byte commands (NOP, GA, AYT, ...) mean nothing to a line-mode server; they
+    are skipped and counted (``TelnetParser.ignored_commands``), not reported.
+    """
 
     command: int
 
@@ -63,7 +75,7 @@ class TelnetParser:
     in differently sized :class:`Data` pieces. Nothing raises: a malformed sequence becomes a
     :class:`ProtocolError` token and parsing resumes at the next sensible byte. A
     subnegotiation payload longer than ``max_subneg_bytes`` is discarded as it streams in, so
-    memory stays bounded whatever the peer sends.
+    memory stays bounded whatever the peer sends. Work is done per run of bytes, not per byte.
     """
 
     def __init__(self, *, max_subneg_bytes: int) -> None:
@@ -73,6 +85,8 @@ class TelnetParser:
         self._sb_option = 0
         self._sb_payload = bytearray()
         self._sb_overflow = False
+        self.ignored_commands = 0
+        """How many ignorable two-byte commands (NOP, GA, AYT, ...) were skipped."""
 
     def feed(self, data: bytes) -> list[Token]:
         """Parse ``data`` and return the tokens it completes, in stream order."""
@@ -82,23 +96,33 @@ class TelnetParser:
         while i < end:
             state = self._state
             if state is _State.DATA:
-                # Fast path: copy everything up to the next IAC in one slice.
-                j = data.find(_IAC_BYTE, i)
-                if j < 0:
-                    tokens.append(Data(data[i:]))
-                    break
-                if j > i:
-                    tokens.append(Data(data[i:j]))
+                run = _DATA_RUN.match(data, i)
+                if run is not None:
+                    chunk = run.group()
+                    if _IAC_BYTE in chunk:
+                        chunk = chunk.replace(b"\xff\xff", _IAC_BYTE)
+                    tokens.append(Data(chunk))
+                    i = run.end()
+                    continue
+                skipped = _IGNORED_RUN.match(data, i)
+                if skipped is not None:
+                    self.ignored_commands += (skipped.end() - i) // 2
+                    i = skipped.end()
+                    continue
+                # An IAC that starts a negotiation, a subnegotiation, EC/EL or an error.
                 self._state = _State.IAC
-                i = j + 1
+                i += 1
             elif state is _State.SB_DATA:
-                j = data.find(_IAC_BYTE, i)
-                stop = end if j < 0 else j
-                self._sb_append(data[i:stop], tokens)
-                if j < 0:
-                    break
-                self._state = _State.SB_IAC
-                i = j + 1
+                run = _DATA_RUN.match(data, i)
+                if run is not None:
+                    chunk = run.group()
+                    if _IAC_BYTE in chunk:
+                        chunk = chunk.replace(b"\xff\xff", _IAC_BYTE)
+                    self._sb_append(chunk, tokens)
+                    i = run.end()
+                    continue
+                self._state = _State.SB_IAC  # IAC SE, or a command cutting the payload short
+                i += 1
             else:
                 self._byte(data[i], tokens)
                 i += 1
@@ -150,7 +174,9 @@ class TelnetParser:
             self._state = _State.SB_OPTION
         elif byte == SE:
             tokens.append(ProtocolError("IAC SE outside a subnegotiation"))
-        elif EOR <= byte <= GA:
+        elif byte in _IGNORED:
+            self.ignored_commands += 1
+        elif byte in (EC, EL):
             tokens.append(Command(byte))
         else:
             tokens.append(ProtocolError(f"unknown command byte {byte} after IAC"))
