@@ -27,7 +27,7 @@ def dask_cluster() -> Iterator[Any]:
             raise
         pytest.skip("distributed is not installed (pip install 'ember[cluster]')")
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     try:
         yield cluster
