@@ -20,6 +20,7 @@ EVERYTHING = {
     "interaction",
     "offload",
     "link",
+    "text",
     "world",
     "game",
     "portal",
@@ -30,16 +31,27 @@ EVERYTHING = {
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "link": {"errors"},
+    # game text (colour markup): a floor beside link, so portal and game both render with it
+    "text": {"errors"},
     "storage": {"errors"},  # the floor: database plumbing, no other Ember package
     "scheduling": {"errors", "storage"},
     "interaction": {"errors", "scheduling"},
     "offload": {"errors", "scheduling"},
     "world": {"errors", "storage", "scheduling"},
-    "portal": {"errors", "link"},
-    "game": {"errors", "storage", "scheduling", "interaction", "offload", "link", "world"},
-    "testing": {"errors", "scheduling", "interaction", "offload", "link", "world"},
+    "portal": {"errors", "link", "text"},
+    "game": {
+        "errors",
+        "storage",
+        "scheduling",
+        "interaction",
+        "offload",
+        "link",
+        "text",
+        "world",
+    },
+    "testing": {"errors", "scheduling", "interaction", "offload", "link", "text", "world"},
     "cli": EVERYTHING,
-    "__init__": {"errors", "scheduling", "interaction", "offload", "game", "world"},
+    "__init__": {"errors", "scheduling", "interaction", "offload", "game", "text", "world"},
     "template": {"__init__"},  # game code imports from `ember` only
 }
 
