@@ -38,9 +38,11 @@ _CODE = re.compile(
 # C0 and C1 control characters other than tab, newline and carriage return would let text
 # move the cursor, ring bells or start escape sequences on a terminal: they become U+FFFD,
 # visible, so nothing vanishes without a trace.
-_CONTROLS = {
-    code: "\ufffd" for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\t\n\r"
-}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The style after a code, by (style before, code): styles are few, so this stays small and
+# spares building a frozen dataclass for every code in every message.
+_TRANSITIONS: dict[tuple[Style, str], Style] = {}
+_MAX_TRANSITIONS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,9 @@ class Style:
 
 
 PLAIN = Style()
+# One instance per distinct style the parser made, so renderers compare styles with `is`
+# (an equal style that escaped interning only costs a redundant escape, never a wrong one).
+_INTERNED: dict[Style, Style] = {PLAIN: PLAIN}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,8 @@ def parse_markup(text: str) -> list[Segment]:
     """
     if type(text) is not str:
         raise TypeError(f"markup must be a str, got {type(text).__name__}")
-    text = text.translate(_CONTROLS)
+    if _CONTROL.search(text) is not None:
+        text = _CONTROL.sub("\ufffd", text)
     runs: list[tuple[Style, list[str]]] = []  # the segments' styles and text pieces
     style = PLAIN
     pending: list[str] = []  # text in `style` not yet given to a run
@@ -132,8 +138,14 @@ def parse_markup(text: str) -> list[Segment]:
         if match.lastgroup == "bar":
             pending.append("|")
             continue
-        new_style = _apply(style, match)
-        if new_style != style:
+        code = match.group()
+        new_style = _TRANSITIONS.get((style, code))
+        if new_style is None:
+            new_style = _apply(style, match)
+            if len(_TRANSITIONS) < _MAX_TRANSITIONS:
+                new_style = _INTERNED.setdefault(new_style, new_style)
+                _TRANSITIONS[(style, code)] = new_style
+        if new_style is not style:  # styles are interned: identity is the cheap equality
             if pending:
                 _flush(runs, pending, style)
                 pending = []
@@ -148,7 +160,7 @@ def parse_markup(text: str) -> list[Segment]:
 def _flush(runs: list[tuple[Style, list[str]]], pieces: list[str], style: Style) -> None:
     """Add text to the runs, joining the last run when the style came back unchanged
     (``|rx|g|ry`` is one red run); pieces are joined once at the end, keeping it linear."""
-    if runs and runs[-1][0] == style:
+    if runs and (runs[-1][0] is style or runs[-1][0] == style):
         runs[-1][1].extend(pieces)
     else:
         runs.append((style, pieces))

@@ -67,8 +67,14 @@ def nearest_16(index: int) -> int:
     return _TO_16[index]
 
 
+_SGR_CACHE: dict[tuple[Style, ColourSupport], str] = {}
+
+
 def _sgr(style: Style, depth: ColourSupport) -> str:
     """The SGR parameters that switch ``style`` on (from the terminal's default)."""
+    cached = _SGR_CACHE.get((style, depth))
+    if cached is not None:
+        return cached
     params: list[str] = []
     if style.bold:
         params.append("1")
@@ -85,7 +91,10 @@ def _sgr(style: Style, depth: ColourSupport) -> str:
             params.append(str(bright + colour - 8))
         else:
             params.append(f"{extended};5;{colour}")
-    return ";".join(params)
+    result = ";".join(params)
+    if len(_SGR_CACHE) < 4096:  # styles are few; the bound only guards against surprises
+        _SGR_CACHE[(style, depth)] = result
+    return result
 
 
 def _ansi(segments: list[Segment], depth: ColourSupport) -> str:
@@ -93,17 +102,17 @@ def _ansi(segments: list[Segment], depth: ColourSupport) -> str:
     current = PLAIN
     for segment in segments:
         style = segment.style
-        if style != current:
+        if style is not current:  # the parser interns styles (see _markup._INTERNED)
             switch_on = _sgr(style, depth)
-            if current == PLAIN:
+            if current is PLAIN:
                 out.append(f"\x1b[{switch_on}m")
-            elif style == PLAIN:
+            elif not switch_on:
                 out.append(RESET)
             else:  # reset first: SGR has no portable "colour off" for each attribute
                 out.append(f"\x1b[0;{switch_on}m")
             current = style
         out.append(segment.text)
-    if current != PLAIN:
+    if current is not PLAIN:
         out.append(RESET)
     return "".join(out)
 
