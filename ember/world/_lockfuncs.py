@@ -176,10 +176,12 @@ def _lock_id(accessor: Any, obj: Any, ref: str) -> bool:
     return getattr(accessor, "id", None) == _object_id(ref)
 
 
-def _names_of(thing: Any) -> set[str]:
+def _answers_to(thing: Any, name: str) -> bool:
+    """Whether ``thing``'s key or an alias is ``name`` (already lower case)."""
     key = getattr(thing, "key", None)
-    names = {key.lower()} if isinstance(key, str) else set()
-    return names | {alias.lower() for alias in getattr(thing, "aliases", ()) or ()}
+    if isinstance(key, str) and key.lower() == name:
+        return True
+    return any(alias.lower() == name for alias in getattr(thing, "aliases", ()) or ())
 
 
 def _lock_holds(accessor: Any, obj: Any, what: str) -> bool:
@@ -188,7 +190,7 @@ def _lock_holds(accessor: Any, obj: Any, what: str) -> bool:
         wanted = int(what[1:])
         return any(getattr(thing, "id", None) == wanted for thing in contents)
     name = what.lower()
-    return any(name in _names_of(thing) for thing in contents)
+    return any(_answers_to(thing, name) for thing in contents)
 
 
 def _matches(stored: Any, literal: str) -> bool:
