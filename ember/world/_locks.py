@@ -133,7 +133,9 @@ class Locks:
     def replace(self, text: str) -> None:
         """Set exactly the locks in ``text`` (``""`` removes them all); also the way to
         mend :attr:`broken` locks."""
-        parsed = parse_locks(text, self._functions()) if text.strip() else []
+        functions = self._functions()
+        empty = isinstance(text, str) and not text.strip()
+        parsed = [] if empty else parse_locks(text, functions)
         self._store({lock.access_type: lock for lock in parsed})
 
     def remove(self, access_type: str) -> bool:
