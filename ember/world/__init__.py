@@ -14,6 +14,7 @@ from ember.world._changes import (
     DestinationChanged,
     HomeChanged,
     KeyChanged,
+    LocksChanged,
     ObjectCreated,
     ObjectDeleted,
     ObjectMoved,
@@ -25,24 +26,41 @@ from ember.world._classes import class_ref, resolve_class
 from ember.world._errors import (
     AttributeTooLargeError,
     InvalidNameError,
+    LockError,
     MoveError,
     ObjectDeletedError,
+    UnknownPermissionError,
     UnstorableValueError,
 )
 from ember.world._ids import IdAllocator
 from ember.world._kinds import Character, Exit, Room, Thing
-from ember.world._limits import MAX_ALIASES, MAX_ATTRIBUTE_BYTES, MAX_KEY_LENGTH, MAX_TAGS
+from ember.world._limits import (
+    MAX_ALIASES,
+    MAX_ATTRIBUTE_BYTES,
+    MAX_KEY_LENGTH,
+    MAX_LOCK_DEPTH,
+    MAX_LOCK_LENGTH,
+    MAX_TAGS,
+)
 from ember.world._load import CorruptRow, LoadReport, load_world
+from ember.world._lockfuncs import LockFunction, LockFunctions, lock_functions
+from ember.world._locks import DEFAULT_LOCKS, OTHER_DEFAULT_LOCK, Locks
 from ember.world._object import GameObject
+from ember.world._perms import PERMISSIONS, has_permission, normalize_permission
 from ember.world._search import SearchResult
 from ember.world._sink import MessageSink
 from ember.world._world import World, WorldStatistics
 
 __all__ = [
+    "DEFAULT_LOCKS",
     "MAX_ALIASES",
     "MAX_ATTRIBUTE_BYTES",
     "MAX_KEY_LENGTH",
+    "MAX_LOCK_DEPTH",
+    "MAX_LOCK_LENGTH",
     "MAX_TAGS",
+    "OTHER_DEFAULT_LOCK",
+    "PERMISSIONS",
     "AliasesChanged",
     "AttributeDeleted",
     "AttributeSet",
@@ -58,6 +76,11 @@ __all__ = [
     "InvalidNameError",
     "KeyChanged",
     "LoadReport",
+    "LockError",
+    "LockFunction",
+    "LockFunctions",
+    "Locks",
+    "LocksChanged",
     "MessageSink",
     "MoveError",
     "ObjectCreated",
@@ -69,6 +92,7 @@ __all__ = [
     "Snapshot",
     "TagsChanged",
     "Thing",
+    "UnknownPermissionError",
     "UnstorableValueError",
     "World",
     "WorldStatistics",
@@ -76,8 +100,11 @@ __all__ = [
     "class_ref",
     "create_object",
     "get_world",
+    "has_permission",
     "install_world",
     "load_world",
+    "lock_functions",
+    "normalize_permission",
     "resolve_class",
 ]
 

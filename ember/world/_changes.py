@@ -20,6 +20,7 @@ __all__ = [
     "DestinationChanged",
     "HomeChanged",
     "KeyChanged",
+    "LocksChanged",
     "ObjectCreated",
     "ObjectDeleted",
     "ObjectMoved",
@@ -29,7 +30,8 @@ __all__ = [
 ]
 
 #: ``{object id: row}``; a row is a dict with the keys ``id``, ``class``, ``key``, ``aliases``,
-#: ``tags``, ``location``, ``home``, ``destination`` and ``attributes`` (stored forms).
+#: ``tags``, ``location``, ``home``, ``destination``, ``attributes`` (stored forms) and
+#: ``locks`` (the lock string, ``""`` for none).
 Snapshot = dict[int, dict[str, Any]]
 
 
@@ -121,6 +123,14 @@ class DestinationChanged:
     destination: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class LocksChanged:
+    """The object's lock string is now exactly this (``""``: no locks of its own)."""
+
+    object_id: int
+    locks: str
+
+
 Change = (
     ObjectCreated
     | ObjectDeleted
@@ -132,6 +142,7 @@ Change = (
     | TagsChanged
     | HomeChanged
     | DestinationChanged
+    | LocksChanged
 )
 
 
@@ -169,6 +180,7 @@ def apply_changes(snapshot: Mapping[int, Mapping[str, Any]], changes: Iterable[C
                     "home": change.home,
                     "destination": change.destination,
                     "attributes": dict(change.attributes),
+                    "locks": "",
                 }
                 copied.add(change.object_id)
             case ObjectDeleted():
@@ -186,6 +198,8 @@ def apply_changes(snapshot: Mapping[int, Mapping[str, Any]], changes: Iterable[C
                 row(change.object_id)["home"] = change.home
             case DestinationChanged():
                 row(change.object_id)["destination"] = change.destination
+            case LocksChanged():
+                row(change.object_id)["locks"] = change.locks
             case _:
                 raise TypeError(f"not a change record: {change!r}")
     return out

@@ -7,8 +7,10 @@ from ember.errors import EmberError
 __all__ = [
     "AttributeTooLargeError",
     "InvalidNameError",
+    "LockError",
     "MoveError",
     "ObjectDeletedError",
+    "UnknownPermissionError",
     "UnstorableValueError",
 ]
 
@@ -38,3 +40,22 @@ class MoveError(EmberError, ValueError):
 
 class ObjectDeletedError(EmberError, RuntimeError):
     """A deleted object was used as if it still existed (moved, given attributes, ...)."""
+
+
+class LockError(EmberError, ValueError):
+    """A lock string that cannot be used: it does not parse, names an unknown function or
+    access type, or gives a function the wrong arguments. Raised when the lock is *set*
+    (never when it is checked), naming the character where the problem is.
+
+    ``position`` is that character's 0-based index in ``text`` (``None`` when the problem
+    is not at one place, such as a string too long).
+    """
+
+    def __init__(self, message: str, text: str = "", position: int | None = None) -> None:
+        super().__init__(message)
+        self.text = text
+        self.position = position
+
+
+class UnknownPermissionError(EmberError, ValueError):
+    """A permission name that is not in the hierarchy (Player, Builder, Admin, Developer)."""

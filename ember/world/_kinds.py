@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ember.world._changes import DestinationChanged
 from ember.world._object import GameObject
+from ember.world._perms import normalize_permission
 
 __all__ = ["Character", "Exit", "Room", "Thing"]
+
+_PLAYER = frozenset({"Player"})
 
 
 class Room(GameObject):
@@ -61,9 +66,26 @@ class Exit(GameObject):
 
 
 class Character(GameObject):
-    """A being in the world, played by an account or driven by the game."""
+    """A being in the world, played by an account or driven by the game.
 
-    __slots__ = ()
+    ``permissions`` (default ``{"Player"}``) is what locks check; it is held in memory
+    only, because it will come from the account playing the character.
+    """
+
+    __slots__ = ("_permissions",)
+
+    _permissions: frozenset[str]
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """The permission names this character holds (see :data:`ember.PERMISSIONS`)."""
+        return getattr(self, "_permissions", _PLAYER)
+
+    @permissions.setter
+    def permissions(self, names: Iterable[str]) -> None:
+        if isinstance(names, str):
+            raise TypeError(f"permissions must be a set of names, not the str {names!r}")
+        self._permissions = frozenset(normalize_permission(name) for name in names)
 
 
 class Thing(GameObject):

@@ -14,6 +14,8 @@ __all__ = [
     "MAX_ALIASES",
     "MAX_ATTRIBUTE_BYTES",
     "MAX_KEY_LENGTH",
+    "MAX_LOCK_DEPTH",
+    "MAX_LOCK_LENGTH",
     "MAX_TAGS",
     "check_attribute_name",
     "check_name",
@@ -74,3 +76,9 @@ def check_attribute_name(name: object) -> str:
             f"the limit is {MAX_KEY_LENGTH}"
         )
     return name
+
+
+#: Longest lock string, in characters (what one object's locks may hold together).
+MAX_LOCK_LENGTH = 2000
+#: Deepest nesting of parentheses and ``not`` in a lock expression.
+MAX_LOCK_DEPTH = 20

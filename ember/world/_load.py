@@ -12,6 +12,7 @@ from ember.world import _moving
 from ember.world._classes import class_ref, resolve_class
 from ember.world._kinds import Exit
 from ember.world._limits import check_attribute_name, check_name
+from ember.world._locks import restore_locks
 from ember.world._object import GameObject, check_aliases
 from ember.world._values import decode_value
 from ember.world._world import World
@@ -137,8 +138,9 @@ def _build(
         world._missing[object_id] = (ref, row.get("destination"))
     obj = object.__new__(cls)
     obj._id, obj._key, obj._aliases, obj._tags = object_id, key, aliases, tags
-    obj._location = obj._contents = obj._ndb = obj._db = obj._home = None
+    obj._location = obj._contents = obj._ndb = obj._db = obj._home = obj._locks = None
     obj._attrs, obj._world = attrs or None, world
+    restore_locks(obj, row.get("locks", ""), world.lock_functions)
     if isinstance(obj, Exit):
         obj._destination = None
     world._register(obj)

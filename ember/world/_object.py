@@ -24,10 +24,12 @@ from ember.world._limits import (
     check_attribute_name,
     check_name,
 )
+from ember.world._locks import BrokenLocks, Locks
 from ember.world._search import SearchResult, search
 from ember.world._values import encode_value
 
 if TYPE_CHECKING:
+    from ember.world._lockparse import Lock
     from ember.world._world import World
 
 __all__ = ["GameObject"]
@@ -56,6 +58,7 @@ class GameObject:
         "_id",
         "_key",
         "_location",
+        "_locks",
         "_ndb",
         "_tags",
         "_world",
@@ -74,6 +77,7 @@ class GameObject:
     _attrs: dict[str, Any] | None
     _ndb: MemoryAttributes | None
     _world: World | None
+    _locks: dict[str, Lock] | BrokenLocks | None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError(
@@ -296,6 +300,20 @@ class GameObject:
     def attribute_names(self) -> list[str]:
         """The names of the stored attributes, in order of first assignment."""
         return list(self._attrs) if self._attrs else []
+
+    # -- locks ---------------------------------------------------------------------------------
+
+    @property
+    def locks(self) -> Locks:
+        """The object's locks: ``obj.locks.add("get: perm(Builder) or holds(key)")``;
+        see :class:`ember.world._locks.Locks` and docs/building.md."""
+        return Locks(self)
+
+    def access(self, accessor: Any, access_type: str, *, default: bool | None = None) -> bool:
+        """Whether ``accessor`` (a character, or anything with ``permissions``) passes this
+        object's lock on ``access_type`` (``get``, ``traverse``, ``examine``, ``control`` or
+        a game's own); an unlocked type uses ``default`` or the documented default."""
+        return Locks(self).check(accessor, access_type, default=default)
 
     # -- messages ------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from ember.world._errors import InvalidNameError, MoveError, ObjectDeletedError
 from ember.world._ids import IdAllocator
 from ember.world._kinds import Exit
 from ember.world._limits import MAX_TAGS, check_attribute_name, check_name
+from ember.world._lockfuncs import LockFunctions, lock_functions
+from ember.world._locks import locks_text
 from ember.world._object import GameObject, check_aliases
 from ember.world._search import NOBODY, SearchResult, search
 from ember.world._sink import MessageSink
@@ -29,6 +31,7 @@ from ember.world._values import encode_value
 __all__ = ["World", "WorldStatistics"]
 
 log = logging.getLogger("ember.world")
+_LOCK_FUNCTIONS = lock_functions
 T = TypeVar("T", bound=GameObject)
 
 
@@ -52,6 +55,7 @@ class World:
     order, as a record that :meth:`drain_changes` hands to the store; without a store
     nobody drains it, so it is off by default. ``trusted_modules`` limits the classes
     objects may have (checked at creation). ``message_sink`` delivers ``obj.msg()``.
+    ``lock_functions`` is the registry of lock functions (default: ``ember.lock_functions``).
     """
 
     def __init__(
@@ -61,6 +65,7 @@ class World:
         ids: IdAllocator | None = None,
         trusted_modules: Iterable[str] | None = None,
         message_sink: MessageSink | None = None,
+        lock_functions: LockFunctions | None = None,
     ) -> None:
         self._objects: dict[int, GameObject] = {}
         self._by_class: dict[type[GameObject], dict[int, GameObject]] = {}
@@ -75,6 +80,8 @@ class World:
         self.ids = ids if ids is not None else IdAllocator()
         self.trusted_modules = tuple(trusted_modules) if trusted_modules is not None else None
         self.message_sink = message_sink
+        #: The functions locks set on this world's objects may call (see docs/building.md).
+        self.lock_functions = lock_functions if lock_functions is not None else _LOCK_FUNCTIONS
         #: Where contents go when their location is deleted and their own home is gone.
         self.default_home: GameObject | None = None
 
@@ -171,7 +178,7 @@ class World:
         home = home if home is not None else self.default_home
         obj = object.__new__(cls)
         obj._id, obj._key, obj._aliases, obj._tags = self.ids.take(), key, alias_tuple, tag_tuple
-        obj._location = obj._contents = obj._ndb = obj._db = None
+        obj._location = obj._contents = obj._ndb = obj._db = obj._locks = None
         obj._home, obj._attrs, obj._world = home, values or None, self
         if isinstance(obj, Exit):
             obj._destination = None
@@ -312,6 +319,7 @@ class World:
                 name: encode_value(self, name, value, assigning=False)
                 for name, value in (obj._attrs or {}).items()
             },
+            "locks": locks_text(obj),
         }
 
     def register_entities(
