@@ -68,6 +68,7 @@ class TaskDurability:
         self.url = store.url
         self.writer = task_writer(store)
         self._id_limit = id_limit
+        self._first_id = id_limit - ID_BLOCK  # rows from here on were made by this process
         self._reserving: asyncio.Task[None] | None = None
 
     # -- the DurableSide protocol ----------------------------------------------------------
@@ -175,11 +176,11 @@ class TaskDurability:
         scheduler = self.scheduler
         now, wall = scheduler.clock.monotonic(), scheduler.clock.wall()
         counts = dict.fromkeys(("scheduled", "overdue", "paused", "rerun", "failed", "orphaned"), 0)
-        tasks = []
+        tasks, first = [], self._first_id
         # Rows share a handful of callbacks: resolve each distinct reference once.
         checked: dict[str, tuple[str, UnresolvableReferenceError | None]] = {}
         for row in rows:
-            if scheduler.get(row.id) is not None:
+            if row.id >= first and scheduler.get(row.id) is not None:
                 continue  # created by a delay() made while we were loading
             check = checked.get(row.callback)
             if check is None:

@@ -180,7 +180,7 @@ async def test_postgres_upgrades_in_one_transaction_and_refuses_newer() -> None:
         assert await pg_version(admin, name, "things") == 2
         assert await admin.fetchval(f'SELECT name FROM "{name}".things') == "lamp"
 
-        with pytest.raises(SchemaVersionError, match="version 2, but this Ember knows .* to 1"):
+        with pytest.raises(SchemaVersionError, match=r"version 2, but this Ember knows .* to 1"):
             await upgrade_postgres(admin, pg_schema(name, V1), name, "db")
 
 
