@@ -70,9 +70,17 @@ def _statements(sql: str) -> list[str]:
 def upgrade_sqlite(conn: sqlite3.Connection, schema: Schema, where: str) -> int:
     """Bring ``schema`` in the SQLite ``conn`` to its current version in one transaction and
     return the version found; raise :class:`SchemaVersionError` if it is newer. Runs in the
-    connection's thread (as the ``prepare`` of :meth:`SqliteConnection.open`)."""
+    connection's thread (as the ``prepare`` of :meth:`SqliteConnection.open`).
+
+    An up-to-date file is only read, so opening does not wait for another writer's lock.
+    """
+    found = _sqlite_version(conn, schema)
+    if found > schema.version:
+        raise schema.too_new(found, where)
+    if found == schema.version:
+        return found
     with transaction(conn):
-        found = _sqlite_version(conn, schema)
+        found = _sqlite_version(conn, schema)  # another process may have upgraded meanwhile
         if found > schema.version:
             raise schema.too_new(found, where)
         if found == schema.version:
