@@ -107,7 +107,9 @@ class SqliteConnection:
         if loop is None or conn is None or self._executor is None:
             raise StoreError(f"{self.what} {self.url} is not open; await store.open() first")
         if asyncio.get_running_loop() is not loop:
-            raise StoreThreadError(f"{self.what} {self.url} used outside the loop that opened it")
+            raise StoreThreadError(
+                f"{self.what} {self.url} used outside the event loop that opened it"
+            )
         try:
             return await loop.run_in_executor(self._executor, fn, conn)
         except sqlite3.Error as exc:
