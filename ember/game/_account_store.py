@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import abc
-import asyncio
 import sqlite3
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from ember.errors import EmberError, StoreError
-from ember.scheduling import store_from_url
-from ember.scheduling._postgres import PostgresTaskStore, qualify
-from ember.scheduling._sqlite import SqliteTaskStore, transaction
-from ember.storage import ConnectionStatistics, SupervisedConnection, describe_sqlite_error
+from ember.errors import EmberError
+from ember.storage import (
+    ConnectionStatistics,
+    Schema,
+    SqliteConnection,
+    SupervisedConnection,
+    parse_database_url,
+    qualify,
+    transaction,
+    upgrade_postgres,
+    upgrade_sqlite,
+)
 
 if TYPE_CHECKING:
     import asyncpg
@@ -28,8 +32,6 @@ __all__ = [
     "account_store_from_url",
 ]
 
-_T = TypeVar("_T")
-
 COLUMNS = "id, name, name_key, password_hash, permissions, created"
 INSERT_COLUMNS = "name, name_key, password_hash, permissions, created"
 SQLITE_CREATE = (
@@ -38,11 +40,12 @@ SQLITE_CREATE = (
     " permissions TEXT NOT NULL DEFAULT '', created REAL NOT NULL)"
 )
 POSTGRES_CREATE = """
-CREATE SCHEMA IF NOT EXISTS {schema};
-CREATE TABLE IF NOT EXISTS {schema}.ember_accounts (id BIGSERIAL PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS {accounts} (id BIGSERIAL PRIMARY KEY,
     name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
     permissions TEXT NOT NULL DEFAULT '', created DOUBLE PRECISION NOT NULL);
 """
+#: The account table's versions (ember.storage.Schema); a change appends a step to both.
+SQLITE_SCHEMA = Schema("accounts", ("ember_accounts",), (SQLITE_CREATE,))
 
 
 class DuplicateAccountError(EmberError, ValueError):
@@ -126,66 +129,29 @@ class AccountStore(abc.ABC):
 
 
 class SqliteAccountStore(AccountStore):
-    """Accounts in an SQLite file: one connection owned by one thread, WAL, a busy timeout.
+    """Accounts in an SQLite file, on one writer-thread connection (``ember.storage``).
 
     It can share the file with the SQLite task store; both take the write lock per statement.
     """
 
     def __init__(self, path: str) -> None:
-        self.path = path
-        self.url = f"sqlite://{path}"
-        self._executor: ThreadPoolExecutor | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._db = SqliteConnection(path, what="the account database", thread_name="ember-accounts")
+        self.path, self.url = self._db.path, self._db.url
 
     async def open(self) -> None:
         """Open the file (creating it and the table if missing) in the store's thread."""
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ember-accounts")
-        try:
-            self._conn = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._connect
-            )
-        except BaseException as exc:
-            self._executor.shutdown(wait=False)
-            self._executor = None
-            if isinstance(exc, sqlite3.Error):
-                what = describe_sqlite_error("the account database", self.path, exc)
-                raise StoreError(what) from exc
-            raise
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute(SQLITE_CREATE)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        await self._db.open(lambda conn: upgrade_sqlite(conn, SQLITE_SCHEMA, self.path))
 
     async def close(self) -> None:
         """Close the connection and stop the thread."""
-        conn, executor, self._conn, self._executor = self._conn, self._executor, None, None
-        if conn is not None and executor is not None:
-            await asyncio.get_running_loop().run_in_executor(executor, conn.close)
-            executor.shutdown(wait=True)
-
-    async def _run(self, what: str, fn: Callable[[sqlite3.Connection], _T]) -> _T:
-        conn, executor = self._conn, self._executor
-        if conn is None or executor is None:
-            raise StoreError(f"the account database {self.url} is not open")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(executor, fn, conn)
-        except sqlite3.IntegrityError:
-            raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what} {self.url}: {exc}") from exc
+        await self._db.close()
 
     async def load_all(self) -> list[AccountRecord]:
         """Return every account in id order."""
         sql = f"SELECT {COLUMNS} FROM ember_accounts ORDER BY id"
-        return await self._run("read accounts from", lambda c: [_record(r) for r in c.execute(sql)])
+        return await self._db.run(
+            "read accounts from", lambda c: [_record(r) for r in c.execute(sql)]
+        )
 
     async def find(self, name_key: str) -> AccountRecord | None:
         """Return the account with this case-folded name, or None."""
@@ -195,20 +161,20 @@ class SqliteAccountStore(AccountStore):
             row = conn.execute(sql, (name_key,)).fetchone()
             return _record(row) if row is not None else None
 
-        return await self._run("read an account from", find)
+        return await self._db.run("read an account from", find)
 
     async def _insert_row(self, row: tuple[str, str, str, str, float]) -> int | None:
         sql = f"INSERT INTO ember_accounts ({INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
 
-        def insert(conn: sqlite3.Connection) -> int:
-            with transaction(conn):
-                cursor = conn.execute(sql, row)
+        def insert(conn: sqlite3.Connection) -> int | None:
+            try:
+                with transaction(conn):
+                    cursor = conn.execute(sql, row)
+            except sqlite3.IntegrityError:  # the name is taken
+                return None
             return int(cursor.lastrowid or 0)
 
-        try:
-            return await self._run("add an account to", insert)
-        except sqlite3.IntegrityError:
-            return None
+        return await self._db.run("add an account to", insert)
 
     async def _update(self, column: str, value: str, account_id: int) -> None:
         sql = f"UPDATE ember_accounts SET {column} = ? WHERE id = ?"
@@ -217,7 +183,7 @@ class SqliteAccountStore(AccountStore):
             with transaction(conn):
                 conn.execute(sql, (value, account_id))
 
-        await self._run("update an account in", update)
+        await self._db.run("update an account in", update)
 
 
 class PostgresAccountStore(AccountStore):
@@ -226,16 +192,16 @@ class PostgresAccountStore(AccountStore):
 
     def __init__(self, dsn: str, url: str, *, schema: str = "public") -> None:
         self.dsn, self.url, self.schema = dsn, url, schema
-        self._table = qualify("{schema}.ember_accounts", schema)
-        self._create = qualify(POSTGRES_CREATE, schema)
+        self._table = qualify("{accounts}", schema, accounts="ember_accounts")
+        create = qualify(POSTGRES_CREATE, schema, accounts="ember_accounts")
+        self._schema = Schema("accounts", ("ember_accounts",), (create,))
         self._conn = SupervisedConnection(dsn, url=url)
 
     async def open(self) -> None:
-        """Connect and create the schema and table if missing."""
+        """Connect and create (or upgrade) the schema and table if missing."""
 
         async def prepare(conn: asyncpg.Connection[Any]) -> None:
-            if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self._table):
-                await conn.execute(self._create)
+            await upgrade_postgres(conn, self._schema, self.schema, self.url)
 
         await self._conn.open(prepare)
 
@@ -279,14 +245,12 @@ class PostgresAccountStore(AccountStore):
 
 
 def account_store_from_url(url: str) -> AccountStore:
-    """Return an unopened account store for the database ``url`` (as the task store reads it).
+    """Return an unopened account store for the database ``url``.
 
-    The URL is parsed exactly as :func:`ember.scheduling.store_from_url` does, so the
-    accounts and the timed tasks always land in the same database.
+    The URL is read by :func:`ember.storage.parse_database_url`, as the task store reads it,
+    so the accounts and the timed tasks always land in the same database.
     """
-    tasks = store_from_url(url)
-    if isinstance(tasks, SqliteTaskStore):
-        return SqliteAccountStore(tasks.path)
-    if isinstance(tasks, PostgresTaskStore):
-        return PostgresAccountStore(tasks.dsn, tasks.url, schema=tasks.schema)
-    raise ValueError(f"no account store for {type(tasks).__name__}")
+    parsed = parse_database_url(url)
+    if parsed.kind == "sqlite":
+        return SqliteAccountStore(parsed.path)
+    return PostgresAccountStore(parsed.dsn, parsed.url, schema=parsed.schema)

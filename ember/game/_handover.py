@@ -18,12 +18,12 @@ from typing import Any
 from ember.scheduling import (
     UNWRITTEN_FILE,
     TaskStore,
+    Unwritten,
     apply_unwritten,
     decode_unwritten,
     encode_unwritten,
     load_unwritten_file,
 )
-from ember.scheduling._writer import Unwritten
 
 __all__ = ["hand_over", "take_over"]
 

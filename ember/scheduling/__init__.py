@@ -1,7 +1,14 @@
 """Timed tasks: the scheduler, ``Task`` handles, the reference codec and the task stores."""
 
-from ember.scheduling._api import delay, get_scheduler, install_scheduler, open_task_store
+from ember.scheduling._api import (
+    delay,
+    get_scheduler,
+    install_scheduler,
+    open_task_store,
+    store_from_url,
+)
 from ember.scheduling._clock import Clock, LoopClock
+from ember.scheduling._durable import RestoreReport, Unwritten, attach_store
 from ember.scheduling._entity import Entity, EntityRegistry, entity_registry
 from ember.scheduling._handover import (
     UNWRITTEN_FILE,
@@ -10,11 +17,9 @@ from ember.scheduling._handover import (
     encode_unwritten,
     load_unwritten_file,
 )
-from ember.scheduling._restore import RestoreReport, attach_store
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
-from ember.scheduling._store import StoredTask, TaskRow, TaskState, TaskStore
-from ember.scheduling._stores import store_from_url
 from ember.scheduling._task import Task
+from ember.scheduling._task_store import StoredTask, TaskRow, TaskState, TaskStore
 
 __all__ = [
     "DELAY_RESERVED_KEYWORDS",
@@ -31,6 +36,7 @@ __all__ = [
     "TaskRow",
     "TaskState",
     "TaskStore",
+    "Unwritten",
     "apply_unwritten",
     "attach_store",
     "decode_unwritten",

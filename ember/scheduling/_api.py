@@ -9,11 +9,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from ember.errors import WrongThreadError
-from ember.scheduling._restore import attach_store
+from ember.scheduling._durable import attach_store
+from ember.scheduling._postgres import PostgresTaskStore
 from ember.scheduling._scheduler import Scheduler
+from ember.scheduling._sqlite import SqliteTaskStore
 from ember.scheduling._task import Task
+from ember.scheduling._task_store import TaskStore
+from ember.storage import parse_database_url
 
-__all__ = ["delay", "get_scheduler", "install_scheduler", "open_task_store"]
+__all__ = ["delay", "get_scheduler", "install_scheduler", "open_task_store", "store_from_url"]
 
 _schedulers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Scheduler] = (
     weakref.WeakKeyDictionary()
@@ -88,8 +92,6 @@ async def open_task_store(
             delay(60, heal, "bob", persistent=True)
             ...
     """
-    from ember.scheduling._stores import store_from_url
-
     scheduler = scheduler if scheduler is not None else get_scheduler()
     store = store_from_url(url)
     await store.open()
@@ -101,3 +103,19 @@ async def open_task_store(
             await scheduler.close()
         finally:
             await store.close()
+
+
+def store_from_url(url: str) -> TaskStore:
+    """Return an unopened task store for ``url``; ``await store.open()`` before use.
+
+    The URL is read by :func:`ember.storage.parse_database_url`: ``sqlite://`` and a path, or a
+    plain path, gives a :class:`SqliteTaskStore`; ``postgresql://`` or ``postgres://`` (an
+    optional ``schema=NAME``) a :class:`PostgresTaskStore`. Raises ``ValueError`` for an
+    empty URL, an empty path or an unknown scheme::
+
+        store = store_from_url("postgresql://ember@db/game?schema=ember")
+    """
+    parsed = parse_database_url(url)
+    if parsed.kind == "sqlite":
+        return SqliteTaskStore(parsed.path)
+    return PostgresTaskStore(parsed.dsn, schema=parsed.schema)

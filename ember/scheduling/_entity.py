@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ember.errors import UnresolvableReferenceError
 
-__all__ = ["Entity", "EntityId", "EntityRegistry", "entity_key", "entity_registry"]
+__all__ = [
+    "Entity",
+    "EntityId",
+    "EntityRegistry",
+    "entity_key",
+    "entity_registry",
+    "owner_of_call",
+]
 
 EntityId = int | str
 Finder = Callable[[EntityId], object | None]
@@ -81,3 +88,11 @@ class EntityRegistry:
 
 
 entity_registry = EntityRegistry()
+
+
+def owner_of_call(callback: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
+    """The entity a call belongs to: the one the callback is bound to, else the first arg."""
+    owner = entity_key(getattr(callback, "__self__", None))
+    if owner is None and args:
+        owner = entity_key(args[0])
+    return owner

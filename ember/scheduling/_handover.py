@@ -1,7 +1,7 @@
 """Task writes a stopping process could not make durable, handed to the next process.
 
 When a reload or stop reaches its deadline while the store is failing, the write-behind gives
-back what it still holds (:meth:`WriteBehind.close`). Those writes travel as plain JSON values
+back what it still holds (``WriteBehind.close``). Those writes travel as plain JSON values
 (through the portal on a reload, a file in ``server/`` on a stop) and the next process applies
 them with :func:`apply_unwritten` *before* it loads the stored tasks, so its restore sees the
 newest state: a task that fired and was deleted does not fire again, and one made just before
@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ember.scheduling._store import TaskRow, TaskStore
-from ember.scheduling._writer import Unwritten
+from ember.scheduling._durable import Unwritten
+from ember.scheduling._task_store import TaskRow, TaskStore
 
 __all__ = [
     "UNWRITTEN_FILE",

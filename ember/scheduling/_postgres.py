@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ember.errors import StoreError, StoreThreadError
-from ember.scheduling._store import (
-    COLUMNS,
-    StoredTask,
-    TaskRow,
-    row_to_task,
+from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
+from ember.storage import (
+    ConnectionStatistics,
+    Schema,
+    SupervisedConnection,
+    postgres_url,
+    upgrade_postgres,
 )
-from ember.storage import ConnectionStatistics, SupervisedConnection
+from ember.storage import qualify as _qualify
 
 if TYPE_CHECKING:
     import asyncpg
@@ -23,11 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["PostgresTaskStore", "qualify"]
 
 # Templates: {tasks} and {meta} become the schema-qualified table names (see qualify()).
-# Checked first because CREATE ... IF NOT EXISTS needs the CREATE privilege even when nothing
-# is created, and a game's database role may only have been granted use of existing tables.
-TABLES_EXIST_SQL = "SELECT to_regclass('{tasks}') IS NOT NULL AND to_regclass('{meta}') IS NOT NULL"
 CREATE_SQL = """
-CREATE SCHEMA IF NOT EXISTS {schema};
 CREATE TABLE IF NOT EXISTS {tasks} (id BIGINT PRIMARY KEY, state TEXT NOT NULL,
     deadline DOUBLE PRECISION, remaining DOUBLE PRECISION, callback TEXT NOT NULL,
     args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, error TEXT);
@@ -52,29 +48,14 @@ SET_NEXT_ID_SQL = (
 # Compare-and-set: only a counter still at the end of our block moves back (release_ids).
 RELEASE_IDS_SQL = "UPDATE {meta} SET value = $1 WHERE key = 'next_id' AND value = $2"
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-
 
 def qualify(sql: str, schema: str) -> str:
     """Fill one of this module's SQL templates with the tables of ``schema`` (an identifier)."""
-    if not _IDENTIFIER.fullmatch(schema):
-        raise ValueError(f"schema must be an identifier like 'ember_game', not {schema!r}")
-    quoted = f'"{schema}"'
-    return sql.format(schema=quoted, tasks=f"{quoted}.ember_tasks", meta=f"{quoted}.ember_meta")
-
-
-def mask_password(dsn: str) -> str:
-    """Return ``dsn`` with the password (in the user part or a query parameter) as ``***``."""
-    parts = urlsplit(dsn)
-    user, at, host = parts.netloc.rpartition("@")
-    if ":" in user:
-        user = user.split(":", 1)[0] + ":***"
-    query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, True)]
-    return urlunsplit(parts._replace(netloc=user + at + host, query=urlencode(query, safe="*")))
+    return _qualify(sql, schema, tasks="ember_tasks", meta="ember_meta")
 
 
 class PostgresTaskStore:
-    """A :class:`~ember.scheduling._store.TaskStore` in PostgreSQL, via ``asyncpg``.
+    """A :class:`~ember.scheduling.TaskStore` in PostgreSQL, via ``asyncpg``.
 
     ``dsn`` is an asyncpg connection URL; the tables live in ``schema``, created if missing, so
     several games can share one database. Needs the extra: ``pip install 'ember[postgres]'``::
@@ -85,13 +66,11 @@ class PostgresTaskStore:
 
     def __init__(self, dsn: str, *, schema: str = "public") -> None:
         self._sql = {name: qualify(sql, schema) for name, sql in _TEMPLATES.items()}
+        self._schema = Schema("tasks", ("ember_tasks", "ember_meta"), (self._sql["create"],))
         self.dsn, self.schema = dsn, schema
-        masked = mask_password(dsn)
-        if schema != "public":
-            masked += ("&" if urlsplit(masked).query else "?") + f"schema={schema}"
-        self.url = masked
+        self.url = postgres_url(dsn, schema).url
         # Reconnects by itself after a restart or a terminated backend (ember.storage).
-        self._conn = SupervisedConnection(dsn, url=masked)
+        self._conn = SupervisedConnection(dsn, url=self.url)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
@@ -99,15 +78,13 @@ class PostgresTaskStore:
         return f"<PostgresTaskStore {self.url}>"
 
     async def open(self) -> None:
-        """Connect and create the schema and tables if they are missing."""
+        """Connect and create (or upgrade) the schema and tables if they are missing."""
         if self._closed or self._loop is not None:
             raise StoreError(f"{self!r} was already opened; create a new store instead")
         self._loop = asyncio.get_running_loop()
 
         async def prepare(conn: asyncpg.Connection[Any]) -> None:
-            if not await conn.fetchval(self._sql["tables_exist"]):
-                async with conn.transaction():
-                    await conn.execute(self._sql["create"])
+            await upgrade_postgres(conn, self._schema, self.schema, self.url)
             await conn.execute(self._sql["init_meta"])
 
         try:
@@ -182,7 +159,6 @@ class PostgresTaskStore:
 
 
 _TEMPLATES = {
-    "tables_exist": TABLES_EXIST_SQL,
     "create": CREATE_SQL,
     "upsert": UPSERT_SQL,
     "delete": DELETE_SQL,

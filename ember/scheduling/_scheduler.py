@@ -10,19 +10,17 @@ import numbers
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
 from ember.errors import PersistenceUnavailableError, WrongThreadError
-from ember.scheduling import _refs
 from ember.scheduling._clock import Clock, LoopClock, TimerHandle
-from ember.scheduling._entity import EntityRegistry, entity_key, entity_registry
-from ember.scheduling._store import TaskState, TaskStore
-from ember.scheduling._task import PersistedCall, Task
-from ember.scheduling._writer import Unwritten, WriteBehind, WriterStatistics
+from ember.scheduling._entity import EntityRegistry, entity_registry, owner_of_call
+from ember.scheduling._held import DurableSide, HeldTasks, SchedulerStatistics
+from ember.scheduling._task import Task
+from ember.scheduling._task_store import TaskRow, TaskState
 
-__all__ = ["DELAY_RESERVED_KEYWORDS", "Scheduler", "SchedulerStatistics", "error_text"]
+__all__ = ["DELAY_RESERVED_KEYWORDS", "Scheduler", "SchedulerStatistics"]
 
 log = logging.getLogger("ember.scheduling")
 
@@ -30,33 +28,10 @@ log = logging.getLogger("ember.scheduling")
 DELAY_RESERVED_KEYWORDS = frozenset({"persistent"})
 
 _SLICE = 2000  # tasks fired per loop iteration before yielding to I/O
-_KEEP_FAILED = 1000  # non-persistent failed tasks kept visible (persistent ones are all kept)
-_ID_BLOCK = 100_000
 _LATENESS_SAMPLES = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class SchedulerStatistics:
-    """A snapshot of the scheduler, for the ``tasks`` command and ``bench/``.
-
-    Lateness is how long after its due time a task started, over the most recent firings.
-    """
-
-    pending: int
-    paused: int
-    persistent: int
-    fired: int
-    failed: int
-    orphaned: int
-    cancelled: int
-    lateness_p50: float
-    lateness_p99: float
-    lateness_max: float
-    heap_entries: int
-    writer: WriterStatistics | None
-
-
-class Scheduler:
+class Scheduler(HeldTasks):
     """Runs callbacks later on the loop it belongs to; persistent ones survive restarts.
 
     Game code normally uses :func:`ember.delay`, which finds the scheduler of the running
@@ -75,24 +50,16 @@ class Scheduler:
         self.clock: Clock = clock if clock is not None else LoopClock(self.loop)
         self.entities = entities if entities is not None else entity_registry
         self.trusted_modules = tuple(trusted_modules) if trusted_modules is not None else None
+        super().__init__()
         self._thread = threading.get_ident()
         self._heap: list[tuple[float, int, Task]] = []
         self._stale = 0  # heap entries whose task was paused, cancelled or rescheduled
-        self._tasks: dict[int, Task] = {}  # scheduled, paused or firing
-        self._kept: dict[int, Task] = {}  # failed or orphaned, visible until removed
-        self._kept_transient: deque[int] = deque()
-        self._by_owner: dict[str, set[Task]] = {}
         self._timer: TimerHandle | None = None
         self._timer_when = math.inf
         self._next_id = 1
-        self._id_limit: float = math.inf  # no store: ids only need to be unique in memory
-        self._reserving: asyncio.Task[None] | None = None
-        self._store: TaskStore | None = None
-        self._writer: WriteBehind | None = None
+        self._refill_at: float = math.inf  # no store: ids only need to be unique in memory
         self._running: set[asyncio.Task[Any]] = set()
         self._restored_at = -math.inf
-        self._persistent = self._paused = 0
-        self._fired = self._failed = self._orphaned = self._cancelled = 0
         self._lateness: deque[float] = deque(maxlen=_LATENESS_SAMPLES)
         self._lateness_max = 0.0
         self.closed = False
@@ -124,11 +91,16 @@ class Scheduler:
             raise TypeError(f"delay callback must be callable, got {callback!r}")
         persisted = None
         if persistent:
-            persisted = self._persist_call(callback, args, kwargs)
+            if self._durable is None:
+                raise PersistenceUnavailableError(
+                    "delay(..., persistent=True) needs a task store: the server attaches one; "
+                    "standalone code uses `async with ember.open_task_store(path):`"
+                )
+            persisted = self._durable.encode_call(callback, args, kwargs)
         when = self.clock.monotonic() + seconds
         task_id = self._take_id()
         if persisted is None:
-            owner = _owner_of_call(callback, args)
+            owner = owner_of_call(callback, args)
             task = Task(self, task_id, when, callback, args, kwargs or None, None, owner)
         else:
             owner = persisted.owner
@@ -144,66 +116,14 @@ class Scheduler:
             self._save(task)
         return task
 
-    def _persist_call(
-        self, callback: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> PersistedCall:
-        if self._writer is None:
-            raise PersistenceUnavailableError(
-                "delay(..., persistent=True) needs a task store: the server attaches one; "
-                "standalone code uses `async with ember.open_task_store(path):`"
-            )
-        callback_ref = _refs.encode_callback(callback, self.entities)
-        args_json, kwargs_json = _refs.encode_arguments(args, kwargs, self.entities)
-        return PersistedCall(
-            callback_ref,
-            args_json,
-            kwargs_json,
-            _owner_of_call(callback, args),
-            _refs.callback_name(callback),
-        )
-
     def _take_id(self) -> int:
         task_id = self._next_id
         self._next_id = task_id + 1
-        if self._next_id >= self._id_limit - _ID_BLOCK // 2 and self._reserving is None:
-            self._reserving = self.loop.create_task(self._reserve_more(), name="ember-task-ids")
+        if self._next_id >= self._refill_at and self._durable is not None:
+            self._durable.low_on_ids()
         return task_id
 
-    async def _reserve_more(self) -> None:
-        assert self._store is not None
-        try:
-            first = await self._store.reserve_ids(
-                int(max(self._id_limit, self._next_id)), _ID_BLOCK
-            )
-            self._next_id = max(self._next_id, first)
-            self._id_limit = first + _ID_BLOCK
-        except Exception:
-            log.exception("reserving task ids failed; will retry on the next task")
-        finally:
-            self._reserving = None
-
-    async def _release_ids(self) -> None:
-        """Give the unused rest of the id block back on a clean close, so ids continue densely
-        after a restart instead of jumping by up to a block. The store refuses when another
-        server reserved after us; a crash never gets here, and its gap is harmless."""
-        if self._store is None or not self._next_id < self._id_limit < math.inf:
-            return
-        try:
-            await self._store.release_ids(self._next_id, int(self._id_limit))
-        except Exception:
-            log.exception("giving back unused task ids failed; the next ids will skip them")
-
-    # -- looking tasks up ----------------------------------------------------------------------
-
-    def get(self, task_id: int) -> Task | None:
-        """Return the task with this id if the scheduler still holds it."""
-        return self._tasks.get(task_id) or self._kept.get(task_id)
-
-    def tasks(self, *, owner: str | None = None) -> list[Task]:
-        """Return held tasks (active, firing, failed, orphaned) in id order, or one owner's."""
-        if owner is not None:
-            return sorted(self._by_owner.get(owner, ()), key=lambda task: task.id)
-        return sorted([*self._tasks.values(), *self._kept.values()], key=lambda task: task.id)
+    # -- looking tasks up (get and tasks: see HeldTasks) --------------------------------------
 
     def wall_time_of(self, when: float) -> float:
         """Convert a monotonic time of this scheduler's clock to UTC epoch seconds."""
@@ -228,7 +148,7 @@ class Scheduler:
             lateness_p99=pick(0.99),
             lateness_max=self._lateness_max,
             heap_entries=len(self._heap),
-            writer=self._writer.statistics() if self._writer else None,
+            writer=self._durable.writer_statistics() if self._durable else None,
         )
 
     # -- the timer -----------------------------------------------------------------------------
@@ -299,9 +219,8 @@ class Scheduler:
         if persisted is None:
             assert task._callback is not None
             return task._callback, task._args, task._kwargs or {}
-        callback = _refs.decode_callback(persisted.callback, self.entities, self.trusted_modules)
-        args, kwargs = _refs.decode_arguments(persisted.args, persisted.kwargs, self.entities)
-        return callback, args, kwargs
+        assert self._durable is not None  # persistent tasks exist only with a store
+        return self._durable.decode_call(persisted)
 
     async def _finish_async(self, task: Task, awaitable: Any) -> None:
         try:
@@ -321,56 +240,6 @@ class Scheduler:
         self._forget(task)
         if task._waiter is not None:
             task._settle_waiter()
-
-    def _fail(self, task: Task, error: Exception) -> None:
-        log.error(
-            "timed task %d (%s) raised %s: %s",
-            task.id,
-            task.callback_name,
-            type(error).__name__,
-            error,
-            exc_info=error,
-        )
-        self._failed += 1
-        self._keep(task, TaskState.FAILED, error)
-
-    def _orphan(self, task: Task, error: Exception) -> None:
-        log.error(
-            "timed task %d (%s) cannot run and is kept aside: %s",
-            task.id,
-            task.callback_name,
-            error,
-        )
-        self._orphaned += 1
-        self._keep(task, TaskState.ORPHANED, error)
-
-    def _keep(self, task: Task, state: TaskState, error: Exception) -> None:
-        self._forget(task, saved=False)
-        task._state, task._outcome = state, error
-        self._kept[task.id] = task
-        if task._persisted is not None:
-            self._save(task)
-        else:
-            self._kept_transient.append(task.id)
-            if len(self._kept_transient) > _KEEP_FAILED:
-                self._kept.pop(self._kept_transient.popleft(), None)
-        task._settle_waiter()
-
-    def _forget(self, task: Task, *, saved: bool = True) -> None:
-        """Drop ``task`` from the active set (and from the store when ``saved``)."""
-        if self._tasks.pop(task.id, None) is None:
-            return
-        owner = task._owner
-        if owner is not None:
-            holders = self._by_owner.get(owner)
-            if holders is not None:
-                holders.discard(task)
-                if not holders:
-                    del self._by_owner[owner]
-        if task._persisted is not None:
-            self._persistent -= 1
-            if saved and self._writer is not None:
-                self._writer.delete(task.id)
 
     # -- handle operations (called through Task) ----------------------------------------------
 
@@ -395,8 +264,8 @@ class Scheduler:
             return True
         if self._kept.pop(task.id, None) is None:
             return False
-        if task._persisted is not None and self._writer is not None:
-            self._writer.delete(task.id)
+        if task._persisted is not None and self._durable is not None:
+            self._durable.delete(task.id)
         return True
 
     def _leave_schedule(self, task: Task) -> None:
@@ -448,37 +317,50 @@ class Scheduler:
         callback, args, kwargs = self._resolve(task)
         return callback(*args, **kwargs)
 
-    def _save(self, task: Task) -> None:
-        persisted = task._persisted
-        if persisted is None or self._writer is None:
-            return
-        state = task._state
-        error = None
-        if state in (TaskState.FAILED, TaskState.ORPHANED):
-            error = error_text(task._outcome)
-        frozen = task._remaining  # set while paused (also kept by an orphan that was paused)
-        self._writer.put(
-            (
-                task.id,
-                state.value,
-                self.wall_time_of(task._when) if frozen is None else None,
-                frozen,
-                persisted.callback,
-                persisted.args,
-                persisted.kwargs,
-                persisted.owner,
-                error,
-            )
-        )
+    # -- the durable seam: called by _durable.py only -------------------------------------
 
-    # -- store life cycle (see _restore.py for loading) ---------------------------------------
+    def _attachable(self) -> None:
+        """Raise unless a store may be attached now: once, before any task was scheduled."""
+        if self._durable is not None:
+            raise RuntimeError(f"a task store is already attached ({self._durable.url})")
+        if self._next_id > 1:
+            raise RuntimeError(
+                "attach the task store before scheduling any task: "
+                f"{self._next_id - 1} task ids were already handed out without one"
+            )
+
+    def _attach(self, durable: DurableSide) -> None:
+        """Make persistent tasks possible: from now on rows go to ``durable``."""
+        self._attachable()
+        self._durable = durable
+
+    def _next_free_id(self) -> int:
+        """The id the next task gets."""
+        return self._next_id
+
+    def _use_ids(self, first: int, refill_at: int) -> None:
+        """Continue ids at ``first`` or later (a reserved block); ask for more at ``refill_at``."""
+        self._next_id = max(self._next_id, first)
+        self._refill_at = refill_at
+
+    def _adopt(self, tasks: list[Task], *, restored_at: float) -> None:
+        """Take restored tasks in: scheduled and paused ones become active, failed and
+        orphaned ones are kept aside; lateness is measured from ``restored_at`` at the
+        earliest (the server was down before)."""
+        self._restored_at = restored_at
+        self._heap.extend((task._when, task.id, task) for task in self._hold_restored(tasks))
+        heapq.heapify(self._heap)
+        if self._heap and self._heap[0][0] < self._timer_when:
+            self._arm(self._heap[0][0])
+
+    # -- store life cycle (see _durable.py for loading) -----------------------------------
 
     async def flush(self) -> None:
         """Wait until every persistent change made so far is durable in the store."""
-        if self._writer is not None:
-            await self._writer.flush()
+        if self._durable is not None:
+            await self._durable.flush()
 
-    async def close(self, give_up_after: float | None = None) -> Unwritten:
+    async def close(self, give_up_after: float | None = None) -> dict[int, TaskRow | None]:
         """Stop firing, cancel running async callbacks, flush and detach the store.
 
         Non-persistent tasks end here; persistent ones stay in the store for the next start.
@@ -486,7 +368,7 @@ class Scheduler:
         over are returned (task id -> row, None for a deletion) for the caller to hand to the
         next process or report; nothing is dropped here silently.
         """
-        unwritten: Unwritten = {}
+        unwritten: dict[int, TaskRow | None] = {}
         if self.closed:
             return unwritten
         self.closed = True
@@ -497,29 +379,12 @@ class Scheduler:
             runner.cancel()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
-        if self._reserving is not None:
-            await asyncio.gather(self._reserving, return_exceptions=True)
-        if self._writer is not None:
-            unwritten = await self._writer.close(give_up_after)
-            if not unwritten:  # a failing store keeps its counter; the ids just skip ahead
-                await self._release_ids()
+        if self._durable is not None:
+            unwritten = await self._durable.close(give_up_after)
         for task in self._tasks.values():
             if task._waiter is not None and not task._waiter.done():
                 task._waiter.cancel()
         return unwritten
-
-
-def _owner_of_call(callback: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
-    """The entity a call belongs to: the one the callback is bound to, else the first arg."""
-    owner = entity_key(getattr(callback, "__self__", None))
-    if owner is None and args:
-        owner = entity_key(args[0])
-    return owner
-
-
-def error_text(error: BaseException) -> str:
-    """How an error is stored in a task row: ``"TypeName: message"``."""
-    return f"{type(error).__name__}: {error}"
 
 
 def _as_seconds(seconds: Any) -> float:

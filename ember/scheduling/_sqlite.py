@@ -1,27 +1,15 @@
-"""The SQLite task store: one WAL file, one connection owned by one writer thread."""
+"""The SQLite task store: the task SQL, run on one writer-thread connection (ember.storage)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from collections.abc import Sequence
 
-from ember.errors import StoreError, StoreThreadError
-from ember.scheduling._store import (
-    COLUMNS,
-    StoredTask,
-    TaskRow,
-    row_to_task,
-)
-from ember.storage import describe_sqlite_error
+from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
+from ember.storage import Schema, SqliteConnection, transaction, upgrade_sqlite
 
-__all__ = ["SqliteTaskStore", "transaction"]
-
-_T = TypeVar("_T")
+__all__ = ["SCHEMA", "SqliteTaskStore"]
 
 CREATE_SQL = (
     "CREATE TABLE IF NOT EXISTS ember_tasks (id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
@@ -29,6 +17,8 @@ CREATE_SQL = (
     " kwargs TEXT NOT NULL, owner TEXT, error TEXT);"
     " CREATE TABLE IF NOT EXISTS ember_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 )
+#: The task tables' versions (see ember.storage.Schema); a change appends a step.
+SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL,))
 UPSERT_SQL = (
     f"INSERT INTO ember_tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET state = excluded.state, deadline = excluded.deadline,"
@@ -46,11 +36,9 @@ SET_NEXT_ID_SQL = (
 # Compare-and-set: only a counter still at the end of our block moves back (release_ids).
 RELEASE_IDS_SQL = "UPDATE ember_meta SET value = ? WHERE key = 'next_id' AND value = ?"
 
-_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
-
 
 class SqliteTaskStore:
-    """A :class:`~ember.scheduling._store.TaskStore` in an SQLite file (WAL mode).
+    """A :class:`~ember.scheduling.TaskStore` in an SQLite file (WAL mode).
 
     All SQL runs in one dedicated thread that owns the only connection, so the event loop never
     blocks on disk. ``synchronous`` is SQLite's ``PRAGMA synchronous``; the default ``"FULL"``
@@ -61,81 +49,30 @@ class SqliteTaskStore:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, synchronous: str = "FULL") -> None:
-        if synchronous.upper() not in _SYNCHRONOUS:
-            raise ValueError(f"synchronous must be one of {_SYNCHRONOUS}, not {synchronous!r}")
-        self.path = os.path.abspath(os.fspath(path))
-        self.url = f"sqlite://{self.path}"
-        self._synchronous = synchronous.upper()
-        self._executor: ThreadPoolExecutor | None = None
-        self._conn: sqlite3.Connection | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self._db = SqliteConnection(path, what="the task database", synchronous=synchronous)
+        self.path, self.url = self._db.path, self._db.url
 
     def __repr__(self) -> str:
         return f"<SqliteTaskStore {self.url}>"
 
     async def open(self) -> None:
         """Open the file (creating it and the schema if missing) in the writer thread."""
-        if self._closed or self._executor is not None:
-            raise StoreError(f"{self!r} was already opened; create a new store instead")
-        self._loop = asyncio.get_running_loop()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ember-sqlite")
-        try:
-            self._conn = await self._loop.run_in_executor(self._executor, self._connect)
-        except BaseException as exc:
-            self._executor.shutdown(wait=False)
-            self._closed = True
-            if isinstance(exc, sqlite3.Error):
-                what = describe_sqlite_error("the task database", self.path, exc)
-                raise StoreError(what) from exc
-            raise
-
-    def _connect(self) -> sqlite3.Connection:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch is one transaction.
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.executescript(f"BEGIN IMMEDIATE; {CREATE_SQL} COMMIT;")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        await self._db.open(lambda conn: upgrade_sqlite(conn, SCHEMA, self.path))
 
     async def close(self) -> None:
         """Close the connection and stop the writer thread; closing twice is harmless."""
-        conn, self._conn, self._closed = self._conn, None, True
-        if conn is not None and self._executor is not None and self._loop is not None:
-            # Queued behind any call already submitted, so that call completes first.
-            await self._loop.run_in_executor(self._executor, conn.close)
-            self._executor.shutdown(wait=True)
-
-    async def _run(self, what: str, fn: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run ``fn(connection)`` in the writer thread; SQLite errors become StoreError."""
-        if self._closed:
-            raise StoreError(f"{self!r} is closed")
-        loop, conn = self._loop, self._conn
-        if loop is None or conn is None or self._executor is None:
-            raise StoreError(f"{self!r} is not open; await store.open() first")
-        if asyncio.get_running_loop() is not loop:
-            raise StoreThreadError(f"{self!r} used outside the event loop that opened it")
-        try:
-            return await loop.run_in_executor(self._executor, fn, conn)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what} {self.url}: {exc}") from exc
+        await self._db.close()
 
     async def write(self, puts: Sequence[TaskRow], deletes: Sequence[int]) -> None:
         """Upsert ``puts`` and delete ``deletes`` in one durable transaction (all or nothing)."""
         delete_params = [(task_id,) for task_id in deletes]
-        changes = len(puts) + len(deletes)
 
         def apply(conn: sqlite3.Connection) -> None:
             with transaction(conn):
                 conn.executemany(UPSERT_SQL, puts)
                 conn.executemany(DELETE_SQL, delete_params)
 
-        await self._run(f"write {changes} task changes to", apply)
+        await self._db.run(f"write {len(puts) + len(deletes)} task changes to", apply)
 
     async def reserve_ids(self, at_least: int, count: int) -> int:
         """Reserve ``count`` ids (durably) above every id handed out or stored; return the first."""
@@ -151,7 +88,7 @@ class SqliteTaskStore:
                 conn.execute(SET_NEXT_ID_SQL, (first + count,))
             return first
 
-        return await self._run("reserve task ids in", reserve)
+        return await self._db.run("reserve task ids in", reserve)
 
     async def release_ids(self, first_unused: int, limit: int) -> bool:
         """Move the counter back to ``first_unused`` if it still stands at ``limit``."""
@@ -162,7 +99,7 @@ class SqliteTaskStore:
             with transaction(conn):
                 return conn.execute(RELEASE_IDS_SQL, (first_unused, limit)).rowcount == 1
 
-        return await self._run("release task ids in", release)
+        return await self._db.run("release task ids in", release)
 
     async def load(self) -> list[StoredTask]:
         """Return every stored task in id order (unknown states come back ``ORPHANED``)."""
@@ -170,21 +107,4 @@ class SqliteTaskStore:
         def load(conn: sqlite3.Connection) -> list[StoredTask]:
             return [row_to_task(row) for row in conn.execute(SELECT_ALL_SQL)]
 
-        return await self._run("load tasks from", load)
-
-
-@contextlib.contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolling back on any error."""
-    # IMMEDIATE takes the write lock up front, so another process cannot slip in between our
-    # read of next_id and our update of it.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            # A failed rollback must not hide the error that caused it.
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-        raise
+        return await self._db.run("load tasks from", load)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ember.scheduling._clock import Clock
 from ember.scheduling._refs import callback_name
-from ember.scheduling._store import TaskState
+from ember.scheduling._task_store import TaskState
 
-if TYPE_CHECKING:
-    from ember.scheduling._scheduler import Scheduler
-
-__all__ = ["PersistedCall", "Task"]
+__all__ = ["PersistedCall", "Task", "TaskScheduler"]
 
 _ACTIVE = (TaskState.SCHEDULED, TaskState.PAUSED)
 
@@ -27,6 +25,25 @@ class PersistedCall:
     kwargs: str
     owner: str | None
     name: str
+
+
+class TaskScheduler(Protocol):
+    """What a :class:`Task` handle asks of the scheduler that owns it (``Scheduler``): its
+    loop and clock, a lookup, and one method per handle operation. Nothing else of the
+    scheduler is reachable from a handle."""
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+    @property
+    def clock(self) -> Clock: ...
+    def get(self, task_id: int) -> Task | None: ...
+    def wall_time_of(self, when: float) -> float: ...
+    def _cancel(self, task: Task) -> bool: ...
+    def _remove(self, task: Task) -> bool: ...
+    def _pause(self, task: Task) -> bool: ...
+    def _unpause(self, task: Task) -> bool: ...
+    def _do_task(self, task: Task) -> Any: ...
+    def _call(self, task: Task) -> Any: ...
 
 
 class Task:
@@ -60,7 +77,7 @@ class Task:
 
     def __init__(
         self,
-        scheduler: Scheduler,
+        scheduler: TaskScheduler,
         task_id: int,
         when: float,
         callback: Callable[..., Any] | None,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from ember.storage._postgres import describe_open_error
 from ember.storage._sqlite import check_sqlite_file
+from ember.storage._url import parse_database_url
 
 __all__ = ["Diagnosis", "diagnose"]
 
@@ -26,21 +26,21 @@ class Diagnosis:
 def diagnose(url: str) -> Diagnosis:
     """Check the database ``url`` as the game would open it (the ``DATABASE`` setting, with a
     relative path already made absolute); never changes anything."""
-    scheme, sep, rest = url.partition("://")
-    if sep and scheme.lower() in ("postgresql", "postgres"):
-        return Diagnosis(url, tuple(asyncio.run(_check_postgres(url))))
-    path = Path(rest if sep else url)
+    try:
+        parsed = parse_database_url(url, what="database")
+    except ValueError as error:
+        return Diagnosis(url, (str(error),))
+    if parsed.kind == "postgresql":
+        return Diagnosis(url, tuple(asyncio.run(_check_postgres(url, parsed.dsn))))
+    path = Path(parsed.path)
     return Diagnosis(url, tuple(check_sqlite_file(path)), path)
 
 
-async def _check_postgres(url: str) -> list[str]:
+async def _check_postgres(url: str, dsn: str) -> list[str]:
     try:
         import asyncpg
     except ImportError:
         return ["PostgreSQL needs asyncpg: pip install 'ember[postgres]'"]
-    parts = urlsplit(url)  # `schema=` is Ember's, not asyncpg's
-    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("schema="))
-    dsn = urlunsplit(parts._replace(query=query))
     try:
         conn = await asyncpg.connect(dsn, timeout=10.0)
     except (asyncpg.PostgresError, OSError, TimeoutError, ValueError) as error:

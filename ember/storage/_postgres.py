@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,12 +25,26 @@ from ember.errors import StoreError
 if TYPE_CHECKING:
     import asyncpg
 
-__all__ = ["ConnectionStatistics", "SupervisedConnection", "describe_open_error"]
+__all__ = ["ConnectionStatistics", "SupervisedConnection", "describe_open_error", "qualify"]
 
 log = logging.getLogger("ember.storage")
 
 _T = TypeVar("_T")
 _INSTALL = "pip install 'ember[postgres]'"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def qualify(sql: str, schema: str, **tables: str) -> str:
+    """Fill an SQL template: ``{schema}`` becomes the quoted ``schema`` (an identifier) and
+    each ``{name}`` of ``tables`` its table in that schema::
+
+        qualify("DELETE FROM {tasks} WHERE id = $1", "game", tasks="ember_tasks")
+        # 'DELETE FROM "game".ember_tasks WHERE id = $1'
+    """
+    if not _IDENTIFIER.fullmatch(schema):
+        raise ValueError(f"schema must be an identifier like 'ember_game', not {schema!r}")
+    quoted = f'"{schema}"'
+    return sql.format(schema=quoted, **{name: f"{quoted}.{t}" for name, t in tables.items()})
 
 
 @dataclass(frozen=True, slots=True)

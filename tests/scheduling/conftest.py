@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from ember.scheduling._postgres import PostgresTaskStore, mask_password, qualify
+from ember.scheduling._postgres import PostgresTaskStore, qualify
 from ember.scheduling._sqlite import SqliteTaskStore
-from ember.scheduling._store import TaskStore
+from ember.scheduling._task_store import TaskStore
+from ember.storage import mask_password
 
 POSTGRES_DSN = os.environ.get(
     "EMBER_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"

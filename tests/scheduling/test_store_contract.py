@@ -13,7 +13,7 @@ import pytest
 
 from ember.errors import StoreError, StoreThreadError
 from ember.scheduling import _postgres, _sqlite
-from ember.scheduling._store import StoredTask, TaskState, TaskStore
+from ember.scheduling._task_store import StoredTask, TaskState, TaskStore
 
 if TYPE_CHECKING:
     from conftest import StoreFactory  # the fixture's type; pytest loads conftest itself

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ember.errors import StoreError
+from ember.scheduling import store_from_url
 from ember.scheduling._postgres import PostgresTaskStore
 from ember.scheduling._sqlite import SqliteTaskStore
-from ember.scheduling._stores import store_from_url
 
 
 def test_an_absolute_sqlite_url_gives_that_file() -> None:

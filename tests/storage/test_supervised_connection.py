@@ -12,8 +12,8 @@ from pgrole import role_for_test
 
 from ember.errors import StoreError
 from ember.game._account_store import PostgresAccountStore
+from ember.scheduling._durable import task_writer
 from ember.scheduling._postgres import PostgresTaskStore
-from ember.scheduling._writer import WriteBehind
 
 pytestmark = pytest.mark.postgres
 T = TypeVar("T")
@@ -68,7 +68,7 @@ async def test_writes_wait_through_an_outage_and_are_written_once_in_order() -> 
     async with role_for_test() as role:
         store = PostgresTaskStore(role.dsn, schema=role.name)
         await store.open()
-        writer = WriteBehind(store)
+        writer = task_writer(store)
         writer.start()
         try:
             writer.put(row(1))  # type: ignore[arg-type]
@@ -99,7 +99,7 @@ async def test_a_close_that_cannot_flush_in_time_hands_back_every_write() -> Non
     async with role_for_test() as role:
         store = PostgresTaskStore(role.dsn, schema=role.name)
         await store.open()
-        writer = WriteBehind(store)
+        writer = task_writer(store)
         writer.start()
         try:
             await role.outage()

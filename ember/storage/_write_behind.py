@@ -1,25 +1,43 @@
-"""Group commit: collects task writes on the loop and hands them to the store in batches."""
+"""Group commit: collects row writes on the loop and hands them to a store in batches.
+
+Generic over the key and the row, so every store that writes behind (timed tasks, the world)
+shares one queue with the same guarantees: the newest write per key wins, batches commit one
+at a time, a failing store is retried with back-off and nothing is dropped.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
-from ember.scheduling._store import TaskRow, TaskStore
+__all__ = ["BatchStore", "WriteBehind", "WriterStatistics"]
 
-__all__ = ["WriteBehind", "WriterStatistics"]
-
-log = logging.getLogger("ember.scheduling")
+_K = TypeVar("_K", bound=Hashable)
+_R = TypeVar("_R")
+_K_contra = TypeVar("_K_contra", contravariant=True)
+_R_contra = TypeVar("_R_contra", contravariant=True)
 
 _RETRY_FIRST, _RETRY_MAX = 0.05, 5.0
 # While the store fails, one warning with the count of waiting writes at most this often
 # (seconds): enough to see an outage in the log without one traceback per retry.
 _REPORT_EVERY = 10.0
 
-#: Writes not made durable when a close gave up: task id -> row, or None for a deletion.
-Unwritten = dict[int, TaskRow | None]
+
+class BatchStore(Protocol[_R_contra, _K_contra]):
+    """What a write-behind writes to: a name for messages and one durable batch write."""
+
+    @property
+    def url(self) -> str:
+        """The database, password masked, for log lines."""
+        ...
+
+    async def write(self, puts: Sequence[_R_contra], deletes: Sequence[_K_contra]) -> None:
+        """Upsert ``puts`` and delete the keys ``deletes`` in one durable transaction."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,26 +55,42 @@ class WriterStatistics:
     last_error: str | None = None
 
 
-class WriteBehind:
-    """Queues the latest write per task id and commits them in batches, one at a time.
+class WriteBehind(Generic[_K, _R]):
+    """Queues the latest write per key and commits them in batches, one at a time.
 
     ``put()`` is synchronous and O(1), so scheduling never waits for the disk. Whatever
     accumulates while one batch commits becomes the next batch (group commit), and a later
     write for the same id replaces an earlier one not yet written. A failed batch is logged,
     kept and retried with back-off; nothing is dropped. ``flush()`` waits until everything
     queued before the call is durable.
+
+    ``key(row)`` gives a row's key; ``what`` names the rows in log lines (``"task"``) and
+    ``log`` is the logger of the package that owns them::
+
+        writer = WriteBehind(store, key=operator.itemgetter(0), what="task", log=log)
+        writer.start(); writer.put(row); await writer.flush()
     """
 
-    def __init__(self, store: TaskStore) -> None:
+    def __init__(
+        self,
+        store: BatchStore[_R, _K],
+        *,
+        key: Callable[[_R], _K],
+        what: str,
+        log: logging.Logger,
+    ) -> None:
         self._store = store
-        self._pending: dict[int, TaskRow | None] = {}  # None: delete the row
+        self._key = key
+        self._what = what
+        self._log = log
+        self._pending: dict[_K, _R | None] = {}  # None: delete the row
         self._wakeup = asyncio.Event()
         self._queued = 0  # writes ever queued
         self._durable = 0  # writes ever queued whose batch has committed
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._runner: asyncio.Task[None] | None = None
         self._batches = self._rows = self._failures = self._largest = 0
-        self._inflight: Unwritten = {}  # the batch being written right now
+        self._inflight: dict[_K, _R | None] = {}  # the batch being written right now
         self._failing = False
         self._last_error: str | None = None
         self._reported = -_REPORT_EVERY
@@ -65,18 +99,18 @@ class WriteBehind:
         """Start the background committer (owned by this object, ended by :meth:`close`)."""
         if self._runner is None:
             self._runner = asyncio.get_running_loop().create_task(
-                self._run(), name="ember-task-writer"
+                self._run(), name=f"ember-{self._what}-writer"
             )
 
-    def put(self, row: TaskRow) -> None:
-        """Queue an upsert of ``row``, replacing any queued write for the same task id."""
-        self._pending[row[0]] = row
+    def put(self, row: _R) -> None:
+        """Queue an upsert of ``row``, replacing any queued write for the same key."""
+        self._pending[self._key(row)] = row
         self._queued += 1
         self._wakeup.set()
 
-    def delete(self, task_id: int) -> None:
-        """Queue the deletion of task ``task_id``'s row, replacing any queued write for it."""
-        self._pending[task_id] = None
+    def delete(self, key: _K) -> None:
+        """Queue the deletion of the row of ``key``, replacing any queued write for it."""
+        self._pending[key] = None
         self._queued += 1
         self._wakeup.set()
 
@@ -86,12 +120,12 @@ class WriteBehind:
         if self._durable >= target:
             return
         if self._runner is None or self._runner.done():
-            raise RuntimeError("the task writer is not running")
+            raise RuntimeError(f"the {self._what} writer is not running")
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append((target, waiter))
         await waiter
 
-    async def close(self, give_up_after: float | None = None) -> Unwritten:
+    async def close(self, give_up_after: float | None = None) -> dict[_K, _R | None]:
         """Flush, then stop the committer; return what could not be written in ``give_up_after`` s.
 
         With no timeout this waits for the store however long it fails. When that time
@@ -101,7 +135,7 @@ class WriteBehind:
         """
         if self._runner is None:
             return {}
-        unwritten: Unwritten = {}
+        unwritten: dict[_K, _R | None] = {}
         if not self._runner.done():
             try:
                 async with asyncio.timeout(give_up_after):
@@ -145,12 +179,12 @@ class WriteBehind:
             reached = self._queued
             try:
                 puts = [row for row in batch.values() if row is not None]
-                deletes = [task_id for task_id, row in batch.items() if row is None]
+                deletes = [key for key, row in batch.items() if row is None]
                 await self._store.write(puts, deletes)
             except Exception as error:
                 self._inflight = {}
-                for task_id, write in batch.items():
-                    self._pending.setdefault(task_id, write)  # newer writes win
+                for key, write in batch.items():
+                    self._pending.setdefault(key, write)  # newer writes win
                 self._failed(error, delay)
                 self._wakeup.set()
                 await asyncio.sleep(delay)
@@ -158,7 +192,9 @@ class WriteBehind:
                 continue
             self._inflight = {}
             if self._failing:
-                log.warning("task store %s works again; waiting writes are written", self._url)
+                self._log.warning(
+                    "%s store %s works again; waiting writes are written", self._what, self._url
+                )
             self._failing, self._last_error = False, None
             delay = _RETRY_FIRST
             self._batches += 1
@@ -181,17 +217,19 @@ class WriteBehind:
         )
         now = asyncio.get_running_loop().time()
         if first:
-            log.error(
-                "writing task rows to %s failed; %d writes wait and are retried in order "
+            self._log.error(
+                "writing %s rows to %s failed; %d writes wait and are retried in order "
                 "(nothing is dropped)",
+                self._what,
                 self._url,
                 len(self._pending),
                 exc_info=error,
             )
             self._reported = now
         elif now - self._reported >= _REPORT_EVERY:
-            log.warning(
-                "task store %s still failing (%s); %d writes wait, retrying every %.1f s",
+            self._log.warning(
+                "%s store %s still failing (%s); %d writes wait, retrying every %.1f s",
+                self._what,
                 self._url,
                 self._last_error,
                 len(self._pending),

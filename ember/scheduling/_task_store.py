@@ -1,4 +1,4 @@
-"""The task store interface: what a backend (SQLite, PostgreSQL) must offer the scheduler."""
+"""The task store interface and its rows: what a backend (SQLite, PostgreSQL) must offer."""
 
 from __future__ import annotations
 
