@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from ember.errors import EmberError
 from ember.game._account_store import (
@@ -23,15 +23,13 @@ from ember.game._throttle import LoginThrottle
 from ember.game.settings import Settings, load_settings
 from ember.interaction import ask_caller
 
-if TYPE_CHECKING:
-    from ember.game.sessions import Session
-
 __all__ = [
     "DEVELOPER",
     "Account",
     "AccountError",
     "AccountRegistry",
     "Accounts",
+    "Connection",
     "DuplicateAccountError",
     "LoginError",
     "create_account",
@@ -85,6 +83,22 @@ def validate_password(password: str) -> str:
     return password
 
 
+class Connection(Protocol):
+    """What an account needs of each session logged in to it (``Session`` is one).
+
+    A protocol rather than ``Session`` itself, so accounts do not import sessions: sessions
+    point at their account, and the account only sends text through them.
+    """
+
+    last_input: float
+
+    def msg(self, text: str) -> None:
+        """Send a line of text."""
+
+    def prompt(self, text: str) -> None:
+        """Send a prompt (a question)."""
+
+
 def name_key(name: str) -> str:
     """Return the case-insensitive form names are compared by."""
     return name.casefold()
@@ -101,7 +115,7 @@ class Account:
 
     def __init__(self, record: AccountRecord) -> None:
         self.record = record
-        self.sessions: list[Session] = []
+        self.sessions: list[Connection] = []
 
     @property
     def entity_id(self) -> int:
