@@ -95,6 +95,25 @@ class PortalLink:
             async with asyncio.timeout(wait):
                 await self._outbox.join()
 
+    async def send_now(self, message: Message) -> bool:
+        """Send ``message`` at once, past the outbox; return whether the portal got it (a
+        failure is logged: the link is gone, or the message is too large for a frame)."""
+        stream = self.open_stream
+        if stream is None:
+            return False
+        try:
+            await stream.send(message)
+        except (LinkClosedError, ValueError) as error:
+            log.warning("cannot tell the portal of the %s: %s", message.name, error)
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Close the link (if it was opened)."""
+        if self.stream is not None:
+            self.stream.close()
+            await self.stream.wait_closed()
+
     async def report_start_failure(self, error: BaseException, wait: float) -> None:
         """Tell the portal in one line why this process cannot start (before it exits)."""
         stream = self.open_stream

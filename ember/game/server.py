@@ -6,17 +6,17 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ember.game._account_store import AccountStore, account_store_from_url
-from ember.game._codecheck import check_game_code
+from ember.game._codecheck import reload_if_it_loads, trusted_modules
 from ember.game._handover import hand_over, take_over
-from ember.game._health import store_health, watch_store
+from ember.game._health import game_status, store_health, watch_store
 from ember.game._link_messages import LinkMessages
 from ember.game._portal_link import PortalLink
 from ember.game._status import STATUS_FILE, StatusFile
@@ -34,7 +34,7 @@ from ember.game.room import Room
 from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
 from ember.interaction import get_flows, questions
-from ember.link import LinkClosedError, LinkStream, Message
+from ember.link import LinkStream, Message
 from ember.offload import Offloader, install_offloader
 from ember.scheduling import (
     Clock,
@@ -170,7 +170,7 @@ class GameServer(LinkMessages):
         )
         count = await self._accounts.load()
         self._scheduler = install_scheduler(
-            Scheduler(self.clock, trusted_modules=self._trusted_modules())
+            Scheduler(self.clock, trusted_modules=trusted_modules(self.game_dir))
         )
         # Per-player limits of the process-wide question queues and interactive functions.
         self._saved_limits = (questions.max_per_caller, get_flows().max_per_caller)
@@ -299,19 +299,14 @@ class GameServer(LinkMessages):
             self.stop("reload", by=by)
 
     async def _checked_reload(self, by: str) -> None:
-        timeout = self.settings.reload_check_timeout
-        error = await check_game_code(self.game_dir, limit=timeout)
-        if error is None:
-            self.stop("reload", by=by)
-            return
-        log.error("reload (by %s) refused: the new code does not load:\n%s", by or "?", error)
-        for session in self.sessions:
-            if session.account is not None and session.account.is_developer:
-                session.msg(
-                    "Developer notice: the reload was refused because the new code does not "
-                    f"load; the running code stays.\n{error.rstrip()}"
-                )
-        self.link.put(Message("reload_refused", (), {"by": by, "error": error}))
+        await reload_if_it_loads(
+            self.game_dir,
+            self.settings.reload_check_timeout,
+            by,
+            sessions=self.sessions,
+            reload=partial(self.stop, "reload", by=by),
+            tell_portal=self.link.put,
+        )
 
     def _flush_timeout(self) -> float:
         """Seconds left for the final flush: the deadline counts from when the stop was asked."""
@@ -353,19 +348,14 @@ class GameServer(LinkMessages):
                 except Exception:
                     log.exception("closing %s failed", store)
         entity_registry.unregister("account")
-        if link is not None:
-            if self._stop_kind in ("reload", "shutdown") and not link.closed:
-                fields: dict[str, Any] = {"by": self._stop_by}
-                if unwritten:
-                    fields["unwritten"] = unwritten
-                try:
-                    await link.send(Message(self._stop_kind, (), fields))
-                except (LinkClosedError, ValueError) as error:  # gone, or a frame too large
-                    log.warning("cannot tell the portal of the %s: %s", self._stop_kind, error)
-                    if unwritten:  # the portal never got them: keep them here instead
-                        hand_over(self.game_dir, left, via_portal=False)
-            link.close()
-            await link.wait_closed()
+        if self._stop_kind in ("reload", "shutdown"):
+            fields: dict[str, Any] = {"by": self._stop_by}
+            if unwritten:
+                fields["unwritten"] = unwritten
+            told = await self.link.send_now(Message(self._stop_kind, (), fields))
+            if not told and unwritten:  # the portal never got them: keep them here instead
+                hand_over(self.game_dir, left, via_portal=False)
+        await self.link.close()
         self.status_file.remove()
         log.info("game process stopped (%s)", self._stop_kind)
 
@@ -410,17 +400,6 @@ class GameServer(LinkMessages):
     def _online(self) -> list[Account]:
         return self._accounts.registry.online() if self._accounts is not None else []
 
-    def _trusted_modules(self) -> list[str]:
-        """Ember plus the game directory's top-level modules and packages (also namespace
-        packages: folders holding Python files), whose functions persistent tasks may name."""
-        names = {"ember"}
-        for entry in self.game_dir.iterdir():
-            if entry.suffix == ".py" and entry.stem.isidentifier():
-                names.add(entry.stem)
-            elif entry.is_dir() and entry.name.isidentifier() and any(entry.glob("*.py")):
-                names.add(entry.name)
-        return sorted(names)
-
     # -- the link ------------------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
@@ -432,16 +411,8 @@ class GameServer(LinkMessages):
 
     def status(self) -> dict[str, Any]:
         """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks."""
-        scheduler = self._scheduler
-        pending = scheduler.statistics().pending if scheduler is not None else 0
-        return {
-            "pid": os.getpid(),
-            "sessions": len(self.sessions),
-            "accounts": [account.name for account in self._online()],
-            "pending_tasks": pending,
-            "store": self.store_health(),
-            "updated": time.time(),
-        }
+        online = [account.name for account in self._online()]
+        return game_status(len(self.sessions), online, self._scheduler, self._task_store)
 
     def store_health(self) -> dict[str, Any]:
         """Whether the task store takes writes, how many wait, and the last error (if failing)."""
@@ -450,4 +421,3 @@ class GameServer(LinkMessages):
     def status_changed(self) -> None:
         """Note that the status file should be rewritten (at most once per interval)."""
         self.status_file.changed()
-
