@@ -1,7 +1,34 @@
-"""Helpers for testing game code: a virtual clock, a scripted caller, a plain telnet client."""
+"""Helpers for testing game code: a virtual clock, a scripted caller, a plain telnet client,
+and a real game in-process behind a scripted portal (``running_game``)."""
 
 from ember.testing._caller import SILENT, ScriptedCaller
 from ember.testing._clock import VirtualClock, settle, virtual_time
+from ember.testing._game import (
+    FAST_SETTINGS,
+    WAIT,
+    FakePortal,
+    RunningGame,
+    running_game,
+    session_dict,
+)
+from ember.testing._scale import TIMEOUT_SCALE_VARIABLE, TimeoutScaleError, scaled, timeout_scale
 from ember.testing._telnet import TelnetClient
 
-__all__ = ["SILENT", "ScriptedCaller", "TelnetClient", "VirtualClock", "settle", "virtual_time"]
+__all__ = [
+    "FAST_SETTINGS",
+    "SILENT",
+    "TIMEOUT_SCALE_VARIABLE",
+    "WAIT",
+    "FakePortal",
+    "RunningGame",
+    "ScriptedCaller",
+    "TelnetClient",
+    "TimeoutScaleError",
+    "VirtualClock",
+    "running_game",
+    "scaled",
+    "session_dict",
+    "settle",
+    "timeout_scale",
+    "virtual_time",
+]
