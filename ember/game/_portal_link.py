@@ -58,8 +58,11 @@ class PortalLink:
         except TimeoutError:
             return None
 
-    async def read_loop(self, handle: Callable[[Message], None]) -> None:
-        """Hand every incoming message to ``handle`` until the portal closes the link."""
+    async def read_loop(
+        self, handle: Callable[[Message], None], closed: Callable[[], None]
+    ) -> None:
+        """Hand every incoming message to ``handle``; call ``closed`` when the portal closes
+        the link (nothing more can come: ``held`` is set too)."""
         assert self.stream is not None
         async for message in self.stream:
             try:
@@ -67,6 +70,8 @@ class PortalLink:
             except Exception:
                 log.exception("handling link message %r failed", message.name)
         log.warning("the portal closed the link")
+        closed()
+        self.held.set()
 
     async def write_loop(self) -> None:
         """Send what is queued, in batches, until cancelled."""

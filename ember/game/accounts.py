@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from ember.errors import EmberError
 from ember.game._account_store import (
@@ -16,6 +16,7 @@ from ember.game._account_store import (
     DuplicateAccountError,
     account_store_from_url,
 )
+from ember.game._connection import Connection
 from ember.game._login_limits import LoginError, LoginLimits
 from ember.game._names import name_skeleton
 from ember.game._passwords import Passwords
@@ -29,7 +30,6 @@ __all__ = [
     "AccountError",
     "AccountRegistry",
     "Accounts",
-    "Connection",
     "DuplicateAccountError",
     "LoginError",
     "create_account",
@@ -81,22 +81,6 @@ def validate_password(password: str) -> str:
             f" (yours has {len(password)})."
         )
     return password
-
-
-class Connection(Protocol):
-    """What an account needs of each session logged in to it (``Session`` is one).
-
-    A protocol rather than ``Session`` itself, so accounts do not import sessions: sessions
-    point at their account, and the account only sends text through them.
-    """
-
-    last_input: float
-
-    def msg(self, text: str) -> None:
-        """Send a line of text."""
-
-    def prompt(self, text: str) -> None:
-        """Send a prompt (a question)."""
 
 
 def name_key(name: str) -> str:

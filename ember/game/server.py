@@ -20,6 +20,7 @@ from ember.game._health import game_status, store_health, watch_store
 from ember.game._link_messages import LinkMessages
 from ember.game._portal_link import PortalLink
 from ember.game._status import STATUS_FILE, StatusFile
+from ember.game._stopping import StopRequest
 from ember.game.accounts import Account, Accounts
 from ember.game.commands import (
     CmdSet,
@@ -52,9 +53,6 @@ log = logging.getLogger("ember.game")
 
 _SYNC_WAIT = 30.0  # seconds to wait for the portal's first message (sync)
 _DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exiting
-# Seconds of a reload/stop deadline kept for what follows the final flush (telling the portal,
-# draining output, closing the link), so the process exits before the portal's own limit.
-_CLOSE_MARGIN = 3.0
 # Seconds to wait for the portal's `held` (it then sends no more lines) after `stopping`.
 _HELD_WAIT = 5.0
 
@@ -107,10 +105,7 @@ class GameServer(LinkMessages):
         self._task_store: TaskStore | None = None
         self._group: asyncio.TaskGroup | None = None
         self._command_tasks: set[asyncio.Task[Any]] = set()
-        self._stop = asyncio.Event()
-        self._stop_kind: StopKind = "link-lost"
-        self._stop_by = ""
-        self._stop_asked = 0.0  # time.monotonic() when the stop was asked for
+        self._stop = StopRequest(self.link.put)
         self._reload_check: asyncio.Task[None] | None = None
         #: Task writes a previous process could not make durable, from the portal's `sync`.
         self.handed_over: Any = None
@@ -235,12 +230,15 @@ class GameServer(LinkMessages):
         async with asyncio.TaskGroup() as group:
             self._group = group
             writer = group.create_task(self.link.write_loop(), name="ember-game-writer")
-            reader = group.create_task(self._read_loop(), name="ember-game-reader")
+            reader = group.create_task(
+                self.link.read_loop(self.handle, partial(self.stop, "link-lost")),
+                name="ember-game-reader",
+            )
             status = group.create_task(self.status_file.run(), name="ember-game-status")
             watch = group.create_task(
                 watch_store(self.store_health, self.status_changed), name="ember-store-watch"
             )
-            await self._stop.wait()
+            await self._stop.event.wait()
             status.cancel()
             watch.cancel()
             interrupted = list(self._command_tasks)
@@ -262,28 +260,21 @@ class GameServer(LinkMessages):
             await self.link.drain(_DRAIN_WAIT)
             writer.cancel()
         self._group = None
-        return self._stop_kind
+        return self._stop.kind
 
     @property
     def stop_kind(self) -> StopKind:
         """Why the server stops (or would): ``"reload"``, ``"shutdown"`` or ``"link-lost"``."""
-        return self._stop_kind
+        return self._stop.kind
 
     @property
     def stopping(self) -> bool:
         """Whether :meth:`stop` was called (no new command tasks start from then on)."""
-        return self._stop.is_set()
+        return self._stop.requested
 
     def stop(self, kind: StopKind = "shutdown", *, by: str = "") -> None:
         """Ask the server to stop: ``"reload"`` or ``"shutdown"`` is reported to the portal."""
-        if not self._stop.is_set():
-            self._stop_kind, self._stop_by = kind, by
-            self._stop_asked = time.monotonic()
-            log.info("game %s requested by %s", kind, by or "?")
-            self._stop.set()
-            if kind != "link-lost":
-                # At once, before any flush: the portal holds input from here on.
-                self.link.put(Message("stopping", (), {"kind": kind, "by": by}))
+        self._stop.request(kind, by)
 
     def request_reload(self, *, by: str = "") -> None:
         """Reload once the new code is known to load; otherwise refuse and say why.
@@ -308,17 +299,6 @@ class GameServer(LinkMessages):
             tell_portal=self.link.put,
         )
 
-    def _flush_timeout(self) -> float:
-        """Seconds left for the final flush: the deadline counts from when the stop was asked."""
-        deadline = (
-            self.settings.reload_deadline
-            if self._stop_kind == "reload"
-            else self.settings.stop_deadline
-        )
-        asked = self._stop_asked or time.monotonic()
-        left = deadline - (time.monotonic() - asked) - _CLOSE_MARGIN
-        return max(left, 0.5)
-
     async def close(self) -> None:
         """Flush and close the scheduler and the database, tell the portal, close the link."""
         if self._closed:
@@ -332,12 +312,14 @@ class GameServer(LinkMessages):
         link = self.link.stream
         # A reload hands what the store did not take to the portal (for the next game); a stop,
         # or a reload whose portal is gone, keeps it in a file.
-        via_portal = self._stop_kind == "reload" and link is not None and not link.closed
+        via_portal = self._stop.kind == "reload" and link is not None and not link.closed
         left: dict[int, Any] = {}
         if self._scheduler is not None:
             try:
                 self.dispatcher.keep_notices()  # no await before close(): none fires here
-                left = await self._scheduler.close(give_up_after=self._flush_timeout())
+                left = await self._scheduler.close(
+                    give_up_after=self._stop.flush_timeout(self.settings)
+                )
                 unwritten = hand_over(self.game_dir, left, via_portal=via_portal)
             except Exception:
                 log.exception("flushing the timed tasks failed")
@@ -348,20 +330,20 @@ class GameServer(LinkMessages):
                 except Exception:
                     log.exception("closing %s failed", store)
         entity_registry.unregister("account")
-        if self._stop_kind in ("reload", "shutdown"):
-            fields: dict[str, Any] = {"by": self._stop_by}
+        if self._stop.kind in ("reload", "shutdown"):
+            fields: dict[str, Any] = {"by": self._stop.by}
             if unwritten:
                 fields["unwritten"] = unwritten
-            told = await self.link.send_now(Message(self._stop_kind, (), fields))
+            told = await self.link.send_now(Message(self._stop.kind, (), fields))
             if not told and unwritten:  # the portal never got them: keep them here instead
                 hand_over(self.game_dir, left, via_portal=False)
         await self.link.close()
         self.status_file.remove()
-        log.info("game process stopped (%s)", self._stop_kind)
+        log.info("game process stopped (%s)", self._stop.kind)
 
     async def _close_offloader(self) -> None:
         if self._offloader is not None:
-            reason = "the game is reloading" if self._stop_kind == "reload" else "the game stopped"
+            reason = "the game is reloading" if self._stop.kind == "reload" else "the game stopped"
             try:
                 await self._offloader.close(reason)
             except Exception:
@@ -399,13 +381,6 @@ class GameServer(LinkMessages):
 
     def _online(self) -> list[Account]:
         return self._accounts.registry.online() if self._accounts is not None else []
-
-    # -- the link ------------------------------------------------------------------------------
-
-    async def _read_loop(self) -> None:
-        await self.link.read_loop(self.handle)
-        self.stop("link-lost")
-        self.link.held.set()  # nothing more can come
 
     # -- status ----------------------------------------------------------------------------------
 

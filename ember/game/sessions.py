@@ -7,7 +7,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ember.game.accounts import Account, Connection
+from ember.game._connection import Connection
+from ember.game.accounts import Account
 from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
 from ember.link import JSON, Message
 
