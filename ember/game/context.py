@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ember.game.accounts import Account, Accounts
 from ember.game.room import Room
@@ -25,6 +25,7 @@ __all__ = ["GameContext", "StopKind"]
 StopKind = Literal["reload", "shutdown", "link-lost"]
 
 
+@runtime_checkable
 class GameContext(Protocol):
     """The running game as commands use it.
 
