@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from ember.game._portal_link import PortalLink
 from ember.game.commands import LOGIN_SCREEN, Dispatcher
-from ember.game.context import GameContext, StopKind
+from ember.game.context import GameContext
 from ember.game.sessions import Session
 from ember.link import Message
 from ember.offload import jobs_owned_by, progress_sink
@@ -28,9 +28,6 @@ class _Server(GameContext, Protocol):
     link: PortalLink
     dispatcher: Dispatcher
     handed_over: Any
-
-    def stop(self, kind: StopKind = "shutdown", *, by: str = "") -> None:
-        """Stop the game."""
 
     def status(self) -> dict[str, Any]:
         """What ``ember status`` shows."""
