@@ -12,10 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["check_game_code"]
+from ember.link import Message
+
+if TYPE_CHECKING:
+    from ember.game.sessions import Session
+
+__all__ = ["check_game_code", "reload_if_it_loads", "trusted_modules"]
+
+log = logging.getLogger("ember.game")
 
 # Run in the child: load the settings and the commands as a new game process would, and print
 # the traceback of the first failure.
@@ -69,3 +79,40 @@ async def check_game_code(game_dir: Path, *, limit: float) -> str | None:
         return None
     text = output.decode("utf-8", "replace").strip()
     return text or f"loading the game's code failed (exit status {process.returncode})"
+
+
+async def reload_if_it_loads(
+    game_dir: Path,
+    limit: float,
+    by: str,
+    *,
+    sessions: Iterable[Session],
+    reload: Callable[[], None],
+    tell_portal: Callable[[Message], None],
+) -> None:
+    """Call ``reload`` if the game's new code loads; otherwise log the refusal and tell the
+    Developers online and the portal (``reload_refused``) why, keeping the running code."""
+    error = await check_game_code(game_dir, limit=limit)
+    if error is None:
+        reload()
+        return
+    log.error("reload (by %s) refused: the new code does not load:\n%s", by or "?", error)
+    for session in sessions:
+        if session.account is not None and session.account.is_developer:
+            session.msg(
+                "Developer notice: the reload was refused because the new code does not "
+                f"load; the running code stays.\n{error.rstrip()}"
+            )
+    tell_portal(Message("reload_refused", (), {"by": by, "error": error}))
+
+
+def trusted_modules(game_dir: Path) -> list[str]:
+    """Ember plus the game directory's top-level modules and packages (also namespace
+    packages: folders holding Python files), whose functions persistent tasks may name."""
+    names = {"ember"}
+    for entry in game_dir.iterdir():
+        if entry.suffix == ".py" and entry.stem.isidentifier():
+            names.add(entry.stem)
+        elif entry.is_dir() and entry.name.isidentifier() and any(entry.glob("*.py")):
+            names.add(entry.name)
+    return sorted(names)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ember.scheduling import Scheduler, TaskStore
 
-__all__ = ["store_health", "watch_store"]
+__all__ = ["game_status", "store_health", "watch_store"]
 
 _STORE_WATCH = 1.0  # seconds between looks at the store's health, for the status file
 
@@ -41,3 +43,19 @@ async def watch_store(health: Callable[[], dict[str, Any]], changed: Callable[[]
         if now != failing:
             failing = now
             changed()
+
+
+def game_status(
+    sessions: int, online: list[str], scheduler: Scheduler | None, store: TaskStore | None
+) -> dict[str, Any]:
+    """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks and
+    the store's health."""
+    pending = scheduler.statistics().pending if scheduler is not None else 0
+    return {
+        "pid": os.getpid(),
+        "sessions": sessions,
+        "accounts": online,
+        "pending_tasks": pending,
+        "store": store_health(scheduler, store),
+        "updated": time.time(),
+    }

@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from ember.errors import EmberError
 from ember.game._account_store import (
@@ -16,15 +16,13 @@ from ember.game._account_store import (
     DuplicateAccountError,
     account_store_from_url,
 )
+from ember.game._connection import Connection
 from ember.game._login_limits import LoginError, LoginLimits
 from ember.game._names import name_skeleton
 from ember.game._passwords import Passwords
 from ember.game._throttle import LoginThrottle
 from ember.game.settings import Settings, load_settings
 from ember.interaction import ask_caller
-
-if TYPE_CHECKING:
-    from ember.game.sessions import Session
 
 __all__ = [
     "DEVELOPER",
@@ -101,7 +99,7 @@ class Account:
 
     def __init__(self, record: AccountRecord) -> None:
         self.record = record
-        self.sessions: list[Session] = []
+        self.sessions: list[Connection] = []
 
     @property
     def entity_id(self) -> int:

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ember.game._connection import Connection
 from ember.game.accounts import Account
 from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
 from ember.link import JSON, Message
@@ -180,7 +181,7 @@ class SessionRegistry:
         """Note that input arrived on ``session`` now (for idle times)."""
         session.last_input = self._clock()
 
-    def idle(self, session: Session) -> float:
+    def idle(self, session: Connection) -> float:
         """Return seconds since the last input on ``session``."""
         return max(0.0, self._clock() - session.last_input)
 

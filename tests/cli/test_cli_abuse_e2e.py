@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_harness import aember, make_game, portal_status
+from support.cli_harness import aember, make_game, portal_status
 
 from ember.testing import TelnetClient
 

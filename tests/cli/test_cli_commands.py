@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_harness import ember, make_game
+from support.cli_harness import ember, make_game
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:

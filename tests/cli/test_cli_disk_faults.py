@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_harness import aember, make_game, portal_status, wait_exit
+from support.cli_harness import aember, make_game, portal_status, wait_exit
 
 from ember.testing import TelnetClient
 

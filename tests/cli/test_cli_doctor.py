@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_harness import aember, make_game
+from support.cli_harness import aember, make_game
 
 PASSWORD = "long-password-1"
 DAMAGED = b"this is not an SQLite database, whatever its name says. " * 200

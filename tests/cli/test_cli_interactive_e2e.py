@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_harness import aember, ember, make_game, started
+from support.cli_harness import aember, ember, make_game, started
 
 from ember.testing import TelnetClient
 

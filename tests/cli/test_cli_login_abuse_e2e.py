@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from cli_harness import aember, make_game, portal_status
+from support.cli_harness import aember, make_game, portal_status
 
 from ember.testing import TelnetClient
 

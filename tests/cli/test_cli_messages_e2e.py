@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_harness import aember, make_game, started
+from support.cli_harness import aember, make_game, started
 
 from ember.testing import TelnetClient
 

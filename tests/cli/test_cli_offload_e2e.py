@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cli_harness import aember, alive, make_game, portal_status, wait_exit
+from support.cli_harness import aember, alive, make_game, portal_status, wait_exit
 
 from ember.testing import TelnetClient
 

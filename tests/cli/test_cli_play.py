@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_harness import ember
+from support.cli_harness import ember
 
 from ember.testing import TelnetClient
 

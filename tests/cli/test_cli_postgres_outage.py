@@ -10,18 +10,15 @@ afterwards every acknowledged task has fired exactly once.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from cli_harness import aember, make_game, portal_status, wait_exit
+from support.cli_harness import aember, make_game, portal_status, wait_exit
+from support.pgrole import PgRole, role_for_test
 
 from ember.testing import TelnetClient
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "storage"))
-from pgrole import PgRole, role_for_test
 
 pytestmark = pytest.mark.postgres
 

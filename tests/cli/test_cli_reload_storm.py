@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_harness import aember, make_game, portal_status
+from support.cli_harness import aember, make_game, portal_status
 
 from ember.testing import TelnetClient
 

@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from cli_harness import aember, make_game, portal_status
+from support.cli_harness import aember, make_game, portal_status
 
 from ember.link import LinkConnection, Message, socket_path_for
 from ember.testing import TelnetClient

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from cli_harness import aember, alive, make_game, portal_status, wait_exit
+from support.cli_harness import aember, alive, make_game, portal_status, wait_exit
 
 from ember.testing import TelnetClient
 

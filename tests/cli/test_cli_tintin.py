@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_harness import ember, make_game, started
+from support.cli_harness import ember, make_game, started
 
 from ember.testing import TelnetClient
 

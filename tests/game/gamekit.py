@@ -1,194 +1,23 @@
-"""Test helpers for the game process: a scripted portal on a memory link, a running server."""
+"""The game tests' names for the public test kit in ``ember.testing`` (``running_game``)."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from ember.testing import FAST_SETTINGS as FAST
+from ember.testing import WAIT, FakePortal, RunningGame, running_game, session_dict
 
-from ember.game import GameServer, Settings
-from ember.link import JSON, LinkStream, Message, memory_link_pair
-from ember.scheduling import Clock
+Running = RunningGame
 
-# Cheap argon2 parameters: the defaults cost ~150 ms a hash (tested once on their own).
-FAST = Settings(hash_time_cost=1, hash_memory_cost=8, hash_parallelism=1)
-WAIT = 10.0  # safety net only: every wait ends as soon as the expected message arrives
-
-
-class FakePortal:
-    """The portal's side of the link, scripted by a test: send input, await output."""
-
-    def __init__(self, stream: LinkStream) -> None:
-        self.stream = stream
-        self.received: list[Message] = []
-        self.auto_held = True  # answer `stopping` with `held` at once, as the portal does
-        self._cursor: dict[object, int] = {}
-        self._arrived = asyncio.Condition()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for message in self.stream:
-            if message.name == "stopping" and self.auto_held:  # the portal holds input now
-                await self.stream.send(Message("held"))
-            async with self._arrived:
-                self.received.append(message)
-                self._arrived.notify_all()
-
-    async def send(self, name: str, *args: JSON, **kwargs: JSON) -> None:
-        """Send one portal-to-game message."""
-        await self.stream.send(Message(name, args, kwargs))
-
-    async def connect(self, sid: int, address: str | None = None) -> None:
-        """Open a new session and wait for its login screen."""
-        await self.send("connect", sid, **session_dict(sid, address=address))
-        await self.expect(sid, "connect NAME PASSWORD")
-
-    async def line(self, sid: int, text: str) -> None:
-        """Send one line of input from session ``sid``."""
-        await self.send("line", sid, text)
-
-    async def command(self, sid: int, text: str, expected: str) -> str:
-        """Send ``text`` and return the first later output to ``sid`` containing ``expected``."""
-        self._cursor[sid] = len(self.received)  # earlier, unread output does not count
-        await self.line(sid, text)
-        return await self.expect(sid, expected)
-
-    async def expect(self, sid: int, pattern: str, *, regex: bool = False) -> str:
-        """Return the next ``text``/``prompt`` to ``sid`` containing ``pattern`` (consumed)."""
-
-        def matches(message: Message) -> bool:
-            if message.name not in ("text", "prompt") or message.args[0] != sid:
-                return False
-            text = _text(message)
-            return bool(re.search(pattern, text)) if regex else pattern in text
-
-        found = await self.expect_message(matches, key=sid, what=f"{pattern!r} for {sid}")
-        return _text(found)
-
-    async def expect_message(
-        self, predicate: Any, *, key: object = None, what: str = ""
-    ) -> Message:
-        """Return the next message (after the cursor of ``key``) that satisfies ``predicate``."""
-        async with self._arrived:
-            while True:
-                start = self._cursor.get(key, 0)
-                for index in range(start, len(self.received)):
-                    if predicate(self.received[index]):
-                        self._cursor[key] = index + 1
-                        return self.received[index]
-                if self._reader.done():
-                    raise AssertionError(f"link closed before {what}; got {self.texts()}")
-                try:
-                    async with asyncio.timeout(WAIT):
-                        await self._arrived.wait()
-                except TimeoutError:
-                    raise AssertionError(f"no {what} within {WAIT} s; got {self.texts()}") from None
-
-    async def expect_named(self, name: str) -> Message:
-        """Return the next message called ``name``."""
-        return await self.expect_message(lambda m: m.name == name, key=name, what=name)
-
-    def texts(self, sid: int | None = None) -> list[str]:
-        """Return every text sent so far (to ``sid``, or to anyone)."""
-        return [
-            _text(m)
-            for m in self.received
-            if m.name in ("text", "prompt") and (sid is None or m.args[0] == sid)
-        ]
-
-    async def close(self) -> None:
-        """Close the portal's end of the link."""
-        self.stream.close()
-        await self.stream.wait_closed()
-        self._reader.cancel()
-        await asyncio.gather(self._reader, return_exceptions=True)
+__all__ = [
+    "FAST",
+    "WAIT",
+    "FakePortal",
+    "Running",
+    "make_developer",
+    "running_game",
+    "session_dict",
+]
 
 
-def _text(message: Message) -> str:
-    """The text of a ``text`` message without the newline that ends every one."""
-    text = str(message.args[1])
-    if message.name == "text":
-        assert text.endswith("\n"), f"text messages are whole lines: {text!r}"
-        text = text[:-1]
-    return text
-
-
-def session_dict(
-    sid: int, *, address: str | None = None, account: str | None = None
-) -> dict[str, JSON]:
-    """Return a session dict as the portal sends it."""
-    return {
-        "sid": sid,
-        "protocol": "telnet",
-        "address": address or f"10.0.0.{sid}",
-        "account": account,
-        "cols": 80,
-        "rows": 24,
-        "ttype": None,
-        "connected_at": 1_800_000_000.0,
-    }
-
-
-@dataclass
-class Running:
-    """A game server running against a :class:`FakePortal`."""
-
-    server: GameServer
-    portal: FakePortal
-    task: asyncio.Task[str]
-    game_dir: Path
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    async def stopped(self) -> str:
-        """Wait for the server to finish and return why it stopped."""
-        async with asyncio.timeout(WAIT):
-            return await self.task
-
-    async def login(
-        self, sid: int, name: str, password: str = "password1", *, new: bool = True
-    ) -> None:
-        """Connect session ``sid`` and create (or log in to) an account."""
-        await self.portal.connect(sid)
-        verb = "create" if new else "connect"
-        await self.portal.command(sid, f"{verb} {name} {password}", f"Welcome, {name}!")
-
-
-@asynccontextmanager
-async def running_game(
-    game_dir: Path,
-    settings: Settings = FAST,
-    *,
-    clock: Clock | None = None,
-    sessions: list[dict[str, JSON]] | None = None,
-    reason: str = "start",
-) -> AsyncIterator[Running]:
-    """Run a :class:`GameServer` on ``game_dir`` behind a fake portal; stop it afterwards."""
-    portal_stream, game_stream = await memory_link_pair()
-    portal = FakePortal(portal_stream)
-    server = GameServer(game_dir, settings, clock=clock)
-    await portal.send("sync", sessions=list(sessions or []), reason=reason)
-    task = asyncio.create_task(server.run(link=game_stream))
-    async with asyncio.timeout(WAIT):
-        ready = asyncio.create_task(server.ready.wait())
-        await asyncio.wait([ready, task], return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            ready.cancel()
-            task.result()  # raises what start() raised
-    running = Running(server, portal, task, game_dir)
-    try:
-        yield running
-    finally:
-        if not task.done():
-            server.stop("shutdown", by="test")
-        async with asyncio.timeout(WAIT):
-            await asyncio.gather(task, return_exceptions=True)
-        await portal.close()
-
-
-async def make_developer(running: Running, name: str, password: str = "password1") -> None:
+async def make_developer(running: RunningGame, name: str, password: str = "password1") -> None:
     """Create a Developer account directly (as ``ember account create --developer`` does)."""
-    await running.server.accounts.create(name, password, developer=True)
+    await running.make_developer(name, password)

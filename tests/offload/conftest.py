@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ember.offload import Offloader, install_offloader
-
-# The game-level tests here run a GameServer with the game tests' scripted portal.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "game"))
 
 
 @pytest.fixture(scope="session")

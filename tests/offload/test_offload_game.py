@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from gamekit import FAST, running_game
 
 from ember.link import Message
+from ember.testing import FAST_SETTINGS as FAST
+from ember.testing import running_game
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "ember" / "template" / "commands.py"
 

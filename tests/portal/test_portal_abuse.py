@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from portal_harness import RunningPortal, portal
+from support.portal_harness import RunningPortal, portal
 
 from ember.portal.input_limits import INPUT_NOTICES
 from ember.portal.server import NOTICES

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from portal_harness import RunningPortal, portal
+from support.portal_harness import RunningPortal, portal
 
 from ember.testing import TelnetClient
 

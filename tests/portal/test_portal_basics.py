@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from portal_harness import portal
+from support.portal_harness import portal
 
 
 async def test_a_client_gets_the_welcome_and_its_lines_echoed(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import os
 import signal
 from pathlib import Path
 
-from portal_harness import portal, start_portal
+from support.portal_harness import portal, start_portal
 
 from ember.testing import TelnetClient
 

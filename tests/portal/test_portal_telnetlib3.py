@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import telnetlib3
-from portal_harness import TIMEOUT, portal
+from support.portal_harness import TIMEOUT, portal
 
 
 async def read_until(reader: telnetlib3.TelnetReader, wanted: str) -> str:

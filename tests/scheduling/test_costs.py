@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import StoreFactory
+from support.task_stores import StoreFactory
 from taskbook import record
 
 from ember.scheduling import Scheduler, Task, attach_store

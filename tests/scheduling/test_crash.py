@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import POSTGRES_DSN, StoreFactory
+from support.task_stores import POSTGRES_DSN, StoreFactory
 
 CHILD = Path(__file__).with_name("crash_child.py")
 ROUNDS = 30 if os.environ.get("EMBER_STRESS") == "1" else 6

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import taskbook
-from conftest import StoreFactory
+from support.task_stores import StoreFactory
 from taskbook import FIRED, Gadget, Room, Spells, explode, hang_then_record, record
 
 from ember import NotPersistableError, PersistenceUnavailableError, TaskState, entity_registry

@@ -16,7 +16,7 @@ from ember.scheduling import _postgres, _sqlite
 from ember.scheduling._task_store import StoredTask, TaskState, TaskStore
 
 if TYPE_CHECKING:
-    from conftest import StoreFactory  # the fixture's type; pytest loads conftest itself
+    from support.task_stores import StoreFactory
 
 
 async def write(store: TaskStore, batch: list[StoredTask | int]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import taskbook
-from conftest import StoreFactory
+from support.task_stores import StoreFactory
 from taskbook import FIRED
 
 from ember import TaskState
@@ -30,7 +30,7 @@ async def test_walked_references_are_refused_and_kept_aside(
 ) -> None:
     marker = tmp_path / "hacked"
     walked = {
-        51: "ember.game.server:os.system",  # a module imported by a trusted module
+        51: "ember.game._health:os.system",  # a module imported by a trusted module
         52: "taskbook:os.system",
         53: "taskbook:asyncio.get_event_loop",
         54: "taskbook:Spells.__init__",  # a special attribute

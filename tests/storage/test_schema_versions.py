@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pgrole import role_for_test
+from support.pgrole import role_for_test
 
 from ember.errors import StoreError
 from ember.game._account_store import account_store_from_url

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import pytest
-from pgrole import role_for_test
+from support.pgrole import role_for_test
 
 from ember.errors import StoreError
 from ember.game._account_store import PostgresAccountStore

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cli"))
-
-from cli_harness import ember, make_game
+from support.cli_harness import ember, make_game
 from web_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TEST_COMMANDS, WebGame, free_port
 
 

@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from cli_harness import aember
+from support.cli_harness import aember
 from web_harness import ARTIFACTS, PASSWORD, WebGame
 
 from ember.testing import TelnetClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from cli_harness import ember, make_game
+from support.cli_harness import ember, make_game
 
 
 def test_start_names_a_taken_web_port_and_the_setting(tmp_path: Path) -> None:

@@ -4,17 +4,13 @@ game, message by message (login state, prompts, echo, progress, GMCP, closes, id
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from support.portal_harness import portal
 from web_harness import Client
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "portal"))
-
-from portal_harness import portal
 
 
 class FakeGame:

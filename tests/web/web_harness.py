@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from support.cli_harness import ember, portal_status
 from websockets.asyncio.client import ClientConnection, connect
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cli"))
-
-from cli_harness import ember, portal_status
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from ember.game.accounts import Account
-    from ember.game.server import GameServer
+    from ember.game.context import GameContext
     from ember.game.sessions import Session
 
 __all__ = ["CmdSet", "Command"]
@@ -20,7 +20,9 @@ class Command:
     Before the hooks run, the instance gets ``caller`` (the Account, or the Session at the
     login screen), ``session``, ``args`` (the text after the command word, stripped),
     ``switches`` (``tasks/cancel 3`` gives ``["cancel"]``), ``cmdstring`` (the word as
-    typed), ``raw`` (the whole line) and ``server``. The hooks run in order: ``parse()``,
+    typed), ``raw`` (the whole line), ``cmdset`` (the commands it was found among) and
+    ``context`` (the running game as commands see it, a ``GameContext``; ``server`` is the
+    same object under its older name). The hooks run in order: ``parse()``,
     ``at_pre_cmd()`` (returning True stops there), ``func()``, ``at_post_cmd()``. ``func``
     may be ``async def`` or a generator (``yield 5`` pauses, ``answer = yield "Sure?"``
     asks; see ``ember.interactive``); it then runs as a task, other commands run meanwhile,
@@ -52,7 +54,13 @@ class Command:
     switches: list[str]
     cmdstring: str
     raw: str
-    server: GameServer
+    cmdset: CmdSet
+    context: GameContext
+
+    @property
+    def server(self) -> GameContext:
+        """The running game as commands see it: the same object as ``context``."""
+        return self.context
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

@@ -8,11 +8,12 @@ import logging
 import traceback
 from collections import deque
 from collections.abc import Coroutine, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
-from ember.game.commands._suggest import suggest
+from ember.game.commands._suggest import unknown_message
+from ember.game.context import GameContext, StopKind
 from ember.interaction import (
     COMMAND_PREFIX,
     QuestionAbortedError,
@@ -25,7 +26,6 @@ from ember.interaction import (
 )
 
 if TYPE_CHECKING:
-    from ember.game.server import GameServer
     from ember.game.sessions import Session
 
 __all__ = [
@@ -80,10 +80,27 @@ def is_login_line(line: str) -> bool:
     return split_command(line)[0] in LOGIN_WORDS
 
 
+class DispatchHost(GameContext, Protocol):
+    """What the dispatcher needs beyond the commands' context: the command sets in force and
+    why the game stops (the game server is one)."""
+
+    @property
+    def cmdset(self) -> CmdSet:
+        """The commands of a logged-in account."""
+
+    @property
+    def login_cmdset(self) -> CmdSet:
+        """The commands of the login screen."""
+
+    @property
+    def stop_kind(self) -> StopKind:
+        """Why the game stops (or would)."""
+
+
 class Dispatcher:
     """Runs each input line of a session: answers a pending question, or runs a command."""
 
-    def __init__(self, server: GameServer) -> None:
+    def __init__(self, server: DispatchHost) -> None:
         self.server = server
         # Reload notices per account: how many of each name were interrupted (a few names at
         # most), and how many more beyond those.
@@ -122,7 +139,8 @@ class Dispatcher:
             )
             return
         command = command_class()
-        command.caller, command.session, command.server = caller, session, self.server
+        command.caller, command.session, command.context = caller, session, self.server
+        command.cmdset = cmdset
         command.args, command.switches, command.raw = args, switches, line
         command.cmdstring = line.strip().partition(" ")[0]
         self.run(command)
@@ -130,17 +148,8 @@ class Dispatcher:
     def unknown_message(
         self, word: str, cmdset: CmdSet, caller: object, *, lead: str = "Unknown command"
     ) -> str:
-        """Return the answer to an unknown command word (``lead`` names what was not found),
-        with the known names it is probably a typo of (see :func:`suggest`)."""
-        names = [
-            name for name in cmdset.names() if (found := cmdset.get(name)) and found.allowed(caller)
-        ]
-        close = suggest(word, names)
-        shown = word if len(word) <= 40 else word[:40] + "..."
-        text = f"{lead} '{shown}'."
-        if close:
-            text += f" Did you mean: {', '.join(close)}?"
-        return text + " Type 'help' for a list of commands."
+        """Return the answer to an unknown command word (see :func:`unknown_message`)."""
+        return unknown_message(word, cmdset, caller, lead=lead)
 
     def run(self, command: Command) -> None:
         """Run ``command``'s hooks. ``func`` may be a plain method, a generator (it pauses and

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-__all__ = ["MAX_SUGGESTIONS", "suggest"]
+if TYPE_CHECKING:
+    from ember.game.commands._command import CmdSet
+
+__all__ = ["MAX_SUGGESTIONS", "suggest", "unknown_message"]
 
 #: At most this many names are suggested, closest first.
 MAX_SUGGESTIONS = 3
@@ -60,3 +64,20 @@ def suggest(word: str, names: Iterable[str]) -> list[str]:
             scored.append((len(name) - len(word), name))
     scored.sort()
     return [name for _, name in scored[:MAX_SUGGESTIONS]]
+
+
+def unknown_message(
+    word: str, cmdset: CmdSet, caller: object, *, lead: str = "Unknown command"
+) -> str:
+    """Return the answer to an unknown command word (``lead`` names what was not found),
+    with the known names ``caller`` may use that it is probably a typo of (see
+    :func:`suggest`)."""
+    names = [
+        name for name in cmdset.names() if (found := cmdset.get(name)) and found.allowed(caller)
+    ]
+    close = suggest(word, names)
+    shown = word if len(word) <= MAX_WORD else word[:MAX_WORD] + "..."
+    text = f"{lead} '{shown}'."
+    if close:
+        text += f" Did you mean: {', '.join(close)}?"
+    return text + " Type 'help' for a list of commands."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ember.game.commands._command import Command
+from ember.game.commands._suggest import unknown_message
 
 __all__ = ["CmdHelp", "CmdLook", "CmdQuit", "CmdSay", "CmdWho", "format_duration"]
 
@@ -33,14 +34,12 @@ class CmdHelp(Command):
 
     def func(self) -> None:
         """List the allowed commands, or show one's help text."""
-        cmdset = self.server.dispatcher.cmdset_for(self.session)
+        cmdset = self.cmdset
         if self.args:
             found = cmdset.get(self.args.split()[0])
             if found is None or not found.allowed(self.caller):
                 self.session.msg(
-                    self.server.dispatcher.unknown_message(
-                        self.args.split()[0], cmdset, self.caller, lead="No help for"
-                    )
+                    unknown_message(self.args.split()[0], cmdset, self.caller, lead="No help for")
                 )
                 return
             names = ", ".join(found.names())

@@ -70,7 +70,7 @@ class CmdTasks(Command):
 
     async def func(self) -> None:
         """List, or confirm and apply one switch."""
-        jobs = visible_jobs(getattr(self.server, "offloader", None), self.session.account)
+        jobs = visible_jobs(self.context.offloader, self.session.account)
         if not self.switches:
             text = self.store_warning() + self.listing(self.visible())
             self.session.msg(text + ("\n" + job_listing(jobs) if jobs else ""))

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-TIMEOUT = 60.0
+from ember.testing import scaled
+
+TIMEOUT = scaled(60.0)  # a safety net; EMBER_TEST_TIMEOUT_SCALE stretches it
 
 
 def ember(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

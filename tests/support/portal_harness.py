@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ember.testing import TelnetClient
+from ember.testing import TelnetClient, scaled
 
-FAKE_GAME = Path(__file__).with_name("fake_game.py")
-TIMEOUT = 10.0
+FAKE_GAME = Path(__file__).parents[1] / "portal" / "fake_game.py"
+TIMEOUT = scaled(10.0)  # a safety net; EMBER_TEST_TIMEOUT_SCALE stretches it
 
 
 @dataclass
