@@ -2,7 +2,8 @@
 
 The server queues every game-to-portal message with :meth:`PortalLink.put` (never awaiting);
 the write loop sends what is queued in batches, the read loop hands each incoming message to
-the server's handler.
+the server's handler. Output waiting for the portal is bounded per session and in all
+(:class:`OutputBounds`): the session past a bound is closed, never the game stalled.
 """
 
 from __future__ import annotations
@@ -16,18 +17,87 @@ from pathlib import Path
 from ember.errors import StoreError
 from ember.link import LinkClosedError, LinkStream, Message, connect_link, link_from_environment
 
-__all__ = ["PortalLink"]
+__all__ = ["OutputBounds", "PortalLink"]
 
 log = logging.getLogger("ember.game")
 
 _WRITE_BATCH = 1000  # messages written to the portal in one piece, at most
+# Output messages to one session, counted against the bounds: (name, index of the text arg).
+_OUTPUT = {"text": 1, "prompt": 1, "progress": None}
+_OUTPUT_OVERHEAD = 64  # bytes counted per output message besides its text
+_CUT_NOTICE = "Too much output is waiting for you; disconnecting."
+
+
+class OutputBounds:
+    """Bytes of output queued per session and in all, and which sessions were cut off.
+
+    ``admit`` says whether a message may be queued; the first refusal for a session returns
+    its sid once so the caller closes it. ``sent`` gives the bytes back once written.
+    """
+
+    __slots__ = ("cut", "max_session", "max_total", "queued", "total")
+
+    def __init__(self, max_session: int, max_total: int) -> None:
+        self.max_session = max_session
+        self.max_total = max_total
+        self.queued: dict[int, int] = {}
+        self.total = 0
+        self.cut: set[int] = set()
+
+    @staticmethod
+    def size(message: Message) -> tuple[int, int] | None:
+        """``(sid, bytes)`` counted for an output message, or ``None`` for any other."""
+        if message.name not in _OUTPUT or not message.args:
+            return None
+        sid, index = message.args[0], _OUTPUT[message.name]
+        if not isinstance(sid, int):
+            return None
+        text = message.args[index] if index is not None and len(message.args) > index else ""
+        return sid, _OUTPUT_OVERHEAD + (len(text) if isinstance(text, str) else 0)
+
+    def admit(self, sid: int, size: int) -> tuple[bool, int | None]:
+        """Return (queue it?, sid to cut off now or None)."""
+        if sid in self.cut:
+            return False, None
+        queued = self.queued.get(sid, 0)
+        if queued + size > self.max_session:
+            self.cut.add(sid)
+            return False, sid
+        if self.total + size > self.max_total:
+            # The one with the most waiting goes: a flood, not whoever speaks next.
+            victim = max(self.queued, key=self.queued.__getitem__, default=sid)
+            self.cut.add(victim)
+            if victim == sid:
+                return False, sid
+            self.queued[sid] = queued + size
+            self.total += size
+            return True, victim
+        self.queued[sid] = queued + size
+        self.total += size
+        return True, None
+
+    def sent(self, sid: int, size: int) -> None:
+        """``size`` bytes of ``sid``'s output were written (or dropped after queueing)."""
+        left = self.queued.get(sid, 0) - size
+        self.total -= size
+        if left > 0:
+            self.queued[sid] = left
+        else:
+            self.queued.pop(sid, None)
+            self.cut.discard(sid)  # caught up, or gone: a new session may reuse nothing
 
 
 class PortalLink:
     """The game's end of the link: ``stream`` is ``None`` until :meth:`open`."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        max_session_output: int = 4 * 1024 * 1024,
+        max_output: int = 64 * 1024 * 1024,
+    ) -> None:
         self.stream: LinkStream | None = None
+        self.bounds = OutputBounds(max_session_output, max_output)
         self._outbox: asyncio.Queue[Message] = asyncio.Queue()
         self._send_failed = False
         #: Set when the portal holds input (its `held`), or when the link closed.
@@ -48,7 +118,25 @@ class PortalLink:
         return stream if stream is not None and not stream.closed else None
 
     def put(self, message: Message) -> None:
-        """Queue ``message`` for the portal (sent in order by the write loop)."""
+        """Queue ``message`` for the portal (sent in order by the write loop).
+
+        Output to a session past its bound (or the one with the most waiting, past the total)
+        is dropped from then on, and that session is closed with a notice and a log line.
+        """
+        counted = OutputBounds.size(message)
+        if counted is not None:
+            admitted, cut = self.bounds.admit(*counted)
+            if cut is not None:
+                log.warning(
+                    "session %d: more than %d bytes of output waiting for the portal (%d in"
+                    " all); closing it",
+                    cut,
+                    self.bounds.max_session,
+                    self.bounds.total,
+                )
+                self._outbox.put_nowait(Message("close", (cut,), {"reason": _CUT_NOTICE}))
+            if not admitted:
+                return
         self._outbox.put_nowait(message)
 
     async def first_message(self, wait: float) -> Message | None:
@@ -93,7 +181,10 @@ class PortalLink:
                     log.warning("cannot send to the portal: %s", error)
                 self._send_failed = True
             finally:
-                for _ in batch:
+                for message in batch:
+                    counted = OutputBounds.size(message)
+                    if counted is not None:
+                        self.bounds.sent(*counted)
                     self._outbox.task_done()
 
     async def drain(self, wait: float) -> None:

@@ -84,7 +84,8 @@ class GameServer(LinkMessages):
         self.status_file = StatusFile(
             self.game_dir / STATUS_FILE, self.status, interval=status_interval
         )
-        self.link = PortalLink()
+        limits = (settings.max_session_output_queued, settings.max_output_queued)
+        self.link = PortalLink(max_session_output=limits[0], max_output=limits[1])
         self.sessions = SessionRegistry(self.link.put, clock=self.monotonic)
         # Each of these is None until start() opens it (and the properties below say so).
         self._accounts: Accounts | None = None

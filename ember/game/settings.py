@@ -70,6 +70,12 @@ class Settings:
     #: Lines a player types while a login is checked are kept, up to this many; further
     #: ones are dropped with a notice.
     max_held_lines: int = 20
+    #: Output waiting in the game for the portal, in bytes of text: per session and in all.
+    #: A session past its bound (a command printing without end) is closed with a notice and
+    #: a log line; past the total, the session with the most waiting is. The portal drops a
+    #: client that does not read long before (1 MiB), so honest play never nears these.
+    max_session_output_queued: int = 4 * 1024 * 1024
+    max_output_queued: int = 64 * 1024 * 1024
     #: At most this many password hashes run at once (each takes ~64 MiB with the defaults).
     hash_concurrency: int = 2
     #: argon2id parameters (argon2-cffi's defaults, RFC 9106 low-memory profile).
@@ -175,6 +181,8 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "max_questions_pending",
         "max_flows_running",
         "max_held_lines",
+        "max_session_output_queued",
+        "max_output_queued",
         "hash_time_cost",
         "max_line_bytes",
         "executor_threads",
