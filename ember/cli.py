@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
+from ember.layout import GameLayout
 from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.control import (
     ControlError,
@@ -122,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def is_game_dir(path: Path) -> bool:
     """Whether ``path`` has a ``settings.py`` and a ``server/`` folder, as ``ember init`` makes."""
-    return (path / SETTINGS_FILE).is_file() and (path / "server").is_dir()
+    return (path / SETTINGS_FILE).is_file() and GameLayout(path).server_dir.is_dir()
 
 
 def find_game_dir(given: Path | None) -> Path:
@@ -185,7 +186,7 @@ def _init(args: argparse.Namespace) -> int:
     template = importlib.resources.files("ember") / "template"
     _copy_tree(template, target)
     # Private whatever the umask: the database (password hashes) and logs will live here.
-    for folder in (target / "server", target / "server" / "logs"):
+    for folder in (GameLayout(target).server_dir, GameLayout(target).log_dir):
         folder.mkdir(mode=0o700, exist_ok=True)
         folder.chmod(0o700)
     name = args.name

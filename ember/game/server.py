@@ -19,7 +19,7 @@ from ember.game._account_store import AccountStore, account_store_from_url
 from ember.game._codecheck import check_game_code
 from ember.game._handover import hand_over, take_over
 from ember.game._health import store_health, watch_store
-from ember.game._status import STATUS_FILE, StatusFile
+from ember.game._status import StatusFile
 from ember.game.accounts import Account, Accounts
 from ember.game.commands import (
     LOGIN_SCREEN,
@@ -34,6 +34,7 @@ from ember.game.room import Room
 from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
 from ember.interaction import get_flows, questions
+from ember.layout import GameLayout
 from ember.link import LinkClosedError, LinkStream, Message, connect_link, link_from_environment
 from ember.offload import Offloader, install_offloader, jobs_owned_by, progress_sink
 from ember.scheduling import (
@@ -83,7 +84,7 @@ class GameServer:
         self.clock = clock
         self.monotonic: Callable[[], float] = clock.monotonic if clock else time.monotonic
         self.status_file = StatusFile(
-            self.game_dir / STATUS_FILE, self.status, interval=status_interval
+            GameLayout(self.game_dir).game_status, self.status, interval=status_interval
         )
         self._outbox: asyncio.Queue[Message] = asyncio.Queue()
         self.sessions = SessionRegistry(self._outbox.put_nowait, clock=self.monotonic)
