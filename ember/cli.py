@@ -12,6 +12,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from ember.errors import EmberError
 from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
 from ember.layout import GameLayout
 from ember.portal.config import PORTAL_LIMITS, PortalConfig
@@ -30,8 +31,12 @@ __all__ = ["CliError", "find_game_dir", "is_game_dir", "main", "portal_config"]
 NOT_RUNNING = 3  # exit status of `ember status` when nothing runs (as LSB init scripts do)
 
 
-class CliError(Exception):
-    """A problem to report in one line (exit status ``status``), without a traceback."""
+class CliError(EmberError, RuntimeError):
+    """A problem to report in one line (exit status ``status``), without a traceback.
+
+    A ``RuntimeError`` (the command cannot go on here), not a ``ValueError``: the account
+    commands catch ``ValueError`` to report bad names and passwords themselves.
+    """
 
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ember.errors import EmberError
 from ember.layout import DEFAULT_DATABASE
 from ember.offload import EXECUTORS
 
@@ -23,7 +24,7 @@ __all__ = [
 SETTINGS_FILE = "settings.py"
 
 
-class SettingsError(ValueError):
+class SettingsError(EmberError, ValueError):
     """A game's ``settings.py`` names an unknown setting or gives one a value of the wrong type."""
 
 

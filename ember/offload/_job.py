@@ -20,7 +20,6 @@ __all__ = [
     "Job",
     "NotSendableError",
     "WorkerLostError",
-    "describe",
     "jobs_owned_by",
 ]
 
@@ -50,13 +49,6 @@ class ExecutorUnavailableError(EmberError, RuntimeError):
 
 class WorkerLostError(EmberError, RuntimeError):
     """The worker process running a job exited before answering."""
-
-
-def describe(func: Callable[..., Any]) -> str:
-    """Return ``module.qualname`` of a function, for messages and logs."""
-    module = getattr(func, "__module__", None) or "?"
-    name = getattr(func, "__qualname__", None) or repr(func)
-    return f"{module}.{name}"
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from ember.scheduling._handover import (
     encode_unwritten,
     load_unwritten_file,
 )
+from ember.scheduling._refs import callback_name
 from ember.scheduling._restore import RestoreReport, attach_store
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
 from ember.scheduling._store import StoredTask, TaskRow, TaskState, TaskStore
@@ -33,6 +34,7 @@ __all__ = [
     "TaskStore",
     "apply_unwritten",
     "attach_store",
+    "callback_name",
     "decode_unwritten",
     "delay",
     "encode_unwritten",

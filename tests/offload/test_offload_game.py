@@ -10,6 +10,7 @@ import pytest
 from gamekit import FAST, running_game
 
 from ember.link import Message
+from ember.offload import ProcessStatistics
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "ember" / "template" / "commands.py"
 
@@ -99,7 +100,9 @@ async def test_settings_choose_the_default_executor(tmp_path: Path) -> None:
         text = await game.portal.command(1, "pid", "pid ")
         assert int(text.split()[1]) != os.getpid()
         stats = game.server.offloader.statistics()
-        assert stats["default"] == "process" and stats["executors"]["process"]["size"] == 1
+        process = stats.executors["process"]
+        assert stats.default == "process" and isinstance(process, ProcessStatistics)
+        assert process.size == 1
 
 
 def _progress(message: Message) -> bool:
