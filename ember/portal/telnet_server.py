@@ -17,7 +17,7 @@ from ember.portal.telnet import (
     GmcpMessage,
     Line,
     LineTooLong,
-    ProtocolError,
+    ProtocolViolation,
     TelnetConnection,
     TerminalType,
     WindowSize,
@@ -141,7 +141,7 @@ class TelnetPlayer(asyncio.BufferedProtocol):
         for event in conn.receive(data):
             if isinstance(event, LineTooLong):
                 conn.send_text(f"Line too long (limit {event.limit} bytes); it was dropped.\n")
-            elif isinstance(event, ProtocolError):
+            elif isinstance(event, ProtocolViolation):
                 logger.debug("session %d: %s", session.sid, event.description)
             elif isinstance(event, _FORWARDED) and not limiter.admit_line(now):
                 continue  # counted by the limiter; the player hears of it below
