@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ember.errors import EmberError
-from ember.offload._progress import ProgressRelay
+from ember.offload._progress import ProgressRelay, ProgressSink
 
 __all__ = [
     "Call",
@@ -126,9 +126,9 @@ class Job:
         """Return the result of a finished job (or raise its error)."""
         return self.outcome.result()
 
-    def on_progress(self, callback: Callable[[str, float, str | None], None]) -> None:
-        """Send this job's progress to ``callback(job_key, fraction, label)`` instead."""
-        self.call.relay.sink = callback
+    def set_progress_sink(self, sink: ProgressSink | None) -> None:
+        """Send this job's progress to ``sink(job_key, fraction, label)`` from now on."""
+        self.call.relay.sink = sink
 
     async def _wait(self) -> Any:
         try:

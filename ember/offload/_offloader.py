@@ -18,7 +18,7 @@ from ember.offload._executors import Executor, LoopExecutor, ThreadExecutor
 from ember.offload._gil import THREAD_LAG_WARNING, THREAD_SWITCH_INTERVAL, ThreadJobGuard
 from ember.offload._job import Call, Job
 from ember.offload._process import ProcessExecutor
-from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_sink
+from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_progress_sink
 from ember.offload._statistics import OffloadStatistics
 from ember.scheduling import callback_name
 
@@ -143,7 +143,7 @@ class Offloader:
             raise TypeError(f"run_async needs a callable, got {func!r}")
         options.check()
         where = self._where(func, options.executor)
-        relay = ProgressRelay("", current_sink(), interval=self.progress_interval)
+        relay = ProgressRelay("", current_progress_sink(), interval=self.progress_interval)
         call = Call(func, tuple(args), dict(kwargs), name, relay)
         runner = self.executor(where)
         runner.check(call)
