@@ -12,7 +12,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from ember.errors import EmberError
 from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
+from ember.layout import GameLayout
 from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.control import (
     ControlError,
@@ -29,8 +31,12 @@ __all__ = ["CliError", "find_game_dir", "is_game_dir", "main", "portal_config"]
 NOT_RUNNING = 3  # exit status of `ember status` when nothing runs (as LSB init scripts do)
 
 
-class CliError(Exception):
-    """A problem to report in one line (exit status ``status``), without a traceback."""
+class CliError(EmberError, RuntimeError):
+    """A problem to report in one line (exit status ``status``), without a traceback.
+
+    A ``RuntimeError`` (the command cannot go on here), not a ``ValueError``: the account
+    commands catch ``ValueError`` to report bad names and passwords themselves.
+    """
 
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
@@ -122,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def is_game_dir(path: Path) -> bool:
     """Whether ``path`` has a ``settings.py`` and a ``server/`` folder, as ``ember init`` makes."""
-    return (path / SETTINGS_FILE).is_file() and (path / "server").is_dir()
+    return (path / SETTINGS_FILE).is_file() and GameLayout(path).server_dir.is_dir()
 
 
 def find_game_dir(given: Path | None) -> Path:
@@ -185,7 +191,7 @@ def _init(args: argparse.Namespace) -> int:
     template = importlib.resources.files("ember") / "template"
     _copy_tree(template, target)
     # Private whatever the umask: the database (password hashes) and logs will live here.
-    for folder in (target / "server", target / "server" / "logs"):
+    for folder in (GameLayout(target).server_dir, GameLayout(target).log_dir):
         folder.mkdir(mode=0o700, exist_ok=True)
         folder.chmod(0o700)
     name = args.name

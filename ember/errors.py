@@ -1,4 +1,10 @@
-"""The exceptions Ember raises: one root, each also the builtin a caller would expect."""
+"""The root of Ember's exceptions and the errors shared by several parts.
+
+Every error Ember raises on purpose derives from :class:`EmberError` and also from the builtin
+a caller would expect (``TypeError``, ``ValueError``, ``RuntimeError``, ...). Errors that belong
+to one part live beside its code (``ember.link.LinkError``, ``ember.game.settings.SettingsError``,
+``ember.cli.CliError``, ...) and are re-exported from ``ember`` where game code needs them.
+"""
 
 from __future__ import annotations
 

@@ -12,15 +12,14 @@ from pathlib import Path
 from ember.errors import StoreError
 from ember.game.server import GameServer
 from ember.game.settings import Settings, SettingsError, load_settings
+from ember.layout import GameLayout
 
 __all__ = ["configure_logging", "main"]
-
-LOG_FILE = Path("server") / "logs" / "game.log"
 
 
 def configure_logging(game_dir: Path, settings: Settings) -> logging.Handler:
     """Send every log record to ``server/logs/game.log`` (rotating) and return the handler."""
-    path = game_dir / LOG_FILE
+    path = GameLayout(game_dir).game_log
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=settings.log_max_bytes, backupCount=settings.log_backups, encoding="utf-8"

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from ember.layout import write_atomic
 from ember.scheduling import (
     UNWRITTEN_FILE,
     TaskStore,
@@ -47,9 +47,7 @@ def hand_over(game_dir: Path, unwritten: Unwritten, *, via_portal: bool) -> list
     try:
         previous = load_unwritten_file(game_dir)
         previous.update(unwritten)  # an earlier stop's writes, newer ones winning
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(encode_unwritten(previous)), encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomic(path, json.dumps(encode_unwritten(previous)))
     except (OSError, ValueError) as error:
         log.error(
             "the task store did not take the final flush in time and %s cannot be written "

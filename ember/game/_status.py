@@ -1,4 +1,4 @@
-"""The game's status file, ``server/game-status.json``, that ``ember status`` reads."""
+"""The game's status file (``GameLayout.game_status``) that ``ember status`` reads."""
 
 from __future__ import annotations
 
@@ -6,25 +6,23 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["STATUS_FILE", "StatusFile", "write_status"]
+from ember.layout import write_atomic
+
+__all__ = ["StatusFile", "write_status"]
 
 log = logging.getLogger("ember.game")
 
-STATUS_FILE = Path("server") / "game-status.json"
 _REFRESH = 5.0  # rewritten at least this often: the pending task count drifts without events
 
 
 def write_status(path: Path, status: dict[str, Any]) -> None:
     """Write ``status`` as JSON atomically (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(status, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomic(path, json.dumps(status, indent=2, sort_keys=True) + "\n")
 
 
 class StatusFile:

@@ -23,6 +23,7 @@ from ember.game._passwords import Passwords
 from ember.game._throttle import LoginThrottle
 from ember.game.settings import Settings, load_settings
 from ember.interaction import ask_caller
+from ember.layout import GameLayout
 
 __all__ = [
     "DEVELOPER",
@@ -358,7 +359,7 @@ async def _create_offline(
     game_dir: Path, name: str, password: str, developer: bool
 ) -> AccountRecord:
     settings = load_settings(game_dir)
-    (game_dir / "server").mkdir(exist_ok=True)
+    GameLayout(game_dir).server_dir.mkdir(exist_ok=True)
     store = account_store_from_url(settings.database_url(game_dir))
     await store.open()
     try:

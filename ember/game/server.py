@@ -19,7 +19,7 @@ from ember.game._handover import hand_over, take_over
 from ember.game._health import game_status, store_health, watch_store
 from ember.game._link_messages import LinkMessages
 from ember.game._portal_link import PortalLink
-from ember.game._status import STATUS_FILE, StatusFile
+from ember.game._status import StatusFile
 from ember.game._stopping import StopRequest
 from ember.game.accounts import Account, Accounts
 from ember.game.commands import (
@@ -35,6 +35,7 @@ from ember.game.room import Room
 from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
 from ember.interaction import get_flows, questions
+from ember.layout import GameLayout
 from ember.link import LinkStream, Message
 from ember.offload import Offloader, install_offloader
 from ember.scheduling import (
@@ -82,7 +83,7 @@ class GameServer(LinkMessages):
         self.clock = clock
         self.monotonic: Callable[[], float] = clock.monotonic if clock else time.monotonic
         self.status_file = StatusFile(
-            self.game_dir / STATUS_FILE, self.status, interval=status_interval
+            GameLayout(self.game_dir).game_status, self.status, interval=status_interval
         )
         limits = (settings.max_session_output_queued, settings.max_output_queued)
         self.link = PortalLink(max_session_output=limits[0], max_output=limits[1])

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ember.errors import EmberError
+from ember.layout import DEFAULT_DATABASE
 from ember.offload import EXECUTORS
 
 __all__ = [
@@ -22,7 +24,7 @@ __all__ = [
 SETTINGS_FILE = "settings.py"
 
 
-class SettingsError(ValueError):
+class SettingsError(EmberError, ValueError):
     """A game's ``settings.py`` names an unknown setting or gives one a value of the wrong type."""
 
 
@@ -42,7 +44,7 @@ class Settings:
     web_allowed_origins: list[str] = field(default_factory=list)
     bind: str = "127.0.0.1"
     #: A file path relative to the game directory, ``sqlite://...`` or ``postgresql://...``.
-    database: str = "server/ember.db"
+    database: str = DEFAULT_DATABASE
     log_level: str = "INFO"
     log_max_bytes: int = 10 * 1024 * 1024
     log_backups: int = 5

@@ -25,7 +25,7 @@ from ember.interaction._flows import (
 )
 from ember.interaction._questions import (
     Caller,
-    Questions,
+    QuestionQueues,
     answer,
     ask_caller,
     cancel_questions,
@@ -44,7 +44,7 @@ __all__ = [
     "Flows",
     "Question",
     "QuestionAbortedError",
-    "Questions",
+    "QuestionQueues",
     "ReturnValue",
     "TooManyWaitingError",
     "YesNo",

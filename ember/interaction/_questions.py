@@ -13,7 +13,7 @@ from ember.scheduling import get_scheduler
 
 __all__ = [
     "Caller",
-    "Questions",
+    "QuestionQueues",
     "answer",
     "ask_caller",
     "cancel_questions",
@@ -40,7 +40,7 @@ class _Timer(Protocol):
 
 
 @dataclass(slots=True, eq=False)
-class _Question:
+class _PendingQuestion:
     text: str
     future: asyncio.Future[str]
     asked: bool = False
@@ -57,10 +57,10 @@ class _Queue:
     __slots__ = ("dead", "items")
 
     def __init__(self) -> None:
-        self.items: deque[_Question] = deque()
+        self.items: deque[_PendingQuestion] = deque()
         self.dead = 0  # settled questions still in items
 
-    def head(self) -> _Question | None:
+    def head(self) -> _PendingQuestion | None:
         """Drop answered questions from the front; return the oldest waiting one."""
         items = self.items
         while items and items[0].future.done():
@@ -71,14 +71,14 @@ class _Queue:
         """Return how many questions wait (settled ones excluded)."""
         return len(self.items) - self.dead
 
-    def settle(self, question: _Question) -> None:
+    def settle(self, question: _PendingQuestion) -> None:
         """Note that ``question`` is done; compact once settled ones outnumber the rest."""
         question.settled = True
         if not question.queued:
             return
         self.dead += 1
         if self.dead > _COMPACT_ABOVE and self.dead * 2 > len(self.items):
-            kept: deque[_Question] = deque()
+            kept: deque[_PendingQuestion] = deque()
             for item in self.items:
                 if item.future.done():
                     self._drop(item)
@@ -86,7 +86,7 @@ class _Queue:
                     kept.append(item)
             self.items = kept
 
-    def _drop(self, question: _Question) -> None:
+    def _drop(self, question: _PendingQuestion) -> None:
         question.queued = False
         if question.settled:
             self.dead -= 1
@@ -95,7 +95,7 @@ class _Queue:
 _COMPACT_ABOVE = 32  # settled questions tolerated in a queue before it is compacted
 
 
-class Questions:
+class QuestionQueues:
     """Pending questions per caller: FIFO, one shown at a time, resolved by :meth:`answer`.
 
     The server routes each input line through :meth:`answer` first; only lines that answer
@@ -148,7 +148,7 @@ class Questions:
                 f"{text[:60]!r} was not asked"
             )
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        question = _Question(text, future)
+        question = _PendingQuestion(text, future)
         if timeout is not None and timeout < math.inf:
             clock = get_scheduler().clock
             question.timer = clock.call_at(
@@ -221,12 +221,12 @@ class Questions:
             question.future.cancel()
         return len(pending)
 
-    def _show(self, caller: Caller, question: _Question) -> None:
+    def _show(self, caller: Caller, question: _PendingQuestion) -> None:
         question.asked = True
         send = getattr(caller, "prompt", None) or caller.msg
         send(question.text)
 
-    def _settled(self, caller: Caller, question: _Question) -> None:
+    def _settled(self, caller: Caller, question: _PendingQuestion) -> None:
         if question.timer is not None:
             question.timer.cancel()
         queue = self._queues.get(caller)
@@ -251,14 +251,14 @@ class Questions:
             self._show(caller, head)
 
 
-def _time_out(question: _Question, timeout: float) -> None:
+def _time_out(question: _PendingQuestion, timeout: float) -> None:
     if not question.future.done():
         question.future.set_exception(
             TimeoutError(f"no answer to {question.text!r} within {timeout:g} seconds")
         )
 
 
-questions = Questions()
+questions = QuestionQueues()
 """The process-wide question queues the server answers from (one game loop per process)."""
 
 
@@ -269,7 +269,7 @@ async def ask_caller(
     timeout: float | None = None,  # noqa: ASYNC109 - the scheduler's clock, not asyncio's
     first: bool = False,
 ) -> str:
-    """Ask ``caller`` a question and return their next line of input (see :class:`Questions`).
+    """Ask ``caller`` a question and return their next line of input (see :class:`QuestionQueues`).
 
     Example::
 
@@ -291,7 +291,7 @@ def has_question(caller: Caller) -> bool:
 
 
 def forget_caller(caller: Caller) -> int:
-    """Cancel every pending question of ``caller`` (see :meth:`Questions.forget`)."""
+    """Cancel every pending question of ``caller`` (see :meth:`QuestionQueues.forget`)."""
     return questions.forget(caller)
 
 

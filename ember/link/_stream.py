@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
 import logging
 import os
 import socket
 import stat
-import sys
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from ember.layout import socket_path_for
 from ember.link._codec import (
     DEFAULT_MAX_FRAME_BYTES,
     HandshakeError,
@@ -53,9 +51,6 @@ _READ_SIZE = 256 * 1024
 # The stream reader pauses the socket at twice this much unread data; 64 KiB (asyncio's default)
 # stalls a pipelined burst too often.
 _STREAM_LIMIT = 1024 * 1024
-# sun_path holds 108 bytes on Linux and 104 on macOS/BSD, each including the final NUL.
-_SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
-_SHARED_TMP = Path("/tmp")
 
 
 class LinkStream:
@@ -325,32 +320,3 @@ async def memory_link_pair(
         group.create_task(portal._handshake(HANDSHAKE_TIMEOUT))
         group.create_task(game._handshake(HANDSHAKE_TIMEOUT))
     return portal, game
-
-
-def socket_path_for(game_dir: str | os.PathLike[str], *, shared_tmp: Path = _SHARED_TMP) -> Path:
-    """Return where the link socket of ``game_dir`` lives: ``server/link.sock`` inside it.
-
-    When that path is too long for a Unix socket (107 bytes on Linux, 103 elsewhere), return
-    ``/tmp/ember-<uid>/<hash of game_dir>.sock`` instead, creating that folder with mode 0700
-    and checking it is a folder of this user's (not a link) with that mode. Should another
-    user have taken that name first (to intercept or to block the link), a fresh private
-    folder from ``tempfile.mkdtemp`` is used instead; the portal tells its game process the
-    path (``link_from_environment``), so both sides still agree. ``shared_tmp`` is the
-    world-writable folder to use (``/tmp``).
-    """
-    game_dir = Path(game_dir).resolve()
-    preferred = game_dir / "server" / "link.sock"
-    if len(os.fsencode(preferred)) <= _SOCKET_PATH_MAX:
-        return preferred
-    digest = hashlib.sha256(os.fsencode(game_dir)).hexdigest()[:20]
-    folder = shared_tmp / f"ember-{os.getuid()}"
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir(mode=0o700)
-    info = os.lstat(folder)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        # /tmp is shared: a folder planted by someone else could intercept the link.
-        logger.warning("%s is not a folder of this user's; using a fresh private folder", folder)
-        folder = Path(tempfile.mkdtemp(prefix=f"ember-{os.getuid()}-", dir=shared_tmp))
-    elif stat.S_IMODE(info.st_mode) != 0o700:
-        os.chmod(folder, 0o700)
-    return folder / f"{digest}.sock"

@@ -20,6 +20,14 @@ from ember.offload._offloader import (
 )
 from ember.offload._process import ProcessExecutor, default_start_method
 from ember.offload._progress import PROGRESS_INTERVAL, ProgressSink, progress_sink, report_progress
+from ember.offload._statistics import (
+    ClusterStatistics,
+    ExecutorStatistics,
+    LoopStatistics,
+    OffloadStatistics,
+    ProcessStatistics,
+    ThreadStatistics,
+)
 from ember.offload._worker import RemoteError, RemoteTraceback
 
 __all__ = [
@@ -27,18 +35,24 @@ __all__ = [
     "PROGRESS_INTERVAL",
     "RUN_ASYNC_RESERVED_KEYWORDS",
     "Call",
+    "ClusterStatistics",
     "Executor",
+    "ExecutorStatistics",
     "ExecutorUnavailableError",
     "Job",
     "JobOptions",
     "LoopExecutor",
+    "LoopStatistics",
     "NotSendableError",
+    "OffloadStatistics",
     "Offloader",
     "ProcessExecutor",
+    "ProcessStatistics",
     "ProgressSink",
     "RemoteError",
     "RemoteTraceback",
     "ThreadExecutor",
+    "ThreadStatistics",
     "WorkerLostError",
     "call_on_loop",
     "default_start_method",

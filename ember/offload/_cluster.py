@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.offload._job import Call, ExecutorUnavailableError, NotSendableError
+from ember.offload._statistics import ClusterStatistics
 from ember.offload._worker import cluster_job
 
 __all__ = ["ClusterExecutor"]
@@ -120,11 +121,11 @@ class ClusterExecutor:
             with contextlib.suppress(Exception):
                 await client.close()
 
-    def statistics(self) -> dict[str, Any]:
+    def statistics(self) -> ClusterStatistics:
         """Return the address, whether connected, jobs started and running."""
-        return {
-            "address": self.address,
-            "connected": self._client is not None,
-            "started": self.started,
-            "running": self.running,
-        }
+        return ClusterStatistics(
+            address=self.address,
+            connected=self._client is not None,
+            started=self.started,
+            running=self.running,
+        )

@@ -15,6 +15,7 @@ from ember.errors import WrongThreadError
 from ember.offload._gil import ThreadJobGuard
 from ember.offload._job import Call
 from ember.offload._progress import reporting_to
+from ember.offload._statistics import ExecutorStatistics, LoopStatistics, ThreadStatistics
 
 __all__ = ["Executor", "LoopExecutor", "ThreadExecutor", "call_on_loop"]
 
@@ -38,8 +39,8 @@ class Executor(Protocol):
     async def shutdown(self) -> None:
         """Stop every worker; nothing is left running afterwards."""
 
-    def statistics(self) -> dict[str, Any]:
-        """Return a snapshot of counts for ``tasks``/``bench``."""
+    def statistics(self) -> ExecutorStatistics:
+        """Return a snapshot of counts (a frozen record) for ``tasks``/``bench``."""
 
 
 class LoopExecutor:
@@ -65,9 +66,9 @@ class LoopExecutor:
     async def shutdown(self) -> None:
         """Nothing to stop: the jobs themselves are cancelled by the offloader."""
 
-    def statistics(self) -> dict[str, Any]:
+    def statistics(self) -> LoopStatistics:
         """Return how many jobs were started."""
-        return {"started": self.started}
+        return LoopStatistics(started=self.started)
 
 
 class ThreadExecutor:
@@ -140,9 +141,9 @@ class ThreadExecutor:
     async def shutdown(self) -> None:
         """Nothing to stop: jobs were cancelled; threads still running are abandoned."""
 
-    def statistics(self) -> dict[str, Any]:
+    def statistics(self) -> ThreadStatistics:
         """Return the limit, jobs started and running."""
-        return {"size": self.size, "started": self.started, "running": self.running}
+        return ThreadStatistics(size=self.size, started=self.started, running=self.running)
 
 
 def _deliver(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ember.errors import EmberError
-from ember.offload._progress import ProgressRelay
+from ember.offload._progress import ProgressRelay, ProgressSink
 
 __all__ = [
     "Call",
@@ -20,7 +20,6 @@ __all__ = [
     "Job",
     "NotSendableError",
     "WorkerLostError",
-    "describe",
     "jobs_owned_by",
 ]
 
@@ -50,13 +49,6 @@ class ExecutorUnavailableError(EmberError, RuntimeError):
 
 class WorkerLostError(EmberError, RuntimeError):
     """The worker process running a job exited before answering."""
-
-
-def describe(func: Callable[..., Any]) -> str:
-    """Return ``module.qualname`` of a function, for messages and logs."""
-    module = getattr(func, "__module__", None) or "?"
-    name = getattr(func, "__qualname__", None) or repr(func)
-    return f"{module}.{name}"
 
 
 @dataclass(slots=True)
@@ -134,9 +126,9 @@ class Job:
         """Return the result of a finished job (or raise its error)."""
         return self.outcome.result()
 
-    def on_progress(self, callback: Callable[[str, float, str | None], None]) -> None:
-        """Send this job's progress to ``callback(job_key, fraction, label)`` instead."""
-        self.call.relay.sink = callback
+    def set_progress_sink(self, sink: ProgressSink | None) -> None:
+        """Send this job's progress to ``sink(job_key, fraction, label)`` from now on."""
+        self.call.relay.sink = sink
 
     async def _wait(self) -> Any:
         try:

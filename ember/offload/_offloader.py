@@ -16,9 +16,11 @@ from ember.errors import WrongThreadError
 from ember.offload._cluster import ClusterExecutor
 from ember.offload._executors import Executor, LoopExecutor, ThreadExecutor
 from ember.offload._gil import THREAD_LAG_WARNING, THREAD_SWITCH_INTERVAL, ThreadJobGuard
-from ember.offload._job import Call, Job, describe
+from ember.offload._job import Call, Job
 from ember.offload._process import ProcessExecutor
-from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_sink
+from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_progress_sink
+from ember.offload._statistics import OffloadStatistics
+from ember.scheduling import callback_name
 
 __all__ = [
     "EXECUTORS",
@@ -136,12 +138,12 @@ class Offloader:
             )
         if self.closed:
             raise RuntimeError("background work is shut down (the game is stopping)")
-        name = describe(func) if callable(func) else repr(func)
+        name = callback_name(func) if callable(func) else repr(func)
         if not callable(func):
             raise TypeError(f"run_async needs a callable, got {func!r}")
         options.check()
         where = self._where(func, options.executor)
-        relay = ProgressRelay("", current_sink(), interval=self.progress_interval)
+        relay = ProgressRelay("", current_progress_sink(), interval=self.progress_interval)
         call = Call(func, tuple(args), dict(kwargs), name, relay)
         runner = self.executor(where)
         runner.check(call)
@@ -161,7 +163,7 @@ class Offloader:
         _check_name(executor, "executor")
         if is_async and executor != "loop":
             raise ValueError(
-                f"{describe(func)} is an async def function, which runs on the game loop; "
+                f"{callback_name(func)} is an async def function, which runs on the game loop; "
                 f"executor={executor!r} needs a plain function"
             )
         return executor
@@ -225,7 +227,7 @@ class Offloader:
             log.error(
                 "the %s callback %s of background job %s failed: %s: %s",
                 label,
-                describe(callback),
+                callback_name(callback),
                 job.name,
                 type(error).__name__,
                 error,
@@ -253,15 +255,15 @@ class Offloader:
         jobs = sorted(self.jobs, key=lambda job: job.id)
         return jobs if owner is None else [job for job in jobs if job.owner == owner]
 
-    def statistics(self) -> dict[str, Any]:
+    def statistics(self) -> OffloadStatistics:
         """Return running/finished/failed counts and each started executor's statistics."""
-        return {
-            "running": len(self.jobs),
-            "finished": self.finished,
-            "failed": self.failed,
-            "default": self.default,
-            "executors": {name: ex.statistics() for name, ex in self.executors.items()},
-        }
+        return OffloadStatistics(
+            running=len(self.jobs),
+            finished=self.finished,
+            failed=self.failed,
+            default=self.default,
+            executors={name: ex.statistics() for name, ex in self.executors.items()},
+        )
 
 
 def _check_name(name: object, what: str) -> None:

@@ -20,6 +20,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from ember.offload._job import Call, NotSendableError, WorkerLostError
+from ember.offload._statistics import ProcessStatistics
 from ember.offload._worker import RemoteTraceback, process_main
 
 __all__ = ["ProcessExecutor", "default_start_method"]
@@ -193,13 +194,13 @@ class ProcessExecutor:
         self._busy.clear()
         await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
 
-    def statistics(self) -> dict[str, Any]:
+    def statistics(self) -> ProcessStatistics:
         """Return size, live workers (busy/idle), workers started and killed."""
-        return {
-            "size": self.size,
-            "start_method": self.start_method,
-            "busy": len(self._busy),
-            "idle": len(self._idle),
-            "started": self.started,
-            "killed": self.killed,
-        }
+        return ProcessStatistics(
+            size=self.size,
+            start_method=self.start_method,
+            busy=len(self._busy),
+            idle=len(self._idle),
+            started=self.started,
+            killed=self.killed,
+        )

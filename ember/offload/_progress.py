@@ -1,4 +1,12 @@
-"""Progress of background jobs: ``report_progress`` in job code, throttled on both ends."""
+"""Progress of background jobs: ``report_progress`` in job code, throttled on both ends.
+
+One vocabulary throughout: job code *reports* (``report_progress``, a ``Reporter`` set by
+``reporting_to`` in whatever thread, process or Dask worker runs it); each report reaches the
+loop as ``Call.report`` and its job's ``ProgressRelay``, which throttles it and hands it to the
+job's *progress sink* (``ProgressSink``): the one that was current when the job started
+(``progress_sink``, set by the game around each command), or one set later with
+``Job.set_progress_sink``. The game's sink sends the link message ``progress`` to a session.
+"""
 
 from __future__ import annotations
 
@@ -92,7 +100,7 @@ def progress_sink(sink: ProgressSink | None) -> Iterator[None]:
         _sink.reset(token)
 
 
-def current_sink() -> ProgressSink | None:
+def current_progress_sink() -> ProgressSink | None:
     """Return the sink jobs started now would report to."""
     return _sink.get()
 

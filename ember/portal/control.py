@@ -153,7 +153,7 @@ def start_detached(config: PortalConfig, *, timeout: float = 30.0) -> dict[str, 
         _stop_pid(process.pid, timeout=15.0)
         raise ControlError(
             f"the game did not connect within {timeout:g} s, so the portal was stopped again; "
-            f"see {files.log_dir / 'game.log'} and {files.game_stdout_log}"
+            f"see {files.game_log} and {files.game_stdout_log}"
         )
     if not line:
         code = process.wait(timeout=15.0)
@@ -220,14 +220,13 @@ def reload_server(game_dir: Path, *, timeout: float = 60.0) -> dict[str, Any]:
                 return status
             raise ControlError(
                 f"the reload failed: {str(result.get('error') or 'unknown error').rstrip()}\n"
-                f"(see {files.log_dir / 'game.log'})"
+                f"(see {files.game_log})"
             )
         if not pid_alive(state.portal_pid):
             raise ControlError(f"the portal stopped during the reload; see {files.portal_log}")
         time.sleep(_POLL)
     raise ControlError(
-        f"the game did not report ready within {timeout:g} s of the reload; "
-        f"see {files.log_dir / 'game.log'}"
+        f"the game did not report ready within {timeout:g} s of the reload; see {files.game_log}"
     )
 
 

@@ -13,16 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ember.layout import GameLayout, write_atomic
 from ember.link import JSON
 from ember.portal.sessions import PortalSession
-from ember.portal.state_files import write_atomic
 
-__all__ = ["UNWRITTEN_FILE", "ReloadBook"]
+__all__ = ["ReloadBook"]
 
 logger = logging.getLogger("ember.portal")
-
-#: Where the game looks for task writes a stop left over (relative to the game directory).
-UNWRITTEN_FILE = Path("server") / "unwritten-tasks.json"
 
 
 class ReloadBook:
@@ -71,7 +68,7 @@ class ReloadBook:
         """The portal stops with writes no game took: leave them for the next start."""
         if not self.handover:
             return
-        path = self._game_dir / UNWRITTEN_FILE
+        path = GameLayout(self._game_dir).unwritten_tasks
         try:
             earlier = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
             write_atomic(path, json.dumps([*earlier, *self.handover]))

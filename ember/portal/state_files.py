@@ -1,4 +1,5 @@
-"""The files a running server keeps in ``GAME_DIR/server``: pid files, status files and a lock."""
+"""What the portal and the CLI do with the files in ``GAME_DIR/server`` (named in ``ember.layout``):
+lock, keep private, read pid and status files."""
 
 from __future__ import annotations
 
@@ -11,74 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ember.layout import GameLayout, write_atomic
+
 __all__ = ["ServerFiles", "pid_alive", "read_json", "read_pid", "write_atomic"]
 
 
 @dataclass(frozen=True, slots=True)
-class ServerFiles:
-    """Where the portal and the CLI find each other's files for one game directory.
-
-    ``portal.pid`` and ``game.pid`` hold one process id each; ``portal-status.json`` is
-    rewritten (atomically) by the portal whenever something the CLI reports changes;
-    ``game-status.json`` is the game process's own report (pending tasks and so on).
-    """
-
-    game_dir: Path
+class ServerFiles(GameLayout):
+    """The game directory's layout (``ember.layout.GameLayout``) with what only the portal does
+    to it: lock it for one portal and keep its files private."""
 
     @classmethod
     def of(cls, game_dir: str | os.PathLike[str]) -> ServerFiles:
         """Return the files of ``game_dir`` (made absolute)."""
         return cls(Path(game_dir).resolve())
-
-    @property
-    def server_dir(self) -> Path:
-        """``GAME_DIR/server``."""
-        return self.game_dir / "server"
-
-    @property
-    def log_dir(self) -> Path:
-        """``GAME_DIR/server/logs``."""
-        return self.server_dir / "logs"
-
-    @property
-    def portal_pid(self) -> Path:
-        """The portal's pid file."""
-        return self.server_dir / "portal.pid"
-
-    @property
-    def game_pid(self) -> Path:
-        """The current game process's pid file (written by the portal)."""
-        return self.server_dir / "game.pid"
-
-    @property
-    def portal_status(self) -> Path:
-        """The portal's JSON status report."""
-        return self.server_dir / "portal-status.json"
-
-    @property
-    def game_status(self) -> Path:
-        """The game process's JSON status report."""
-        return self.server_dir / "game-status.json"
-
-    @property
-    def lock(self) -> Path:
-        """Held (``flock``) by a running portal, so two portals never share a game directory."""
-        return self.server_dir / "portal.lock"
-
-    @property
-    def portal_log(self) -> Path:
-        """The portal's rotating log."""
-        return self.log_dir / "portal.log"
-
-    @property
-    def portal_stdout_log(self) -> Path:
-        """Where a background portal's stdout and stderr go (start-up errors land here)."""
-        return self.log_dir / "portal-stdout.log"
-
-    @property
-    def game_stdout_log(self) -> Path:
-        """Where the game process's stdout and stderr go."""
-        return self.log_dir / "game-stdout.log"
 
     def lock_down(self) -> None:
         """Make ``server/`` and ``server/logs`` 0700 and the files in them 0600, whatever the
@@ -106,13 +53,6 @@ class ServerFiles:
             os.close(fd)
             return None
         return fd
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a reader sees the old or the new file, never half."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def read_pid(path: Path) -> int | None:

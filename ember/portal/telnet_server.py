@@ -10,13 +10,14 @@ from typing import Protocol
 from ember.link import JSON
 from ember.portal.config import PortalConfig
 from ember.portal.input_limits import INPUT_NOTICES, InputLimiter, InputLimits
+from ember.portal.json_values import json_safe
 from ember.portal.sessions import PlayerTransport, PortalSession, SessionProtocol
 from ember.portal.telnet import (
     CharsetAccepted,
     GmcpMessage,
     Line,
     LineTooLong,
-    ProtocolError,
+    ProtocolViolation,
     TelnetConnection,
     TerminalType,
     WindowSize,
@@ -140,7 +141,7 @@ class TelnetPlayer(asyncio.BufferedProtocol):
         for event in conn.receive(data):
             if isinstance(event, LineTooLong):
                 conn.send_text(f"Line too long (limit {event.limit} bytes); it was dropped.\n")
-            elif isinstance(event, ProtocolError):
+            elif isinstance(event, ProtocolViolation):
                 logger.debug("session %d: %s", session.sid, event.description)
             elif isinstance(event, _FORWARDED) and not limiter.admit_line(now):
                 continue  # counted by the limiter; the player hears of it below
@@ -154,7 +155,7 @@ class TelnetPlayer(asyncio.BufferedProtocol):
             elif isinstance(event, CharsetAccepted):
                 self._hub.player_info(session, {"charset": event.name})
             elif isinstance(event, GmcpMessage):
-                self._hub.player_gmcp(session, event.package, _json_safe(event.data))
+                self._hub.player_gmcp(session, event.package, json_safe(event.data))
         self._settle(session, now)
         self._flush()
 
@@ -352,14 +353,3 @@ def _terminal_info(names: tuple[str, ...]) -> dict[str, JSON]:
     if len(terminals) > 1:
         info["client"] = terminals[0]
     return info
-
-
-def _json_safe(value: object) -> JSON:
-    """GMCP data decoded from JSON is already safe; anything else travels as its repr."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    return repr(value)

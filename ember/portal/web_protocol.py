@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 
 from ember.link import JSON
 from ember.portal.input_limits import INPUT_NOTICES, InputLimiter, InputLimits, Settlement
+from ember.portal.json_values import json_safe
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -219,7 +220,7 @@ class WebProtocol:
             if isinstance(package, str) and package and package.isprintable():
                 if not self._limiter.admit_line(now):
                     return []
-                return [ClientGmcp(package, _json_safe(data))]
+                return [ClientGmcp(package, json_safe(data))]
             self.error("invalid_message", "A 'gmcp' message needs a 'package' name.")
             return []
         if kind == "ping":
@@ -276,16 +277,3 @@ def _too_deep(frame: str, limit: int) -> bool:
         else:
             depth -= 1
     return False
-
-
-def _json_safe(value: object, depth: int = 0) -> JSON:
-    """Decoded JSON is already safe; this only bounds the nesting passed on to the game."""
-    if depth > 16:
-        return None
-    if isinstance(value, list):
-        return [_json_safe(item, depth + 1) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item, depth + 1) for key, item in value.items()}
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return None

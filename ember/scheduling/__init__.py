@@ -17,6 +17,7 @@ from ember.scheduling._handover import (
     encode_unwritten,
     load_unwritten_file,
 )
+from ember.scheduling._refs import callback_name
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
 from ember.scheduling._task import Task
 from ember.scheduling._task_store import StoredTask, TaskRow, TaskState, TaskStore
@@ -39,6 +40,7 @@ __all__ = [
     "Unwritten",
     "apply_unwritten",
     "attach_store",
+    "callback_name",
     "decode_unwritten",
     "delay",
     "encode_unwritten",

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ember.layout import GameLayout
 from ember.scheduling._durable import Unwritten
 from ember.scheduling._task_store import TaskRow, TaskStore
 
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 #: Where a stop that gave up keeps the writes the store refused, relative to the game directory.
-UNWRITTEN_FILE = Path("server") / "unwritten-tasks.json"
+UNWRITTEN_FILE = GameLayout(Path()).unwritten_tasks
 _ROW_LENGTH = 9
 
 

@@ -131,9 +131,10 @@ def resolve_reference(ref: str, trusted_modules: Iterable[str] | None = None) ->
     """Return the callable (function, class, method) a ``module:qualname`` reference names.
 
     With ``trusted_modules`` (module name prefixes) the whole path is checked: the module
-    must be trusted, and so must every object reached on the way (a module by its name,
-    anything else by its ``__module__``), so ``game.rooms:os.system`` is refused although
-    ``game.rooms`` is trusted. Raises :class:`UnresolvableReferenceError` saying why.
+    must be trusted, each step after it must be a class defined in a trusted module (no
+    dunder steps), and the callable itself must be defined in one; so ``game.rooms:os.system``
+    is refused although ``game.rooms`` is trusted. Raises :class:`UnresolvableReferenceError`
+    saying why.
     """
     return _resolve_name(ref, trusted_modules)
 

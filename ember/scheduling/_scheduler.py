@@ -361,7 +361,9 @@ class Scheduler(HeldTasks):
             await self._durable.flush()
 
     async def close(self, give_up_after: float | None = None) -> dict[int, TaskRow | None]:
-        """Stop firing, cancel running async callbacks, flush and detach the store.
+        """Stop firing, cancel running async callbacks, flush and stop the store's writer.
+
+        The store itself stays attached and open: whoever opened it closes it.
 
         Non-persistent tasks end here; persistent ones stay in the store for the next start.
         When the store cannot take the final flush within ``give_up_after`` seconds, the writes left

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ember.interaction import Questions
+from ember.interaction import QuestionQueues
 
 
 class Caller:
@@ -18,7 +18,7 @@ class Caller:
 
 
 async def test_questions_are_asked_one_at_a_time_in_order() -> None:
-    questions, caller = Questions(), Caller()
+    questions, caller = QuestionQueues(), Caller()
     first = asyncio.create_task(questions.ask(caller, "one?"))
     second = asyncio.create_task(questions.ask(caller, "two?"))
     await asyncio.sleep(0)
@@ -32,7 +32,7 @@ async def test_questions_are_asked_one_at_a_time_in_order() -> None:
 
 
 async def test_a_cancelled_question_passes_the_turn() -> None:
-    questions, caller = Questions(), Caller()
+    questions, caller = QuestionQueues(), Caller()
     first = asyncio.create_task(questions.ask(caller, "one?"))
     second = asyncio.create_task(questions.ask(caller, "two?"))
     await asyncio.sleep(0)
@@ -44,7 +44,7 @@ async def test_a_cancelled_question_passes_the_turn() -> None:
 
 
 async def test_timeout_and_cancel_all() -> None:
-    questions, caller = Questions(), Caller()
+    questions, caller = QuestionQueues(), Caller()
     with pytest.raises(TimeoutError):
         await questions.ask(caller, "quick?", timeout=0)
     assert not questions.has_question(caller)
@@ -56,7 +56,7 @@ async def test_timeout_and_cancel_all() -> None:
 
 
 async def test_callers_are_independent() -> None:
-    questions, ann, bob = Questions(), Caller(), Caller()
+    questions, ann, bob = QuestionQueues(), Caller(), Caller()
     a = asyncio.create_task(questions.ask(ann, "ann?"))
     b = asyncio.create_task(questions.ask(bob, "bob?"))
     await asyncio.sleep(0)

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from ember import QuestionAbortedError, ask, ask_yes_no, choose, interactive
-from ember.interaction import Questions, questions
+from ember.interaction import QuestionQueues, questions
 from ember.testing import SILENT, ScriptedCaller, virtual_time
 
 
@@ -121,7 +121,7 @@ async def test_question_timeout_uses_the_scheduler_clock() -> None:
 
 
 async def test_a_waiting_question_is_asked_again_through_a_new_session() -> None:
-    queue = Questions()
+    queue = QuestionQueues()
     account, new_session = ScriptedCaller(SILENT), ScriptedCaller(SILENT)
     waiting = asyncio.ensure_future(queue.ask(account, "Still there?"))
     await asyncio.sleep(0)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ember.interaction import Questions, TooManyWaitingError
+from ember.interaction import QuestionQueues, TooManyWaitingError
 
 
 class Caller:
@@ -23,7 +23,7 @@ async def answer_all(count: int) -> float:
     """Ask ``count`` questions of one caller, then answer them in bursts of a few lines per
     loop turn (as input arrives from the link), so most are still pending while earlier
     answers settle; return the seconds the answering and settling took."""
-    questions, caller = Questions(), Caller()
+    questions, caller = QuestionQueues(), Caller()
     asked = [asyncio.create_task(questions.ask(caller, f"q{n}?")) for n in range(count)]
     await asyncio.sleep(0)  # every ask() has queued its question
     assert questions.pending() == count
@@ -56,7 +56,7 @@ async def test_answering_many_pending_questions_takes_linear_time(small: int) ->
 
 
 async def test_questions_that_time_out_in_the_middle_do_not_pile_up() -> None:
-    questions, caller = Questions(), Caller()
+    questions, caller = QuestionQueues(), Caller()
     asked = [asyncio.create_task(questions.ask(caller, f"q{n}?")) for n in range(1_000)]
     await asyncio.sleep(0)
     for task in asked[1:-1]:  # all but the first and the last give up
@@ -69,7 +69,7 @@ async def test_questions_that_time_out_in_the_middle_do_not_pile_up() -> None:
 
 
 async def test_one_question_more_than_the_cap_is_refused_and_the_caller_told() -> None:
-    questions, caller = Questions(max_per_caller=3), Caller()
+    questions, caller = QuestionQueues(max_per_caller=3), Caller()
     asked = [asyncio.create_task(questions.ask(caller, f"q{n}?")) for n in range(3)]
     await asyncio.sleep(0)
     with pytest.raises(TooManyWaitingError, match="3 questions pending"):

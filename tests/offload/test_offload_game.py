@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ember.link import Message
+from ember.offload import ProcessStatistics
 from ember.testing import FAST_SETTINGS as FAST
 from ember.testing import running_game
 
@@ -100,7 +101,9 @@ async def test_settings_choose_the_default_executor(tmp_path: Path) -> None:
         text = await game.portal.command(1, "pid", "pid ")
         assert int(text.split()[1]) != os.getpid()
         stats = game.server.offloader.statistics()
-        assert stats["default"] == "process" and stats["executors"]["process"]["size"] == 1
+        process = stats.executors["process"]
+        assert stats.default == "process" and isinstance(process, ProcessStatistics)
+        assert process.size == 1
 
 
 def _progress(message: Message) -> bool:

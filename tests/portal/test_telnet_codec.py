@@ -29,7 +29,7 @@ from ember.portal.telnet import (
     Option,
     OptionDisabled,
     OptionEnabled,
-    ProtocolError,
+    ProtocolViolation,
     TelnetConnection,
     TerminalType,
     WindowSize,
@@ -241,7 +241,7 @@ def test_erase_line_forgets_an_overlong_line() -> None:
 def test_unknown_command_is_a_protocol_error() -> None:
     conn = TelnetConnection()
     events = conn.receive(b"a" + bytes((IAC, 17)) + b"b\n")
-    assert events == [ProtocolError("unknown command byte 17 after IAC"), Line("ab")]
+    assert events == [ProtocolViolation("unknown command byte 17 after IAC"), Line("ab")]
     assert conn.statistics().protocol_errors == 1
 
 
@@ -249,7 +249,7 @@ def test_overlong_subnegotiation_is_discarded() -> None:
     conn = TelnetConnection(max_subneg_bytes=16)
     events = conn.receive(sb(Option.GMCP, b"Core.Hello " + b"9" * 100) + b"look\n")
     assert len(events) == 2
-    assert isinstance(events[0], ProtocolError)
+    assert isinstance(events[0], ProtocolViolation)
     assert "longer than 16 bytes" in events[0].description
     assert events[1] == Line("look")
 
@@ -285,7 +285,7 @@ def test_window_size_with_escaped_255() -> None:
 def test_malformed_window_size() -> None:
     conn = started()
     assert conn.receive(sb(Option.NAWS, b"\x00\x50")) == [
-        ProtocolError("NAWS payload of 2 bytes, expected 4")
+        ProtocolViolation("NAWS payload of 2 bytes, expected 4")
     ]
     assert conn.negotiated.cols is None
 
@@ -320,7 +320,7 @@ def test_ttype_mtts_cycle() -> None:
     assert events == [TerminalType(("TINTIN++", "tmux-256color", "MTTS 271"))]
     assert conn.data_to_send() == b""
     # Later answers are not asked for.
-    assert isinstance(conn.receive(ttype_is("again"))[0], ProtocolError)
+    assert isinstance(conn.receive(ttype_is("again"))[0], ProtocolViolation)
 
 
 def test_ttype_cycle_is_capped() -> None:
@@ -390,15 +390,15 @@ def test_charset_accepting_something_not_offered() -> None:
     conn = started()
     conn.receive(cmd(WILL, Option.CHARSET))
     events = conn.receive(sb(Option.CHARSET, b"\x02KOI8-R"))
-    assert events == [ProtocolError("CHARSET ACCEPTED 'KOI8-R', which was not offered")]
+    assert events == [ProtocolViolation("CHARSET ACCEPTED 'KOI8-R', which was not offered")]
     assert conn.negotiated.charset == "UTF-8"
 
 
 def test_charset_unsolicited_answers_are_errors() -> None:
     conn = TelnetConnection()
-    assert isinstance(conn.receive(sb(Option.CHARSET, b"\x02UTF-8"))[0], ProtocolError)
+    assert isinstance(conn.receive(sb(Option.CHARSET, b"\x02UTF-8"))[0], ProtocolViolation)
     assert conn.receive(sb(Option.CHARSET, b"\x03")) == []
-    assert isinstance(conn.receive(sb(Option.CHARSET, b""))[0], ProtocolError)
+    assert isinstance(conn.receive(sb(Option.CHARSET, b""))[0], ProtocolViolation)
 
 
 def test_client_charset_request_is_answered() -> None:
@@ -484,7 +484,7 @@ def test_gmcp_from_the_client(payload: bytes, expected: object) -> None:
 
 def test_gmcp_without_package_is_an_error() -> None:
     assert TelnetConnection().receive(sb(Option.GMCP, b"  ")) == [
-        ProtocolError("GMCP message without a package name")
+        ProtocolViolation("GMCP message without a package name")
     ]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ember.portal.telnet import DO, IAC, NOP, SB, SE, WILL, ProtocolError
+from ember.portal.telnet import DO, IAC, NOP, SB, SE, WILL, ProtocolViolation
 from ember.portal.telnet._constants import AYT, EC, GA, Option
 from ember.portal.telnet._parser import (
-    Command,
     Data,
     Negotiation,
     Subnegotiation,
+    TelnetCommand,
     TelnetParser,
     Token,
 )
@@ -45,7 +45,7 @@ def test_negotiation_and_commands() -> None:
     # NOP and GA mean nothing to a line-mode server: counted, not reported.
     stream = bytes([IAC, WILL, Option.NAWS, IAC, NOP, IAC, GA, IAC, EC])
     parser = TelnetParser(max_subneg_bytes=64)
-    assert parser.feed(stream) == [Negotiation(WILL, Option.NAWS), Command(EC)]
+    assert parser.feed(stream) == [Negotiation(WILL, Option.NAWS), TelnetCommand(EC)]
     assert parser.ignored_commands == 2
 
 
@@ -71,7 +71,7 @@ def test_floods_of_commands_are_parsed_in_bulk() -> None:
     assert parser.ignored_commands == 1024 * 1024
     sub = bytes([IAC, SB, Option.GMCP]) + b"\xff\xff" * (1024 * 1024) + bytes([IAC, SE])
     tokens = parser.feed(sub)
-    assert len(tokens) == 1 and isinstance(tokens[0], ProtocolError)
+    assert len(tokens) == 1 and isinstance(tokens[0], ProtocolViolation)
 
 
 def test_truncated_sequences_wait_for_more_bytes() -> None:
@@ -91,30 +91,30 @@ def test_subnegotiation_unescapes_iac() -> None:
 
 def test_unknown_command_byte_is_reported_and_skipped() -> None:
     tokens = parse(b"a" + bytes([IAC, 7]) + b"b")
-    assert tokens == [Data(b"a"), ProtocolError("unknown command byte 7 after IAC"), Data(b"b")]
+    assert tokens == [Data(b"a"), ProtocolViolation("unknown command byte 7 after IAC"), Data(b"b")]
 
 
 def test_se_outside_subnegotiation() -> None:
-    assert parse(bytes([IAC, SE])) == [ProtocolError("IAC SE outside a subnegotiation")]
+    assert parse(bytes([IAC, SE])) == [ProtocolViolation("IAC SE outside a subnegotiation")]
 
 
 def test_subnegotiation_interrupted_by_a_command_keeps_the_command() -> None:
     stream = bytes([IAC, SB, Option.NAWS, 0, 80, IAC, WILL, Option.TTYPE]) + b"x"
     tokens = parse(stream)
-    assert isinstance(tokens[0], ProtocolError)
+    assert isinstance(tokens[0], ProtocolViolation)
     assert "NAWS" in tokens[0].description
     assert tokens[1:] == [Negotiation(WILL, Option.TTYPE), Data(b"x")]
 
 
 def test_subnegotiation_without_option_byte() -> None:
     tokens = parse(bytes([IAC, SB, IAC, NOP]) + b"y")
-    assert tokens == [ProtocolError("subnegotiation without an option code"), Data(b"y")]
+    assert tokens == [ProtocolViolation("subnegotiation without an option code"), Data(b"y")]
 
 
 def test_overlong_subnegotiation_is_discarded_once() -> None:
     stream = bytes([IAC, SB, Option.GMCP]) + b"x" * 100 + bytes([IAC, SE]) + b"after"
     for tokens in (parse(stream, limit=10), parse(*[bytes([b]) for b in stream], limit=10)):
-        errors = [t for t in tokens if isinstance(t, ProtocolError)]
+        errors = [t for t in tokens if isinstance(t, ProtocolViolation)]
         assert len(errors) == 1
         assert "longer than 10 bytes" in errors[0].description
         assert not any(isinstance(t, Subnegotiation) for t in tokens)
@@ -128,4 +128,4 @@ def test_subnegotiation_at_the_limit_is_kept() -> None:
 
 def test_unknown_option_name_in_errors() -> None:
     tokens = parse(bytes([IAC, SB, 99, IAC, NOP]))
-    assert tokens[0] == ProtocolError(f"subnegotiation of option 99 ended by IAC {NOP}")
+    assert tokens[0] == ProtocolViolation(f"subnegotiation of option 99 ended by IAC {NOP}")

@@ -16,7 +16,7 @@ from ember.scheduling import Task, TaskState
 
 __all__ = ["ACTIONS", "CmdTasks"]
 
-#: switch -> (verb shown in the question, what it needs the task to be)
+#: switch -> the verb shown in the confirmation question (the switch is also the Task method run)
 ACTIONS: dict[str, str] = {
     "pause": "Pause",
     "unpause": "Unpause",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._connection import Negotiated, TelnetConnection, TelnetStatistics
 from ._constants import DO, DONT, EOR, GA, IAC, NOP, SB, SE, WILL, WONT, Option
 from ._events import (
     CharsetAccepted,
@@ -12,11 +13,10 @@ from ._events import (
     LineTooLong,
     OptionDisabled,
     OptionEnabled,
-    ProtocolError,
+    ProtocolViolation,
     TerminalType,
     WindowSize,
 )
-from ._session import Negotiated, TelnetConnection, TelnetStatistics
 from ._ttype import redraws_lines
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
     "Option",
     "OptionDisabled",
     "OptionEnabled",
-    "ProtocolError",
+    "ProtocolViolation",
     "TelnetConnection",
     "TelnetStatistics",
     "TerminalType",

@@ -13,7 +13,7 @@ from ._constants import (
     CHARSET_TTABLE_REJECTED,
     Option,
 )
-from ._events import CharsetAccepted, CharsetRejected, ProtocolError
+from ._events import CharsetAccepted, CharsetRejected, ProtocolViolation
 
 __all__ = ["CHARSETS", "CharsetNegotiation", "CharsetOutcome"]
 
@@ -43,7 +43,7 @@ class CharsetOutcome:
     """What one CHARSET subnegotiation from the client led to: bytes to send, one event."""
 
     reply: bytes = b""
-    event: CharsetAccepted | CharsetRejected | ProtocolError | None = None
+    event: CharsetAccepted | CharsetRejected | ProtocolViolation | None = None
 
 
 class CharsetNegotiation:
@@ -75,7 +75,7 @@ class CharsetNegotiation:
     def receive(self, payload: bytes) -> CharsetOutcome:
         """Handle a CHARSET subnegotiation payload from the client."""
         if not payload:
-            return CharsetOutcome(event=ProtocolError("empty CHARSET subnegotiation"))
+            return CharsetOutcome(event=ProtocolViolation("empty CHARSET subnegotiation"))
         kind, body = payload[0], payload[1:]
         if kind == CHARSET_ACCEPTED:
             return self._accepted(body.decode("ascii", errors="replace"))
@@ -93,11 +93,11 @@ class CharsetNegotiation:
 
     def _accepted(self, spelled: str) -> CharsetOutcome:
         if not self._pending:
-            return CharsetOutcome(event=ProtocolError("CHARSET ACCEPTED without a request"))
+            return CharsetOutcome(event=ProtocolViolation("CHARSET ACCEPTED without a request"))
         self._pending = False
         name = _ALIASES.get(spelled.strip().upper())
         if name is None:
-            error = ProtocolError(f"CHARSET ACCEPTED {spelled!r}, which was not offered")
+            error = ProtocolViolation(f"CHARSET ACCEPTED {spelled!r}, which was not offered")
             return CharsetOutcome(event=error)
         self._use(name)
         return CharsetOutcome(event=CharsetAccepted(name))

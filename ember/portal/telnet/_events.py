@@ -14,7 +14,7 @@ __all__ = [
     "LineTooLong",
     "OptionDisabled",
     "OptionEnabled",
-    "ProtocolError",
+    "ProtocolViolation",
     "TerminalType",
     "WindowSize",
 ]
@@ -109,7 +109,7 @@ class OptionDisabled:
 
 
 @dataclass(frozen=True, slots=True)
-class ProtocolError:
+class ProtocolViolation:
     """The client sent something malformed; it was discarded and the connection goes on."""
 
     description: str
@@ -125,6 +125,6 @@ Event: TypeAlias = (
     | GmcpMessage
     | OptionEnabled
     | OptionDisabled
-    | ProtocolError
+    | ProtocolViolation
 )
 """Everything :meth:`TelnetConnection.receive` can return."""

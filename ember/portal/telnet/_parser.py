@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 
 from ._constants import DO, DONT, EC, EL, EOR, GA, IAC, SB, SE, WILL, WONT, Option
-from ._events import ProtocolError
+from ._events import ProtocolViolation
 
-__all__ = ["Command", "Data", "Negotiation", "Subnegotiation", "TelnetParser", "Token"]
+__all__ = ["Data", "Negotiation", "Subnegotiation", "TelnetCommand", "TelnetParser", "Token"]
 
 _IAC_BYTE = bytes([IAC])
 _VERBS = frozenset((WILL, WONT, DO, DONT))
@@ -30,7 +30,7 @@ class Data:
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
+class TelnetCommand:
     """A two-byte ``IAC <command>`` that changes the input: EC (erase character) or EL (line).
 
     The other two-byte commands (NOP, GA, AYT, ...) mean nothing to a line-mode server; they
@@ -56,7 +56,7 @@ class Subnegotiation:
     payload: bytes
 
 
-Token = Data | Command | Negotiation | Subnegotiation | ProtocolError
+Token = Data | TelnetCommand | Negotiation | Subnegotiation | ProtocolViolation
 
 
 class _State(enum.Enum):
@@ -73,7 +73,7 @@ class TelnetParser:
 
     Feeding a stream in any number of pieces gives the same tokens, except that data may come
     in differently sized :class:`Data` pieces. Nothing raises: a malformed sequence becomes a
-    :class:`ProtocolError` token and parsing resumes at the next sensible byte. A
+    :class:`ProtocolViolation` token and parsing resumes at the next sensible byte. A
     subnegotiation payload longer than ``max_subneg_bytes`` is discarded as it streams in, so
     memory stays bounded whatever the peer sends. Work is done per run of bytes, not per byte.
     """
@@ -139,7 +139,7 @@ class TelnetParser:
             if byte == IAC:
                 # "IAC SB IAC ..." has no option byte; most likely a truncated SB followed by
                 # a real command, so read this IAC as the start of that command.
-                tokens.append(ProtocolError("subnegotiation without an option code"))
+                tokens.append(ProtocolViolation("subnegotiation without an option code"))
                 self._state = _State.IAC
                 return
             self._sb_option = byte
@@ -159,7 +159,7 @@ class TelnetParser:
                 # The peer forgot IAC SE; drop the unfinished payload and honour the command
                 # so that one bad subnegotiation cannot swallow the rest of the session.
                 name = _option_name(self._sb_option)
-                tokens.append(ProtocolError(f"subnegotiation of {name} ended by IAC {byte}"))
+                tokens.append(ProtocolViolation(f"subnegotiation of {name} ended by IAC {byte}"))
                 self._sb_reset()
                 self._after_iac(byte, tokens)
 
@@ -173,13 +173,13 @@ class TelnetParser:
         elif byte == SB:
             self._state = _State.SB_OPTION
         elif byte == SE:
-            tokens.append(ProtocolError("IAC SE outside a subnegotiation"))
+            tokens.append(ProtocolViolation("IAC SE outside a subnegotiation"))
         elif byte in _IGNORED:
             self.ignored_commands += 1
         elif byte in (EC, EL):
-            tokens.append(Command(byte))
+            tokens.append(TelnetCommand(byte))
         else:
-            tokens.append(ProtocolError(f"unknown command byte {byte} after IAC"))
+            tokens.append(ProtocolViolation(f"unknown command byte {byte} after IAC"))
 
     def _sb_append(self, chunk: bytes, tokens: list[Token]) -> None:
         if self._sb_overflow or not chunk:
@@ -187,7 +187,7 @@ class TelnetParser:
         if len(self._sb_payload) + len(chunk) > self._max_subneg:
             name = _option_name(self._sb_option)
             tokens.append(
-                ProtocolError(
+                ProtocolViolation(
                     f"subnegotiation of {name} longer than {self._max_subneg} bytes, discarded"
                 )
             )

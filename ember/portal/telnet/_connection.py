@@ -29,13 +29,13 @@ from ._events import (
     LineTooLong,
     OptionDisabled,
     OptionEnabled,
-    ProtocolError,
+    ProtocolViolation,
     TerminalType,
 )
 from ._lines import LineAssembler
 from ._options import NegotiationOutcome, OptionTable
 from ._output import OutputQueue
-from ._parser import Command, Data, Negotiation, Subnegotiation, TelnetParser
+from ._parser import Data, Negotiation, Subnegotiation, TelnetCommand, TelnetParser
 from ._ttype import TerminalTypeCycle
 
 __all__ = ["Negotiated", "TelnetConnection", "TelnetStatistics"]
@@ -100,7 +100,7 @@ class TelnetConnection:
     client that negotiates nothing still gets each line reported as soon as it ends.
 
     Nothing the peer sends makes a method raise; malformed input becomes a
-    :class:`ProtocolError` event. ``max_line_bytes`` caps one input line and
+    :class:`ProtocolViolation` event. ``max_line_bytes`` caps one input line and
     ``max_subneg_bytes`` one subnegotiation, so memory per connection stays bounded. ``mssp``
     is the MUD Server Status Protocol data sent to crawlers; without it MSSP is not offered.
 
@@ -180,7 +180,7 @@ class TelnetConnection:
             elif isinstance(token, Subnegotiation):
                 self._subnegotiations += 1
                 self._subnegotiate(token.option, token.payload, events)
-            elif isinstance(token, Command):
+            elif isinstance(token, TelnetCommand):
                 self._command(token.command)
             else:
                 self._errors += 1
@@ -349,7 +349,7 @@ class TelnetConnection:
         elif option == Option.CHARSET:
             outcome = self._charset.receive(payload)
             self._out.write(outcome.reply)
-            if isinstance(outcome.event, ProtocolError):
+            if isinstance(outcome.event, ProtocolViolation):
                 self._errors += 1
             if outcome.event is not None:
                 events.append(outcome.event)
@@ -375,4 +375,4 @@ class TelnetConnection:
 
     def _error(self, description: str, events: list[Event]) -> None:
         self._errors += 1
-        events.append(ProtocolError(description))
+        events.append(ProtocolViolation(description))
