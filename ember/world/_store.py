@@ -27,9 +27,11 @@ __all__ = [
 
 log = logging.getLogger("ember.world")
 
-#: Object ids reserved per durable block: one small transaction per this many creations;
-#: a crash wastes at most this many ids (ids are never reused, gaps are harmless).
-ID_BLOCK = 1000
+#: Object ids reserved per durable block. The next block is reserved in the background when
+#: half is used, so one burst of creations in a single step of the loop (a builder's script
+#: making a whole area) may use up to half a block; a crash wastes at most a block of ids
+#: (64-bit ids, never reused: gaps are harmless).
+ID_BLOCK = 100_000
 #: Seconds between looks at an idle journal. Writes are behind anyway; while a batch
 #: commits the next one gathers, so under load batches follow each other without waiting.
 WRITE_INTERVAL = 0.005
@@ -86,8 +88,11 @@ class StoredWorld:
     the world as of one moment, whatever moment a crash picks.
     """
 
-    def __init__(self, store: WorldStore, world: World, report: LoadReport) -> None:
+    def __init__(
+        self, store: WorldStore, world: World, report: LoadReport, id_block: int = ID_BLOCK
+    ) -> None:
         self.store, self.world, self.report = store, world, report
+        self._id_block = id_block
         self._writer: WriteBehind[RowKey, WorldRow] = WriteBehind(
             store, key=row_key, what="world", log=log
         )
@@ -97,8 +102,8 @@ class StoredWorld:
 
     async def _start(self) -> None:
         ids = self.world.ids
-        first = await self.store.reserve_ids(ids.next_id, ID_BLOCK)
-        ids.add_block(first, ID_BLOCK)
+        first = await self.store.reserve_ids(ids.next_id, self._id_block)
+        ids.add_block(first, self._id_block)
         ids.on_low = self._reserve_next
         self._writer.start()
         self._pump = asyncio.get_running_loop().create_task(self._run(), name="ember-world-pump")
@@ -111,12 +116,12 @@ class StoredWorld:
         ids = self.world.ids
         while True:
             try:
-                first = await self.store.reserve_ids(ids.next_id, ID_BLOCK)
+                first = await self.store.reserve_ids(ids.next_id, self._id_block)
                 break
             except StoreError:
                 log.exception("cannot reserve the next block of object ids; retrying in 1 s")
                 await asyncio.sleep(1.0)
-        ids.add_block(first, ID_BLOCK)
+        ids.add_block(first, self._id_block)
         ids.on_low = self._reserve_next
 
     def _drain(self) -> int:
@@ -137,7 +142,10 @@ class StoredWorld:
                 await asyncio.sleep(WRITE_INTERVAL)
 
     async def flush(self) -> None:
-        """Return once every change made before the call is durable."""
+        """Return once every change made before the call is durable (and the next id
+        block, if one is being reserved)."""
+        if self._reserving is not None:
+            await asyncio.shield(self._reserving)
         self._drain()
         await self._writer.flush()
 
@@ -166,7 +174,11 @@ class StoredWorld:
 
 
 async def open_world(
-    store: WorldStore | str, world: World | None = None, *, open_store: bool = True
+    store: WorldStore | str,
+    world: World | None = None,
+    *,
+    open_store: bool = True,
+    id_block: int = ID_BLOCK,
 ) -> StoredWorld:
     """Open ``store`` (a store or a URL), load its rows into ``world`` and start writing behind.
 
@@ -195,7 +207,7 @@ async def open_world(
                 report.loaded, report.missing_classes, (*corrupt, *report.corrupt), report.dangling
             )
         world.drain_changes()  # loading journals nothing, but be sure
-        stored = StoredWorld(store, world, report)
+        stored = StoredWorld(store, world, report, id_block)
         await stored._start()
     except BaseException:
         await store.close()
