@@ -62,8 +62,8 @@ class WorldStore(Protocol):
         """Reserve ``count`` ids durably; return the first."""
         ...
 
-    async def clear(self) -> None:
-        """Delete every row."""
+    async def replace(self, puts: Sequence[WorldRow]) -> None:
+        """Make ``puts`` every stored row, in one transaction."""
         ...
 
 

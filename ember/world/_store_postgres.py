@@ -132,11 +132,17 @@ class PostgresWorldStore:
 
         return await self._conn.run("reserve object ids in", reserve)
 
-    async def clear(self) -> None:
-        """Delete every object and attribute row (``ember world load --replace``)."""
+    async def replace(self, puts: Sequence[WorldRow]) -> None:
+        """Make ``puts`` the whole stored world, in one transaction (``ember world load``)."""
+        objects, attributes, _, _ = split(puts, ())
+        columns = [[row[i] for row in attributes] for i in range(3)]
 
-        async def clear(conn: asyncpg.Connection[Any]) -> None:
+        async def replace(conn: asyncpg.Connection[Any]) -> None:
             async with conn.transaction():
                 await conn.execute(self._sql["clear"])
+                if objects:
+                    await conn.executemany(self._sql["upsert_object"], objects)
+                if attributes:
+                    await conn.execute(self._sql["upsert_attributes"], *columns)
 
-        await self._conn.run("clear the world in", clear)
+        await self._conn.run("replace the world in", replace)

@@ -118,12 +118,15 @@ class SqliteWorldStore:
 
         return await self._db.run("reserve object ids in", reserve)
 
-    async def clear(self) -> None:
-        """Delete every object and attribute row (``ember world load --replace``)."""
+    async def replace(self, puts: Sequence[WorldRow]) -> None:
+        """Make ``puts`` the whole stored world, in one transaction (``ember world load``)."""
+        objects, attributes, _, _ = split(puts, ())
 
-        def clear(conn: sqlite3.Connection) -> None:
+        def replace(conn: sqlite3.Connection) -> None:
             with transaction(conn):
                 conn.execute("DELETE FROM ember_attributes")
                 conn.execute("DELETE FROM ember_objects")
+                conn.executemany(UPSERT_OBJECT_SQL, objects)
+                conn.executemany(UPSERT_ATTRIBUTE_SQL, attributes)
 
-        await self._db.run("clear the world in", clear)
+        await self._db.run("replace the world in", replace)

@@ -8,6 +8,7 @@ Usage: python crash_child.py URL LOG SEED
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -47,10 +48,8 @@ async def main(url: str, log_path: str, seed: int) -> None:
         elif choice < 0.55:
             mover, target = rng.choice(things), rng.choice(rooms + things)
             log("move", mover.id, target.id)
-            try:
+            with contextlib.suppress(MoveError):
                 mover.move_to(target, quiet=True)
-            except MoveError:
-                pass
         else:
             obj = rng.choice(rooms + things)
             name, value = f"a{rng.randrange(8)}", [step, rng.choice(rooms).id]

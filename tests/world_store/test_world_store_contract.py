@@ -52,7 +52,10 @@ async def test_moves_deletions_and_attribute_deletions_are_stored(
 ) -> None:
     stored = await database.open()
     world = stored.world
-    hall, cellar = create_object(Room, "Hall", world=world), create_object(Room, "Cellar", world=world)
+    hall, cellar = (
+        create_object(Room, "Hall", world=world),
+        create_object(Room, "Cellar", world=world),
+    )
     box = create_object(Thing, "box", location=hall, attributes={"a": 1, "b": 2})
     coin = create_object(Thing, "coin", location=box, attributes={"worth": 5})
     await stored.flush()
@@ -113,7 +116,9 @@ async def test_a_missing_class_loads_as_a_base_object_and_is_not_rewritten(
     stored = await database.open()
     lamp = create_object(Lamp, "lamp", world=stored.world)
     await stored.close()
-    await database.raw("UPDATE {objects} SET class = ? WHERE id = ?", "worldstore_kinds:Gone", lamp.id)
+    await database.raw(
+        "UPDATE {objects} SET class = ? WHERE id = ?", "worldstore_kinds:Gone", lamp.id
+    )
     with caplog.at_level(logging.WARNING, logger="ember.world"):
         again = await database.open()
     assert again.report.missing_classes == {lamp.id: "worldstore_kinds:Gone"}
@@ -134,7 +139,10 @@ async def test_a_corrupt_row_is_kept_aside_and_the_rest_loads(
     await stored.close()
     await database.raw("UPDATE {objects} SET key = ? WHERE id = ?", "bad\x07bell", bad.id)
     await database.raw(
-        "UPDATE {attributes} SET value = ? WHERE object_id = ? AND name = ?", "{not json", bad.id, "broken"
+        "UPDATE {attributes} SET value = ? WHERE object_id = ? AND name = ?",
+        "{not json",
+        bad.id,
+        "broken",
     )
     with caplog.at_level(logging.ERROR, logger="ember.world"):
         again = await database.open()
@@ -143,7 +151,9 @@ async def test_a_corrupt_row_is_kept_aside_and_the_rest_loads(
     assert f"#{bad.id}" in caplog.text or f"{bad.id}" in caplog.text
     assert again.world.get(bad.id) is None and again.world.get(good.id).db.hp == 7
     # Kept aside: the rows are still in the database, untouched.
-    assert await database.raw("SELECT key FROM {objects} WHERE id = ?", bad.id) == [("bad\x07bell",)]
+    assert await database.raw("SELECT key FROM {objects} WHERE id = ?", bad.id) == [
+        ("bad\x07bell",)
+    ]
     newer = create_object(Thing, "newer", world=again.world)
     assert newer.id > bad.id
 
@@ -152,10 +162,15 @@ async def test_a_newer_schema_is_refused(database: WorldDatabase) -> None:
     stored = await database.open()
     await stored.close()
     await database.raw(
-        "UPDATE " + ("ember_schema_versions" if database.kind == "sqlite" else '"{s}".ember_schema_versions'.replace("{s}", database.schema))
+        "UPDATE "
+        + (
+            "ember_schema_versions"
+            if database.kind == "sqlite"
+            else '"{s}".ember_schema_versions'.replace("{s}", database.schema)
+        )
         + " SET version = 99 WHERE component = 'world'"
     )
-    with pytest.raises(SchemaVersionError, match="world tables .* version 99"):
+    with pytest.raises(SchemaVersionError, match=r"world tables .* version 99"):
         await open_world(database.new_store())
 
 

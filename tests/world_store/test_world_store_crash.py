@@ -7,6 +7,7 @@ object in one place and no location loops. Bounded rounds here; EMBER_STRESS=1 r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -52,10 +53,8 @@ def apply_op(world: World, op: list[Any]) -> None:
     elif kind == "delete":
         world.get(op[1]).delete()  # type: ignore[union-attr]
     elif kind == "move":
-        try:
+        with contextlib.suppress(MoveError):
             world.get(op[1]).move_to(world.get(op[2]), quiet=True)  # type: ignore[union-attr]
-        except MoveError:
-            pass
     else:
         _, object_id, name, (step, room) = op
         setattr(world.get(object_id).db, name, [step, world.get(room)])  # type: ignore[union-attr]
@@ -121,7 +120,11 @@ async def test_a_killed_writer_leaves_the_world_as_of_one_moment(
     for round_ in range(ROUNDS):
         log = tmp_path / f"ops{round_}.jsonl"
         child = await asyncio.create_subprocess_exec(
-            sys.executable, str(CHILD), database.url, str(log), str(rng.randrange(2**32)),
+            sys.executable,
+            str(CHILD),
+            database.url,
+            str(log),
+            str(rng.randrange(2**32)),
             stdout=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
