@@ -17,7 +17,7 @@ from typing import Any
 
 from ember.errors import EmberError, StoreError
 from ember.world._store import WorldStore, world_store_from_url
-from ember.world._store_rows import WorldRow, build_rows, object_row
+from ember.world._store_rows import WorldRow, build_rows, object_row, value_text
 from ember.world._world import World
 
 __all__ = [
@@ -100,7 +100,7 @@ async def load_world_file(url: str, path: str | os.PathLike[str], *, replace: bo
     for obj in world:
         puts.append(object_row(world, obj))
         for name, value in world._row(obj)["attributes"].items():
-            puts.append((obj._id, name, _dumps(value)))
+            puts.append((obj._id, name, value_text(value)))
     store = world_store_from_url(url)
     await store.open()
     try:

@@ -125,14 +125,10 @@ class StoredWorld:
         ids.on_low = self._reserve_next
 
     def _drain(self) -> int:
-        writes, count = rows_for(self.world, self.world.drain_changes())
-        writer = self._writer
-        for key, row in writes.items():  # no await in between: one drain, one prefix
-            if row is None:
-                writer.delete(key)
-            else:
-                writer.put(row)
-        return count
+        changes = self.world.drain_changes()
+        if changes:  # no await in between: one drain, one prefix of the journal
+            rows_for(self.world, changes, self._writer.put, self._writer.delete)
+        return len(changes)
 
     async def _run(self) -> None:
         while True:

@@ -9,7 +9,7 @@ the journal of a :class:`World` into those tuples and stored tuples back into th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ember.world._changes import (
@@ -17,7 +17,6 @@ from ember.world._changes import (
     AttributeSet,
     Change,
     ObjectCreated,
-    ObjectDeleted,
 )
 from ember.world._load import CorruptRow
 from ember.world._locks import locks_text
@@ -35,6 +34,7 @@ __all__ = [
     "object_row",
     "row_key",
     "rows_for",
+    "value_text",
 ]
 
 OBJECT_COLUMNS = "id, class, key, location, home, destination, aliases, tags, locks"
@@ -76,42 +76,56 @@ def object_row(world: World, obj: GameObject) -> ObjectRow:
     )
 
 
-def rows_for(world: World, changes: Sequence[Change]) -> tuple[dict[RowKey, WorldRow | None], int]:
-    """The row writes that bring a store from before ``changes`` to the world as it is now.
+_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    int: int.__repr__,
+    float: float.__repr__,  # finite: checked at the assignment; json writes floats so too
+    str: _encode_str,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda value: "null",
+}
 
-    Returns ``{key: row or None (delete)}`` in first-touched order and the number of
-    changes. Called right after :meth:`World.drain_changes`, so the live objects are exactly
-    the state after the last change: object rows are read from them, attribute rows from
-    the records (the newest per name wins).
+
+def value_text(value: Any) -> str:
+    """The JSON text of a stored (already checked) attribute value; scalars take a short cut."""
+    scalar = _SCALARS.get(type(value))
+    return scalar(value) if scalar is not None else _dumps(value)
+
+
+def rows_for(
+    world: World,
+    changes: Sequence[Change],
+    put: Callable[[WorldRow], None],
+    delete: Callable[[RowKey], None],
+) -> None:
+    """Hand ``put``/``delete`` the row writes that bring a store from before ``changes`` to
+    the world as it is now.
+
+    Called right after :meth:`World.drain_changes`, so the live objects are exactly the
+    state after the last change: object rows are read from them, attribute rows from the
+    records (a later write of the same row replaces an earlier one in the write-behind).
     """
-    out: dict[RowKey, WorldRow | None] = {}
     dirty: dict[int, None] = {}
     for change in changes:
         kind = type(change)
         if kind is AttributeSet:
-            assert isinstance(change, AttributeSet)
-            out[(change.object_id, change.name)] = (
-                change.object_id,
-                change.name,
-                _dumps(change.value),
-            )
+            object_id, name = change.object_id, change.name  # type: ignore[union-attr]
+            put((object_id, name, value_text(change.value)))  # type: ignore[union-attr]
         elif kind is AttributeDeleted:
-            assert isinstance(change, AttributeDeleted)
-            out[(change.object_id, change.name)] = None
-        elif kind is ObjectCreated:
-            assert isinstance(change, ObjectCreated)
-            dirty[change.object_id] = None
-            for name, value in change.attributes.items():
-                out[(change.object_id, name)] = (change.object_id, name, _dumps(value))
-        elif kind is ObjectDeleted:
-            dirty[change.object_id] = None
+            delete((change.object_id, change.name))  # type: ignore[union-attr]
         else:
-            dirty[change.object_id] = None  # type: ignore[union-attr]
+            dirty[change.object_id] = None
+            if kind is ObjectCreated:
+                object_id = change.object_id
+                for name, value in change.attributes.items():  # type: ignore[union-attr]
+                    put((object_id, name, value_text(value)))
     objects = world._objects
     for object_id in dirty:
         obj = objects.get(object_id)
-        out[(object_id, "")] = None if obj is None else object_row(world, obj)
-    return out, len(changes)
+        if obj is None:
+            delete((object_id, ""))
+        else:
+            put(object_row(world, obj))
 
 
 def build_rows(
