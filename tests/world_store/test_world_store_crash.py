@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import WorldDatabase
+from worldstore_db import WorldDatabase
 
 from ember.world import (
     GameObject,
