@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -193,11 +194,18 @@ async def open_world(
         await store.open()
     try:
         objects, attributes = await store.load()
-        rows, corrupt = build_rows(objects, attributes)
-        del objects, attributes
+        collecting = gc.isenabled()
+        gc.disable()  # a million new containers would start full collections again and again
+        try:
+            rows, corrupt = build_rows(objects, attributes)
+            del objects, attributes
+            report = load_world(rows, world)
+            del rows
+        finally:
+            if collecting:
+                gc.enable()
         for bad in corrupt:
             log.error("stored world row %r is corrupt and kept aside: %s", bad.row, bad.reason)
-        report = load_world(rows, world)
         if corrupt:
             report = LoadReport(
                 report.loaded, report.missing_classes, (*corrupt, *report.corrupt), report.dangling

@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS {meta} (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
     "delete_objects": "DELETE FROM {objects} WHERE id = ANY($1::bigint[])",
     "select_objects": f"SELECT {OBJECT_COLUMNS} FROM {{objects}}",
     "select_attributes": f"SELECT {ATTRIBUTE_COLUMNS} FROM {{attributes}}",
+    "select_grouped": "SELECT object_id, json_object_agg(name, value::json)::text"
+    " FROM {attributes} GROUP BY object_id",
     "max_id": "SELECT max(id) FROM {objects}",
     "init_meta": "INSERT INTO {meta} (key, value) VALUES ('next_id', 1) ON CONFLICT DO NOTHING",
     "get_next_id": "SELECT value FROM {meta} WHERE key = 'next_id' FOR UPDATE",
@@ -105,14 +107,20 @@ class PostgresWorldStore:
         await self._conn.run(f"write {len(puts) + len(deletes)} world rows to", write)
 
     async def load(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """Every object row and every attribute row, as stored."""
+        """Every object row, and the attributes grouped per object (or, when a stored value
+        is not JSON, row by row), from one moment (as on SQLite)."""
+        import asyncpg
 
         async def load(
             conn: asyncpg.Connection[Any],
         ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 objects = await conn.fetch(self._sql["select_objects"])
-                attributes = await conn.fetch(self._sql["select_attributes"])
+                try:
+                    async with conn.transaction():  # a savepoint: the fallback may follow
+                        attributes = await conn.fetch(self._sql["select_grouped"])
+                except asyncpg.DataError:  # a malformed value: row by row, to set it aside
+                    attributes = await conn.fetch(self._sql["select_attributes"])
             return [tuple(r) for r in objects], [tuple(r) for r in attributes]
 
         return await self._conn.run("load the world from", load)

@@ -133,14 +133,25 @@ def build_rows(
 ) -> tuple[list[dict[str, Any]], list[CorruptRow]]:
     """Stored tuples back into :func:`load_world` rows; undecodable ones are kept aside.
 
-    An object row whose aliases or tags are not JSON, or an attribute whose value is not
-    JSON, becomes a :class:`CorruptRow` (the object then loads without that attribute);
+    ``attributes`` holds ``(object id, name, JSON value)`` rows or ``(object id, JSON
+    object of all its attributes)``. An object row whose aliases or tags are not JSON, or
+    an attribute whose value is not JSON, becomes a :class:`CorruptRow` (the object then
+    loads without that attribute);
     the rows stay in the database untouched.
     """
     corrupt: list[CorruptRow] = []
     by_object: dict[int, dict[str, Any]] = {}
-    loads = json.loads
-    for object_id, name, text in attributes:
+    decode = json.JSONDecoder().decode
+
+    def loads(text: str) -> Any:
+        return [] if text == "[]" else decode(text)  # most objects have no aliases or tags
+
+    for stored_attributes in attributes:
+        if len(stored_attributes) == 2:  # (object id, every attribute as one JSON object)
+            object_id, text = stored_attributes
+            by_object[object_id] = loads(text)
+            continue
+        object_id, name, text = stored_attributes
         try:
             value = loads(text)
         except (TypeError, ValueError) as error:
