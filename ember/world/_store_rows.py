@@ -76,7 +76,7 @@ def object_row(world: World, obj: GameObject) -> ObjectRow:
     )
 
 
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring
 _SCALARS: dict[type, Callable[[Any], str]] = {
     int: int.__repr__,
     float: float.__repr__,  # finite: checked at the assignment; json writes floats so too

@@ -50,7 +50,7 @@ SET_NEXT_ID_SQL = (
 
 def split(
     puts: Sequence[WorldRow], deletes: Sequence[RowKey]
-) -> tuple[list[WorldRow], list[WorldRow], list[RowKey], list[tuple[int]]]:
+) -> tuple[list[Any], list[Any], list[RowKey], list[tuple[int]]]:
     """Object puts, attribute puts, attribute deletes, object deletes (shared with PostgreSQL)."""
     objects = [row for row in puts if len(row) != 3]
     attributes = [row for row in puts if len(row) == 3]
