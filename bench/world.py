@@ -28,6 +28,7 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from ember.world import Room, Thing, World, open_world
+from ember.world._store_sqlite import CACHE_KIB
 
 say = functools.partial(print, file=sys.stderr, flush=True)  # progress, off the table's stream
 NAMES = ("hp", "mp", "level", "gold", "name", "race", "alive", "x", "y", "mood")
@@ -230,7 +231,11 @@ def durable_phase(path: str, writes: int, ember: bool) -> list[float]:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        sql = "INSERT OR REPLACE INTO ember_attributes VALUES (?, ?, ?)"
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # the same settings as the store
+        sql = (
+            "INSERT INTO ember_attributes VALUES (?, ?, ?)"
+            " ON CONFLICT (object_id, name) DO UPDATE SET value = excluded.value"
+        )
         start = time.perf_counter()
         for first in range(0, len(chosen), CHUNK):
             rows = [(o, n, json.dumps(i)) for i, (o, n) in enumerate(chosen[first : first + CHUNK])]
