@@ -159,8 +159,9 @@ class StoredWorld:
             self._pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pump
-        if self._reserving is not None:
-            with contextlib.suppress(StoreError):
+        if self._reserving is not None:  # a failing store would retry for ever: stop it
+            self._reserving.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StoreError):
                 await self._reserving
         self.world.ids.on_low = None
         try:
