@@ -1,18 +1,25 @@
 """World benchmark, in-memory part: object memory and attribute writes beside plain Python
 objects holding a dict of the same attributes, measured in the same run.
 
-Run ``scripts/bench world [--quick]``; bench/README.md explains each row. The store rows
-(start-up with 100,000 objects, durable writes) come with the world store.
+Store part: start-up (opening a world of 100,000 objects with 1,000,000 attributes from
+SQLite) beside a raw ``SELECT *`` of the same rows, and durable attribute writes per second
+with 100,000 and 1,000,000 attributes stored beside raw batched SQL upserts of the same rows,
+all in the same run. Run ``scripts/bench world [--quick]``; bench/README.md explains each row.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import gc
 import json
 import os
+import random
+import shutil
+import sqlite3
 import sys
+import tempfile
 import time
 import traceback
 import tracemalloc
@@ -20,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from typing import Any
 
-from ember.world import Room, Thing, World
+from ember.world import Room, Thing, World, open_world
+from ember.world._store_sqlite import CACHE_KIB
 
 say = functools.partial(print, file=sys.stderr, flush=True)  # progress, off the table's stream
 NAMES = ("hp", "mp", "level", "gold", "name", "race", "alive", "x", "y", "mood")
@@ -67,6 +75,8 @@ ROWS: list[Row] = []
 FORMATS: dict[str, Callable[[float], str]] = {
     "B": lambda value: f"{value:.0f} B",
     "us": lambda value: f"{value * 1e6:.2f} us",
+    "s": lambda value: f"{value:.2f} s",
+    "/s": lambda value: f"{value:,.0f}/s",
 }
 
 
@@ -176,6 +186,114 @@ def write_phase(n: int, ember: bool, kind: str) -> list[float]:
     return [per_op[len(per_op) // 2], per_op[min(len(per_op) - 1, int(0.99 * len(per_op)))]]
 
 
+# -- the store: start-up and durable writes ----------------------------------------------------
+
+
+async def fill(path: str, objects: int) -> None:
+    """Make ``objects`` things with ten attributes each in a stored world at ``path``."""
+    stored = await open_world(path)
+    room = stored.world.create(Room, "Arena")
+    for i in range(objects):
+        stored.world.create(Thing, f"orc {i}", location=room, attributes=attributes(i))
+        if i % 20_000 == 0:
+            await stored.flush()  # as a bulk builder would: the next id block comes meanwhile
+    await stored.close()
+
+
+def load_phase(path: str, ember: bool) -> list[float]:
+    """Seconds to open the stored world (Ember) or to fetch all its rows (raw SQL)."""
+    start = time.perf_counter()
+    if ember:
+
+        async def run() -> int:
+            stored = await open_world(path)
+            count = len(stored.world)
+            await stored.close()
+            return count
+
+        count = asyncio.run(run())
+    else:
+        conn = sqlite3.connect(path)
+        count = len(conn.execute("SELECT * FROM ember_objects").fetchall())
+        conn.execute("SELECT * FROM ember_attributes").fetchall()
+        conn.close()
+    return [time.perf_counter() - start, count]
+
+
+def durable_phase(path: str, writes: int, ember: bool) -> list[float]:
+    """Durable attribute writes per second: ``writes`` distinct stored attributes get new
+    values in random order, in chunks of ``CHUNK``; the clock stops once all are durable."""
+    conn = sqlite3.connect(path)
+    keys = conn.execute("SELECT object_id, name FROM ember_attributes").fetchall()
+    conn.close()
+    chosen = random.Random(7).sample(keys, min(writes, len(keys)))
+    if not ember:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # the same settings as the store
+        sql = (
+            "INSERT INTO ember_attributes VALUES (?, ?, ?)"
+            " ON CONFLICT (object_id, name) DO UPDATE SET value = excluded.value"
+        )
+        start = time.perf_counter()
+        for first in range(0, len(chosen), CHUNK):
+            rows = [(o, n, json.dumps(i)) for i, (o, n) in enumerate(chosen[first : first + CHUNK])]
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        conn.close()
+        return [len(chosen) / elapsed]
+
+    async def run() -> float:
+        stored = await open_world(path)
+        get = stored.world.get
+        targets = [(get(o), n) for o, n in chosen]
+        start = time.perf_counter()
+        for first in range(0, len(targets), CHUNK):
+            for i, (obj, name) in enumerate(targets[first : first + CHUNK]):
+                obj.set_attribute(name, i)  # type: ignore[union-attr]
+            await asyncio.sleep(0)  # the loop turns, as between commands
+        await stored.flush()
+        elapsed = time.perf_counter() - start
+        await stored.close()
+        return len(targets) / elapsed
+
+    return [asyncio.run(run())]
+
+
+CHUNK = 10_000  # attribute writes between two turns of the loop (and per raw transaction)
+
+
+def store_rows(scale: int) -> None:
+    """Add the store rows: start-up at 100,000 objects, durable writes at two sizes."""
+    folder = tempfile.mkdtemp(prefix="ember-bench-")
+    try:
+        for objects in (10_000 // scale, 100_000 // scale):
+            path = os.path.join(folder, f"world{objects}.db")
+            say(f"store: filling a world of {objects:,} objects x 10 attributes")
+            in_child(lambda path=path, objects=objects: [asyncio.run(fill(path, objects))] and [0])
+            stored = objects * 10
+            if objects == 100_000 // scale:
+                say("store: start-up, raw SELECT then Ember")
+                raw = in_child(lambda path=path: load_phase(path, ember=False))
+                ours = in_child(lambda path=path: load_phase(path, ember=True))
+                assert ours[1] == objects + 1, ours
+                add(f"start-up, {objects:,} objects + {stored:,} attributes", ours[0], raw[0],
+                    "s", "<= 2 s", ours[0] <= 2.0)  # fmt: skip
+            writes = min(stored, 200_000 // scale)
+            say(f"store: {writes:,} durable writes with {stored:,} stored, raw then Ember")
+            copy = path + ".raw"
+            shutil.copy(path, copy)
+            raw = in_child(lambda c=copy, w=writes: durable_phase(c, w, ember=False))
+            ours = in_child(lambda p=path, w=writes: durable_phase(p, w, ember=True))
+            add(f"durable attribute writes, {stored:,} stored", ours[0], raw[0], "/s",
+                ">= 100,000/s", ours[0] >= 100_000)  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10x fewer objects and writes")
@@ -205,6 +323,7 @@ def main() -> None:
         target, ok = ("<= 5 us", ours[0] <= 5e-6) if kind != "read" else ("-", None)
         add(f"{label}, p50 (of {BATCH}-op batches)", ours[0], base[0], "us", target, ok)
         add(f"{label}, p99", ours[1], base[1], "us")
+    store_rows(scale)
     mode = "quick" if options.quick else "full"
     python = sys.version.split()[0]
     print_table(f"ember bench world ({mode}, Python {python}, {os.cpu_count()} CPUs)")

@@ -120,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
         return 2
 
     account.set_defaults(handler=account_help)
+    world = commands.add_parser("world", help="dump the world to JSON, or load it")
+    actions = world.add_subparsers(title="world commands", metavar="ACTION", required=True)
+    for name in ("dump", "load"):
+        action = actions.add_parser(name, help=f"{name} the whole world (docs/world.md)")
+        action.add_argument("file", type=Path)
+        action.add_argument("--replace", action="store_true", help="replace a stored world")
+        action.set_defaults(handler=_world, action=name)
     return parser
 
 
@@ -369,6 +376,17 @@ def _account_create(args: argparse.Namespace) -> int:
         # A login reads the account from the database, so no reload is needed (issue 11).
         print(f"The server is running: {name} can log in now.")
     return 0
+
+
+def _world(args: argparse.Namespace) -> int:
+    from ember.world._dump import WorldFileError, run_world_command
+
+    game_dir, settings = _load(args)
+    running = server_state(game_dir, clean=False).running
+    try:
+        return run_world_command(args, game_dir, settings.database_url(game_dir), running)
+    except WorldFileError as error:
+        raise CliError(str(error)) from None
 
 
 def _read_password() -> str:

@@ -49,6 +49,9 @@ from ember.world._object import GameObject
 from ember.world._perms import PERMISSIONS, has_permission, normalize_permission
 from ember.world._search import SearchResult
 from ember.world._sink import MessageSink
+from ember.world._store import StoredWorld, WorldStore, open_world, world_store_from_url
+from ember.world._store_postgres import PostgresWorldStore
+from ember.world._store_sqlite import SqliteWorldStore
 from ember.world._world import World, WorldStatistics
 
 __all__ = [
@@ -87,15 +90,19 @@ __all__ = [
     "ObjectDeleted",
     "ObjectDeletedError",
     "ObjectMoved",
+    "PostgresWorldStore",
     "Room",
     "SearchResult",
     "Snapshot",
+    "SqliteWorldStore",
+    "StoredWorld",
     "TagsChanged",
     "Thing",
     "UnknownPermissionError",
     "UnstorableValueError",
     "World",
     "WorldStatistics",
+    "WorldStore",
     "apply_changes",
     "class_ref",
     "create_object",
@@ -105,7 +112,9 @@ __all__ = [
     "load_world",
     "lock_functions",
     "normalize_permission",
+    "open_world",
     "resolve_class",
+    "world_store_from_url",
 ]
 
 # Stored class references name these classes; give them their public address, so moving the

@@ -59,7 +59,8 @@ def create_object(
     :class:`NotPersistableError` for a class that could not be found again by name.
     """
     if world is None:
-        world = location._world if location is not None and location._world else get_world()
+        holder = location._world if location is not None else None
+        world = holder if isinstance(holder, World) else get_world()
     return world.create(
         cls,
         key,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from ember.world._object import GameObject
+from ember.world._roles import AttributeOwner
 
 __all__ = ["Attributes", "MemoryAttributes"]
 
@@ -21,7 +20,7 @@ class Attributes:
 
     __slots__ = ("_obj",)
 
-    def __init__(self, obj: GameObject) -> None:
+    def __init__(self, obj: AttributeOwner) -> None:
         _set_owner(self, obj)
 
     def __getattribute__(self, name: str) -> Any:

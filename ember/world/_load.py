@@ -42,6 +42,9 @@ class LoadReport:
     dangling: int
 
 
+_CONTAINERS = frozenset((dict, list))
+
+
 class _Pending:
     """A reference seen while decoding attributes, resolved once every object exists."""
 
@@ -66,10 +69,11 @@ def load_world(
     trusted = tuple(trusted_modules) if trusted_modules is not None else world.trusted_modules
     classes: dict[str, type[GameObject] | UnresolvableReferenceError] = {}
     corrupt: list[CorruptRow] = []
+    checked: set[str] = set()  # attribute names found valid
     pending: list[tuple[GameObject, Mapping[str, Any], bool]] = []
     for row in rows:
         try:
-            obj, has_refs = _build(row, world, classes, trusted)
+            obj, has_refs = _build(row, world, classes, trusted, checked)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             reason = f"{type(error).__name__}: {error}"
             object_id = row.get("id") if isinstance(row, Mapping) else None
@@ -94,8 +98,9 @@ def _build(
     world: World,
     classes: dict[str, type[GameObject] | UnresolvableReferenceError],
     trusted: tuple[str, ...] | None,
+    checked: set[str],
 ) -> tuple[GameObject, bool]:
-    if not isinstance(row, Mapping):
+    if type(row) is not dict and not isinstance(row, Mapping):
         raise TypeError(f"a row must be a mapping, got {type(row).__name__}")
     object_id, ref = row["id"], row["class"]
     if type(object_id) is not int or object_id <= 0:
@@ -111,7 +116,7 @@ def _build(
     aliases = check_aliases(row.get("aliases") or (), f"#{object_id}")
     tags = tuple(sorted({check_name(tag, "a tag") for tag in row.get("tags") or ()}))
     stored = row.get("attributes") or {}
-    if not isinstance(stored, Mapping):
+    if type(stored) is not dict and not isinstance(stored, Mapping):
         raise TypeError("attributes are not a mapping")
     found_refs = False
 
@@ -120,9 +125,12 @@ def _build(
         found_refs = True
         return _Pending(ref_id)
 
-    attrs = {}
-    for name, value in stored.items():
-        attrs[check_attribute_name(name)] = decode_value(value, pend)
+    attrs = dict(stored)
+    for name in attrs.keys() - checked:  # a world has few distinct names: check each once
+        checked.add(check_attribute_name(name))
+    if not _CONTAINERS.isdisjoint(map(type, attrs.values())):  # scalars are their own form
+        for name, value in attrs.items():
+            attrs[name] = decode_value(value, pend)
     cls = classes.get(ref)
     if cls is None:
         try:

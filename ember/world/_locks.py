@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ember.world._changes import LocksChanged
 from ember.world._errors import LockError, ObjectDeletedError
 from ember.world._limits import MAX_LOCK_LENGTH
 from ember.world._lockfuncs import LockFunctions
 from ember.world._lockparse import Lock, evaluate, parse_locks
-
-if TYPE_CHECKING:
-    from ember.world._object import GameObject
+from ember.world._roles import ObjectWorld
 
 __all__ = ["DEFAULT_LOCKS", "OTHER_DEFAULT_LOCK", "BrokenLocks", "Locks", "restore_locks"]
 
@@ -53,11 +51,24 @@ class BrokenLocks:
     reason: str
 
 
+class LockHolder(Protocol):
+    """What locks need of their object (a :class:`GameObject`): its id, its lock state
+    and the world it journals changes to."""
+
+    _locks: dict[str, Lock] | BrokenLocks | None
+
+    @property
+    def _id(self) -> int: ...
+
+    @property
+    def _world(self) -> ObjectWorld | None: ...
+
+
 def _text_of(locks: dict[str, Lock]) -> str:
     return "; ".join(f"{lock.access_type}: {lock.source}" for lock in locks.values())
 
 
-def locks_text(obj: GameObject) -> str:
+def locks_text(obj: LockHolder) -> str:
     """The lock string stored for ``obj`` (``""`` without locks)."""
     state = obj._locks
     if state is None:
@@ -65,7 +76,7 @@ def locks_text(obj: GameObject) -> str:
     return state.text if isinstance(state, BrokenLocks) else _text_of(state)
 
 
-def restore_locks(obj: GameObject, text: object, functions: LockFunctions) -> None:
+def restore_locks(obj: LockHolder, text: object, functions: LockFunctions) -> None:
     """Set ``obj``'s locks from stored ``text`` while loading: nothing is journaled, and a
     string that no longer compiles is kept as :class:`BrokenLocks` with a log line."""
     if type(text) is not str:
@@ -90,7 +101,7 @@ class Locks:
 
     __slots__ = ("_obj",)
 
-    def __init__(self, obj: GameObject) -> None:
+    def __init__(self, obj: LockHolder) -> None:
         self._obj = obj
 
     def _functions(self) -> LockFunctions:

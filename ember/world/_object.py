@@ -25,12 +25,12 @@ from ember.world._limits import (
     check_name,
 )
 from ember.world._locks import BrokenLocks, Locks
+from ember.world._roles import ObjectWorld
 from ember.world._search import SearchResult, search
 from ember.world._values import encode_value
 
 if TYPE_CHECKING:
     from ember.world._lockparse import Lock
-    from ember.world._world import World
 
 __all__ = ["GameObject"]
 
@@ -76,7 +76,7 @@ class GameObject:
     _db: Attributes | None
     _attrs: dict[str, Any] | None
     _ndb: MemoryAttributes | None
-    _world: World | None
+    _world: ObjectWorld | None
     _locks: dict[str, Lock] | BrokenLocks | None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -104,7 +104,7 @@ class GameObject:
         return f"#{self._id}"
 
     @property
-    def world(self) -> World | None:
+    def world(self) -> ObjectWorld | None:
         """The world holding this object; ``None`` once it was deleted."""
         return self._world
 
@@ -120,7 +120,7 @@ class GameObject:
     def __str__(self) -> str:
         return self._key
 
-    def _live_world(self) -> World:
+    def _live_world(self) -> ObjectWorld:
         world = self._world
         if world is None:
             raise ObjectDeletedError(f"{self!r} was deleted and can no longer be changed")
@@ -227,7 +227,9 @@ class GameObject:
         world = self._world
         return False if world is None else world.delete(self)
 
-    def search(self, query: str, *, candidates: Iterable[GameObject] | None = None) -> SearchResult:
+    def search(
+        self, query: str, *, candidates: Iterable[GameObject] | None = None
+    ) -> SearchResult[GameObject]:
         """Find what ``query`` names among what this object can see (``2-sword`` picks the
         second sword); see :func:`ember.world._search.search`."""
         return search(self, query, candidates=candidates)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from ember.world._object import GameObject
+from ember.world._roles import Named
 
 __all__ = ["NOBODY", "SearchResult", "match_names", "search"]
 
 _NUMBERED = re.compile(r"^(\d+)-(.+)$")
+#: What was searched: game objects (``SearchResult[GameObject]``).
+_O = TypeVar("_O", bound=Named)
 
 
 @dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(Generic[_O]):
     """What a search found: exactly one object, none, or several for the caller to choose.
 
     ``matches`` holds every candidate the name fits, in search order; ``found`` is the one
@@ -26,8 +27,8 @@ class SearchResult:
     """
 
     query: str
-    matches: tuple[GameObject, ...]
-    found: GameObject | None
+    matches: tuple[_O, ...]
+    found: _O | None
     number: int | None = None
 
     @property
@@ -53,9 +54,7 @@ class SearchResult:
         return f"More than one '{name}' fits: {choices}."
 
 
-def search(
-    searcher: GameObject, query: str, *, candidates: Iterable[GameObject] | None = None
-) -> SearchResult:
+def search(searcher: _O, query: str, *, candidates: Iterable[_O] | None = None) -> SearchResult[_O]:
     """Find what ``query`` names among ``candidates``.
 
     Candidates default to what ``searcher`` can see: the contents of its location (itself
@@ -73,7 +72,7 @@ def search(
     if candidates is None and word == "here" and location is not None:
         return SearchResult(query, (location,), location)
     if candidates is None:
-        pool: list[GameObject] = []
+        pool: list[Any] = []
         if location is not None:
             pool.extend(o for o in (location._contents or {}).values() if o is not searcher)
         pool.extend((searcher._contents or {}).values())
@@ -96,7 +95,7 @@ def search(
     return SearchResult(query, matches, matches[0] if len(matches) == 1 else None)
 
 
-def match_names(pool: Iterable[GameObject], word: str) -> tuple[GameObject, ...]:
+def match_names(pool: Iterable[_O], word: str) -> tuple[_O, ...]:
     """Objects of ``pool`` whose key or an alias is ``word`` (case-insensitive); if none,
     those with a key or alias some word of which starts with ``word``."""
     if not word:

@@ -11,14 +11,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ember.world._errors import AttributeTooLargeError, UnstorableValueError
 from ember.world._limits import MAX_ATTRIBUTE_BYTES
-
-if TYPE_CHECKING:
-    from ember.world._object import GameObject
-    from ember.world._world import World
 
 __all__ = ["decode_value", "encode_value", "encoded_size"]
 
@@ -31,7 +27,7 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=F
 _SHORT_STR = MAX_ATTRIBUTE_BYTES // 6
 
 
-def encode_value(world: World, name: str, value: Any, *, assigning: bool = True) -> Any:
+def encode_value(world: object, name: str, value: Any, *, assigning: bool = True) -> Any:
     """Return the stored (JSON-ready) form of ``value`` for attribute ``name``.
 
     Raises :class:`UnstorableValueError` for a value that is not storable and
@@ -90,7 +86,7 @@ class _UnstorableError(Exception):
 
 # Worst cases in JSON text: a character escaped as \uXXXX (6 bytes); a number, true/false/null
 # or a reference {"$object":N} within 32 bytes; 2 brackets and a comma per container item.
-def _encode(world: World, value: Any, bound: list[int], assigning: bool) -> Any:
+def _encode(world: object, value: Any, bound: list[int], assigning: bool) -> Any:
     kind = type(value)
     if kind is str:
         bound[0] += 6 * len(value) + 3
@@ -142,7 +138,7 @@ def _encode(world: World, value: Any, bound: list[int], assigning: bool) -> Any:
     raise _UnstorableError
 
 
-def _explain(world: World, value: Any, path: str, assigning: bool) -> None:
+def _explain(world: object, value: Any, path: str, assigning: bool) -> None:
     """Walk ``value`` again, slowly, and raise :class:`UnstorableValueError` at the first
     piece that cannot be stored, naming its path (``db.bag[2]['x']``) and its type."""
     kind = type(value)
@@ -189,7 +185,7 @@ def _short_repr(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def decode_value(value: Any, find: Callable[[int], GameObject | None]) -> Any:
+def decode_value(value: Any, find: Callable[[int], Any]) -> Any:
     """Rebuild a live value from its stored form; ``find(id)`` returns the object for a
     reference, or ``None`` when it no longer exists (the reference then reads as ``None``).
 

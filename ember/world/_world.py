@@ -115,7 +115,7 @@ class World:
             return []
         return [entry] if isinstance(entry, GameObject) else sorted(entry, key=lambda o: o._id)
 
-    def search(self, query: str) -> SearchResult:
+    def search(self, query: str) -> SearchResult[GameObject]:
         """Search the whole world (for builders): ``#42``, an exact key or alias, or
         ``N-name``. Partial names are not matched world-wide."""
         word = query.strip()
