@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cli_harness import ember, make_game, started
+from support.cli_harness import ember, make_game, started
 
 from ember.world import Exit, Room, Thing, create_object, open_world
 
