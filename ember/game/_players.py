@@ -147,8 +147,10 @@ class Players:
         come back where it was at its next login."""
         if character.deleted or character.location is None:
             return
-        character.db.prelogout_location = character.location
-        character.move_to(None, quiet=True)
+        place = character.location
+        character.db.prelogout_location = place
+        if character.move_to(None, quiet=True):
+            place.msg_contents(f"{character.key} leaves the game.")
 
     def bring_back(self, character: Character) -> None:
         """Put a character that is nowhere back where it left, else home, else the start."""
@@ -156,6 +158,7 @@ class Players:
             return
         for place in (character.get_attribute(AWAY_ATTRIBUTE), character.home, self.start):
             if place is not None and not place.deleted and character.move_to(place, quiet=True):
+                place.msg_contents(f"{character.key} enters the game.", exclude=character)
                 break
         character.delete_attribute(AWAY_ATTRIBUTE)
 

@@ -76,7 +76,11 @@ class Playing:
         world = await self.world_host.open(
             self.settings, self.game_dir, scheduler=self._scheduler, trusted_modules=trusted
         )
-        start = start_location(world, self.settings.start_location, starting_room(world))
+        # world.py builds around the starting room first, so START_LOCATION may name a
+        # room it makes.
+        starting = starting_room(world)
+        self.world_error = run_world_module(self.game_dir, world, starting)
+        start = start_location(world, self.settings.start_location, starting)
         world.default_home = start
         players = Players(
             world,
@@ -87,7 +91,6 @@ class Playing:
         world.message_sink = players
         self._players = players
         self.sessions.leaving = players.stop_playing
-        self.world_error = run_world_module(self.game_dir, world, start)
 
     def login(self, session: Session, account: Account) -> None:
         """Log ``account`` in on ``session``: tell the portal, greet, play its character

@@ -7,15 +7,16 @@ A world store plugs in at :meth:`WorldHost.open` (load the rows into the new wor
 writing its journal behind), :meth:`WorldHost.flush` and :meth:`WorldHost.close`; nothing else
 in the game changes.
 
-After the world is open the game makes sure of the starting room, resolves ``START_LOCATION``
-and runs the game directory's ``world.py`` (``at_world_start(world, start)``), which builds a
-game's fixed areas if they are absent.
+After the world is open the game makes sure of the starting room, runs the game directory's
+``world.py`` (``at_world_start(world, starting_room)``, which builds the game's fixed areas
+if they are absent) and then resolves ``START_LOCATION``.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,11 +29,11 @@ from ember.world import (
     MessageSink,
     Room,
     World,
+    _limits,
     create_object,
     install_world,
     resolve_class,
 )
-from ember.world import _limits
 from ember.world._limits import set_limits
 
 __all__ = [
@@ -181,7 +182,8 @@ def character_class(setting: str, trusted: Iterable[str]) -> type[Character]:
 
 
 def run_world_module(game_dir: Path, world: World, start: GameObject) -> str | None:
-    """Run ``at_world_start(world, start)`` of the game directory's ``world.py``, if any.
+    """Run ``at_world_start(world, start)`` of the game directory's ``world.py``, if any
+    (``start`` is the starting room).
 
     It builds the game's fixed areas when they are absent, so it must be idempotent. An
     error is logged with its traceback and returned as one line (the game still starts,
@@ -189,6 +191,13 @@ def run_world_module(game_dir: Path, world: World, start: GameObject) -> str | N
     """
     if not (game_dir / f"{WORLD_MODULE}.py").is_file():
         return None
+    path = str(game_dir)
+    if path in sys.path:
+        sys.path.remove(path)
+    sys.path.insert(0, path)
+    # A fresh import every time: another game directory's (or the old) module may be cached.
+    sys.modules.pop(WORLD_MODULE, None)
+    importlib.invalidate_caches()
     try:
         module = importlib.import_module(WORLD_MODULE)
         hook = getattr(module, WORLD_HOOK, None)
