@@ -9,7 +9,9 @@ a fire in the meadow and watch it spread from room to room. Try ``open door``, `
 ``close door``, ``kindle`` (commands.py has them).
 """
 
-from ember import Exit, Room, Thing, create_object, delay
+from collections.abc import Iterable
+
+from ember import Exit, GameObject, Room, Thing, World, create_object, delay
 
 #: Seconds a door stays open before it swings shut by itself (each door's db.closes_after).
 DOOR_CLOSES_AFTER = 30.0
@@ -27,13 +29,13 @@ class Door(Exit):
         self.db.open = False
         self.db.closes_after = DOOR_CLOSES_AFTER
 
-    def at_traverse(self, traveller):
+    def at_traverse(self, traveller: GameObject) -> bool:
         if not self.db.open:
             traveller.msg(f"The {self.key} is closed.")
             return False
         return super().at_traverse(traveller)
 
-    def open(self, opener=None) -> bool:
+    def open(self, opener: GameObject | None = None) -> bool:
         """Open both sides and have the door swing shut by itself a while later."""
         if self.db.open:
             return False
@@ -46,7 +48,7 @@ class Door(Exit):
         delay(self.db.closes_after or DOOR_CLOSES_AFTER, self.close, persistent=True)
         return True
 
-    def close(self, closer=None) -> bool:
+    def close(self, closer: GameObject | None = None) -> bool:
         """Close both sides (what the pending delay calls, with nobody as the closer)."""
         if not self.db.open:
             return False
@@ -55,7 +57,7 @@ class Door(Exit):
         self._tell(f"{closer.key} closes the {self.key}." if closer else "The door swings shut.")
         return True
 
-    def _sides(self):
+    def _sides(self) -> list[GameObject]:
         other = self.db.other
         return [self] if other is None else [self, other]
 
@@ -77,7 +79,7 @@ class Fire(Thing):
     def spread(self) -> None:
         """Set fire to each neighbouring flammable room that is not burning yet."""
         here = self.location
-        if here is None:
+        if not isinstance(here, Room):
             return
         for way in here.exits:
             there = way.destination
@@ -95,17 +97,24 @@ class Fire(Thing):
         self.delete()
 
 
-def _room(world, key: str, desc: str, *tags: str) -> Room:
+def _room(world: World, key: str, desc: str, *tags: str) -> Room:
     room = create_object(Room, key, world=world, tags=[DEMO_TAG, *tags])
     room.db.desc = desc
     return room
 
 
-def _way(world, key: str, here, there, cls=Exit, aliases=()):
+def _way(
+    world: World,
+    key: str,
+    here: Room,
+    there: Room,
+    cls: type[Exit] = Exit,
+    aliases: Iterable[str] = (),
+) -> Exit:
     return create_object(cls, key, location=here, destination=there, aliases=aliases, world=world)
 
 
-def at_world_start(world, start) -> None:
+def at_world_start(world: World, start: Room) -> None:
     """Build the demo area beside ``start`` (the starting room) unless it exists already."""
     if any(room.has_tag(DEMO_TAG) for room in world.objects_of(Room)):
         return
