@@ -34,7 +34,7 @@ from ember.world import (
     install_world,
     resolve_class,
 )
-from ember.world._limits import set_limits
+from ember.world._set_limits import set_limits
 
 __all__ = [
     "STARTING_ROOM_DESC",

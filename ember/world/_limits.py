@@ -1,7 +1,8 @@
 """Limits on what a game object may hold, and the check every name goes through.
 
 The game process sets the attribute size and name length from its settings at start
-(:func:`set_limits`); docs/design-notes.md, "The world, in memory", says why each number.
+(``ember.world._set_limits``); docs/design-notes.md, "The world, in memory", says why each
+number.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ __all__ = [
     "MAX_TAGS",
     "check_attribute_name",
     "check_name",
-    "set_limits",
 ]
 
 #: Largest attribute value, in bytes of its UTF-8 JSON encoding (1 MiB).
@@ -83,21 +83,3 @@ def check_attribute_name(name: object) -> str:
 MAX_LOCK_LENGTH = 2000
 #: Deepest nesting of parentheses and ``not`` in a lock expression.
 MAX_LOCK_DEPTH = 20
-
-
-def set_limits(*, attribute_bytes: int, key_length: int) -> None:
-    """Set :data:`MAX_ATTRIBUTE_BYTES` and :data:`MAX_KEY_LENGTH` for every world of the
-    process (the game calls it at start with its settings ``WORLD_MAX_ATTRIBUTE_BYTES`` and
-    ``WORLD_MAX_KEY_LENGTH``). Both must be at least 1."""
-    from ember.world import _object, _values  # they import this module: bind late
-
-    if attribute_bytes < 1 or key_length < 1:
-        raise ValueError(f"world limits must be at least 1: {attribute_bytes}, {key_length}")
-    global MAX_ATTRIBUTE_BYTES, MAX_KEY_LENGTH
-    # Each module keeps its own binding of the numbers (read on every check, no lookup
-    # through this module on the hot path of obj.db.x = v), so all are updated together.
-    MAX_ATTRIBUTE_BYTES = attribute_bytes
-    MAX_KEY_LENGTH = key_length
-    setattr(_values, "MAX_ATTRIBUTE_BYTES", attribute_bytes)  # noqa: B010 - a private binding
-    setattr(_values, "_SHORT_STR", attribute_bytes // 6)  # noqa: B010
-    setattr(_object, "MAX_KEY_LENGTH", key_length)  # noqa: B010
