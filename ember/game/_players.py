@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ember.errors import EmberError
+from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
 from ember.game.sessions import Session
 from ember.interaction import ask_caller
@@ -61,11 +62,21 @@ class Players:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.world = world
-        self.start = start
+        self._start = start
         self.character_class = character_class
         self.max_per_account = max_per_account
         self._wall = wall
         self._playing: dict[int, list[Session]] = {}  # character id -> sessions playing it
+
+    @property
+    def start(self) -> GameObject:
+        """Where new characters start (and homeless ones go). If a builder deleted it, the
+        starting room takes its place (made again if it was the one deleted), with a warning."""
+        if self._start.deleted:
+            gone, self._start = self._start, starting_room(self.world)
+            self.world.default_home = self._start
+            log.warning("the start location %r was deleted; using %r", gone, self._start)
+        return self._start
 
     # -- characters of accounts ----------------------------------------------------------------
 

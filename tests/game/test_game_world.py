@@ -189,6 +189,19 @@ async def test_deleting_a_room_sends_its_players_home(tmp_path: Path) -> None:
         await game.portal.command(1, "north", "Unknown command 'north'")
 
 
+async def test_deleting_the_starting_room_makes_another_for_newcomers(tmp_path: Path) -> None:
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Ann")
+        hearth = game.character("Ann").location
+        assert hearth is not None and hearth.delete()
+        assert game.character("Ann").location is None  # nowhere left to go
+        await game.login(2, "Bob")  # still welcome: a new starting room is made
+        bob = game.character("Bob")
+        assert bob.location is not None and bob.location is not hearth
+        assert bob.location.has_tag(STARTING_ROOM_TAG) and bob.location.key == "The Hearth"
+        await game.portal.command(1, "look", "You are nowhere.")
+
+
 async def test_start_location_names_a_room_by_key_or_id(tmp_path: Path) -> None:
     settings = FAST.with_overrides(start_location="Dry Meadow")
     async with running_game(demo(tmp_path), settings) as game:
