@@ -35,6 +35,9 @@ class _Server(GameContext, Protocol):
     def warn_developer(self, session: Session) -> None:
         """Tell a Developer on ``session`` that the game's commands failed to load."""
 
+    def resume(self, session: Session) -> None:
+        """After a ``sync``: ``session`` plays its character again, silently."""
+
 
 class LinkMessages:
     """The handlers of the portal's messages, one ``_on_<name>`` method each."""
@@ -60,6 +63,7 @@ class LinkMessages:
         log.info("sync (%s): %d sessions", reason, len(restored))
         for session in restored:
             if session.account is not None:
+                self.resume(session)
                 self.warn_developer(session)
         self.status_changed()
 

@@ -2,8 +2,8 @@
 
 Commands get this context as ``self.context`` (``self.server`` is the same object, kept for
 existing game code), not the game server: the server is one implementation, a test may be
-another. When the game grows a world, the world (and the character in play, as ``caller``)
-is added here as one more attribute; the context never widens to the whole server.
+another. The world is one attribute here (the character in play is the command's
+``caller``); the context never widens to the whole server.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from ember.game._players import Players
 from ember.game.accounts import Account, Accounts
-from ember.game.room import Room
 from ember.game.sessions import Session, SessionRegistry
 from ember.game.settings import Settings
 from ember.offload import Offloader
 from ember.scheduling import Scheduler
+from ember.world import Character, World
 
 __all__ = ["GameContext", "StopKind"]
 
@@ -37,7 +38,9 @@ class GameContext(Protocol):
             ``accounts.create``/``accounts.authenticate`` for the login commands).
         scheduler: the timed tasks (``scheduler.tasks(owner=...)``, ``scheduler.get(id)``).
         offloader: the background-work pools of ``run_async`` (``None`` before start).
-        room: the one shared room every logged-in player stands in.
+        world: the game's world, every game object (``world.get(2)``, ``world.search("#2")``).
+        players: the characters of accounts and the sessions playing them
+            (``players.characters_of(account)``, ``players.sessions_of(character)``).
         stopping: whether a reload or shutdown is under way (no new work should start).
     """
 
@@ -62,15 +65,22 @@ class GameContext(Protocol):
         """The pools ``run_async`` uses, or ``None`` before start."""
 
     @property
-    def room(self) -> Room:
-        """The shared room."""
+    def world(self) -> World:
+        """The game's world."""
+
+    @property
+    def players(self) -> Players:
+        """The characters accounts play and the sessions playing them."""
 
     @property
     def stopping(self) -> bool:
         """Whether a reload or shutdown is under way."""
 
     def login(self, session: Session, account: Account) -> None:
-        """Log ``account`` in on ``session``: tell the portal, greet, show the room."""
+        """Log ``account`` in on ``session``: greet, play its character, show its room."""
+
+    def play(self, session: Session, character: Character, *, quiet: bool = False) -> None:
+        """Make ``session`` play ``character`` and (unless ``quiet``) show where it is."""
 
     def request_reload(self, *, by: str = "") -> None:
         """Reload the game's code once the new code is known to load (else say why not)."""

@@ -18,9 +18,12 @@ from ember.game._codecheck import reload_if_it_loads, trusted_modules
 from ember.game._handover import hand_over, take_over
 from ember.game._health import game_status, store_health, watch_store
 from ember.game._link_messages import LinkMessages
+from ember.game._players import Players
+from ember.game._playing import Playing
 from ember.game._portal_link import PortalLink
 from ember.game._status import StatusFile
 from ember.game._stopping import StopRequest
+from ember.game._world_setup import WorldHost
 from ember.game.accounts import Account, Accounts
 from ember.game.commands import (
     CmdSet,
@@ -31,8 +34,7 @@ from ember.game.commands import (
     login_cmdset,
 )
 from ember.game.context import StopKind
-from ember.game.room import Room
-from ember.game.sessions import Session, SessionRegistry
+from ember.game.sessions import SessionRegistry
 from ember.game.settings import Settings
 from ember.interaction import get_flows, questions
 from ember.layout import GameLayout
@@ -58,7 +60,7 @@ _DRAIN_WAIT = 5.0  # seconds to let queued output reach the portal before exitin
 _HELD_WAIT = 5.0
 
 
-class GameServer(LinkMessages):
+class GameServer(LinkMessages, Playing):
     """The game process: owns the database, the scheduler, the sessions and the commands.
 
     Commands see it through :class:`~ember.game.context.GameContext` (which it implements);
@@ -94,11 +96,11 @@ class GameServer(LinkMessages):
         self._offloader: Offloader | None = None
         # The question limits start() replaced, to put back at close.
         self._saved_limits: tuple[int | None, int | None] | None = None
-        self.room = Room(
-            "The Hearth",
-            "A warm room around a crackling fire. Everyone who plays starts here.",
-            self._online,
-        )
+        #: Where the world comes from and goes to (the seam a world store plugs into).
+        self.world_host = WorldHost()
+        self._players: Players | None = None
+        #: Why the game directory's world.py failed at start (told to Developers), or None.
+        self.world_error: str | None = None
         self.dispatcher = Dispatcher(self)
         self.cmdset: CmdSet = default_cmdset()
         self.login_cmdset: CmdSet = login_cmdset()
@@ -185,6 +187,7 @@ class GameServer(LinkMessages):
             )
         )
         entity_registry.register("account", self._accounts.registry.get)
+        await self._open_world()
         self.game_commands = load_game_commands(self.game_dir)
         self.cmdset = self.game_commands.apply(default_cmdset())
         await self._await_sync()
@@ -331,6 +334,10 @@ class GameServer(LinkMessages):
                     await store.close()
                 except Exception:
                     log.exception("closing %s failed", store)
+        try:
+            await self.world_host.close()
+        except Exception:
+            log.exception("closing the world failed")
         entity_registry.unregister("account")
         if self._stop.kind in ("reload", "shutdown"):
             fields: dict[str, Any] = {"by": self._stop.by}
@@ -362,24 +369,6 @@ class GameServer(LinkMessages):
         return task
 
     # -- players -------------------------------------------------------------------------------
-
-    def login(self, session: Session, account: Account) -> None:
-        """Log ``account`` in on ``session``: tell the portal, greet, show the room."""
-        self.sessions.login(session, account)
-        session.msg(f"Welcome, {account.name}!")
-        session.msg(self.room.describe(account))
-        self.warn_developer(session)
-        questions.repeat(account, via=session)  # a question asked while it was away
-        self.status_changed()
-
-    def warn_developer(self, session: Session) -> None:
-        """Tell a Developer on ``session`` that the game's commands module failed to load."""
-        error = self.game_commands.error
-        if error and session.account is not None and session.account.is_developer:
-            session.msg(
-                "Developer notice: the game's commands module failed to load, so only the "
-                f"default commands are available. See server/logs/game.log.\n{error.rstrip()}"
-            )
 
     def _online(self) -> list[Account]:
         return self._accounts.registry.online() if self._accounts is not None else []

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ember.game._connection import Connection
 from ember.game.accounts import Account
 from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
 from ember.link import JSON, Message
+
+if TYPE_CHECKING:
+    from ember.world import Character
 
 __all__ = ["QUESTION_HINT", "Session", "SessionRegistry"]
 
@@ -45,6 +48,8 @@ class Session:
         self.protocol = protocol
         self.address = address
         self.account: Account | None = None
+        #: The character this session plays (``None`` at the login screen or while choosing).
+        self.character: Character | None = None
         self.cols, self.rows, self.ttype = cols, rows, ttype
         self.connected_at = connected_at if connected_at is not None else time.time()
         self.last_input = now
@@ -99,6 +104,9 @@ class SessionRegistry:
         self._send = send
         self._clock = clock
         self._sessions: dict[int, Session] = {}
+        #: Called with a session that stops playing (logout, disconnect, another login),
+        #: before its account is detached: the game ends its character's play there.
+        self.leaving: Callable[[Session], object] = _nothing
 
     def get(self, sid: int) -> Session | None:
         """Return the session with this sid, if it is connected."""
@@ -133,6 +141,7 @@ class SessionRegistry:
         """Forget a session (its account stays loaded); return it, or None if unknown."""
         session = self._sessions.pop(sid, None)
         if session is not None:
+            self.leaving(session)
             self._detach(session)
             # Questions put to this connection itself (at the login screen, say) can never be
             # answered: a new connection is a new Session. End them now rather than at their
@@ -163,12 +172,14 @@ class SessionRegistry:
     def login(self, session: Session, account: Account) -> None:
         """Log ``account`` in on ``session`` and tell the portal (for the next ``sync``)."""
         if session.account is not None:
+            self.leaving(session)
             self._detach(session)
         self._attach(session, account)
         session.send("login", account.name)
 
     def logout(self, session: Session) -> None:
         """Return ``session`` to the login screen and tell the portal."""
+        self.leaving(session)
         self._detach(session)
         session.send("logout")
 
@@ -196,6 +207,10 @@ class SessionRegistry:
         account, session.account = session.account, None
         if account is not None and session in account.sessions:
             account.sessions.remove(session)
+
+
+def _nothing(session: Session) -> None:
+    pass
 
 
 def _int(value: object, default: int) -> int:

@@ -109,6 +109,19 @@ class Settings:
     #: The portal's abuse limits by their ``PortalConfig`` names, e.g.
     #: ``{"input_lines_per_second": 10}``; unset ones keep the defaults (docs/security.md).
     portal_limits: dict[str, Any] = field(default_factory=dict)
+    #: Characters one account may have; with more than one the player picks one after login
+    #: (``ic NAME``) and makes more with ``charcreate NAME`` (docs/world.md).
+    max_characters_per_account: int = 1
+    #: Where new characters start: an object id such as ``"#2"`` or a room's key; empty: the
+    #: starting room the game makes on its first start. Checked at start.
+    start_location: str = ""
+    #: The class of new characters, ``module:Class`` in the game's modules (e.g.
+    #: ``"world:Character"``); empty: ``ember.Character``.
+    character_class: str = ""
+    #: The world's limits (docs/design-notes.md, "The world, in memory"): the largest
+    #: attribute value in bytes of its JSON, and the longest key, alias or tag.
+    world_max_attribute_bytes: int = 1 << 20
+    world_max_key_length: int = 80
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -189,6 +202,9 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "max_line_bytes",
         "executor_threads",
         "executor_processes",
+        "max_characters_per_account",
+        "world_max_attribute_bytes",
+        "world_max_key_length",
     ):
         if getattr(settings, name) < 1:
             problems.append(f"{name.upper()} must be at least 1")

@@ -5,10 +5,12 @@ A command with the key of a default command replaces it. Edit this file and run
 """
 
 import time
+from typing import Any
 
 from ember import (
     Command,
     ask_yes_no,
+    create_object,
     delay,
     interactive,
     report_progress,
@@ -205,3 +207,74 @@ class CmdCrunch(Command):
             finished()
             raise
         caller.msg(f"Crunching for {seconds:g} s ({where}); carry on playing.")
+
+
+# The demo area (world.py): doors that swing shut by themselves, a fire that spreads.
+
+
+class CmdOpen(Command):
+    """Open a door here; it swings shut by itself a while later.
+
+    Usage:
+      open <door>
+    """
+
+    key = "open"
+
+    def func(self) -> None:
+        door = _door(self)
+        if door is not None and not door.open(self.caller):
+            self.caller.msg(f"The {door.key} is already open.")
+
+
+class CmdClose(Command):
+    """Close a door here.
+
+    Usage:
+      close <door>
+    """
+
+    key = "close"
+
+    def func(self) -> None:
+        door = _door(self)
+        if door is not None and not door.close(self.caller):
+            self.caller.msg(f"The {door.key} is already closed.")
+
+
+def _door(command: Command) -> Any:
+    """The door the command's argument names in the caller's room, or None (and say why)."""
+    from world import Door  # type: ignore[import-not-found]  # this game's world.py
+
+    here = getattr(command.caller, "location", None)
+    wanted = command.args.strip().lower() or "door"
+    doors = [
+        obj
+        for obj in (here.contents if here is not None else [])
+        if isinstance(obj, Door) and wanted in (obj.key.lower(), *map(str.lower, obj.aliases))
+    ]
+    if not doors:
+        command.caller.msg(f"There is no {wanted} here to {command.key}.")
+        return None
+    return doors[0]
+
+
+class CmdKindle(Command):
+    """Kindle a fire where you stand (only dry places catch) and watch it spread.
+
+    Usage:
+      kindle
+    """
+
+    key = "kindle"
+
+    def func(self) -> None:
+        from world import FLAMMABLE_TAG, Fire  # this game's world.py
+
+        here = getattr(self.caller, "location", None)
+        if here is None or not here.has_tag(FLAMMABLE_TAG):
+            self.caller.msg("Nothing here would catch.")
+        elif any(isinstance(obj, Fire) for obj in here.contents):
+            self.caller.msg("It is burning already.")
+        else:
+            create_object(Fire, "fire", location=here, aliases=["flames"])

@@ -37,3 +37,10 @@ name stops the server with a message naming the closest known one.
 # RELOAD_DEADLINE = 20.0         # seconds from `ember reload` until the old game has exited
 # STOP_DEADLINE = 20.0           # the same for `ember stop`
 # RELOAD_CHECK_TIMEOUT = 15.0    # seconds to import the new code before a reload goes ahead
+
+# -- The world (docs/world.md) ---------------------------------------------------------------
+# START_LOCATION = ""             # where new characters start: "#2" or a room's key; "" the Hearth
+# CHARACTER_CLASS = ""            # e.g. "world:Hero" for your own Character subclass
+# MAX_CHARACTERS_PER_ACCOUNT = 1  # more: players pick one after login (charcreate, ic)
+# WORLD_MAX_ATTRIBUTE_BYTES = 1 << 20
+# WORLD_MAX_KEY_LENGTH = 80

@@ -25,6 +25,7 @@ from ember.game import GameServer, Settings
 from ember.link import JSON, LinkStream, Message, memory_link_pair
 from ember.scheduling import Clock
 from ember.testing._scale import scaled
+from ember.world import Character, World
 
 __all__ = [
     "FAST_SETTINGS",
@@ -161,7 +162,8 @@ class RunningGame:
     """A game server running against a :class:`FakePortal` (what :func:`running_game` gives).
 
     ``server`` is the game server, ``portal`` the scripted portal, ``game_dir`` the game
-    directory; ``extra`` is free for the test's own notes.
+    directory, ``world`` the game's world (``character(name)`` finds an account's
+    character in it); ``extra`` is free for the test's own notes.
     """
 
     server: GameServer
@@ -169,6 +171,20 @@ class RunningGame:
     task: asyncio.Task[str]
     game_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def world(self) -> World:
+        """The game's world (every game object), as game code sees it through ``ember``."""
+        return self.server.world
+
+    def character(self, account: str) -> Character:
+        """The character the account called ``account`` played last (``LookupError`` if the
+        account or its character does not exist)."""
+        found = self.server.accounts.registry.by_name(account)
+        character = self.server.players.last_played(found) if found is not None else None
+        if character is None:
+            raise LookupError(f"no character of an account {account!r}")
+        return character
 
     async def make_developer(self, name: str, password: str = "password1") -> None:
         """Create a Developer account directly (as ``ember account create --developer``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from ember.world._changes import DestinationChanged
 from ember.world._object import GameObject
@@ -86,6 +87,29 @@ class Character(GameObject):
         if isinstance(names, str):
             raise TypeError(f"permissions must be a set of names, not the str {names!r}")
         self._permissions = frozenset(normalize_permission(name) for name in names)
+
+    def prompt(self, text: str) -> None:
+        """Send ``text`` as a prompt (a question; no newline added) to whoever plays this."""
+        self.msg(text, prompt=True)
+
+    async def ask(self, question: str, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        """Ask ``question`` and return the player's next line (``TimeoutError`` after
+        ``timeout`` seconds). Answered through the world's message sink: the game asks the
+        sessions playing this character; without a player it raises ``RuntimeError``."""
+        world = self._live_world()
+        ask: Any = getattr(world.message_sink, "ask", None)
+        if ask is None:
+            raise RuntimeError(f"nobody can answer for {self!r}: no game plays it")
+        answer: str = await ask(self, question, timeout)
+        return answer
+
+    def at_login(self) -> None:
+        """Called when an account starts playing this character (its first session; not
+        again when a reload restores the sessions)."""
+
+    def at_logout(self) -> None:
+        """Called when the last session playing this character logs out or disconnects
+        (not on a reload)."""
 
 
 class Thing(GameObject):

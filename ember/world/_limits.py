@@ -1,7 +1,8 @@
 """Limits on what a game object may hold, and the check every name goes through.
 
-They are constants for now; they become settings when the game process builds the world
-(docs/design-notes.md, "The world, in memory", says why each number).
+The game process sets the attribute size and name length from its settings at start
+(``ember.world._set_limits``); docs/design-notes.md, "The world, in memory", says why each
+number.
 """
 
 from __future__ import annotations

@@ -145,6 +145,11 @@ class GameObject:
         world._record(KeyChanged(self._id, value))
 
     @property
+    def name(self) -> str:
+        """The object's key (the name players see), under the name code often reaches for."""
+        return self._key
+
+    @property
     def aliases(self) -> tuple[str, ...]:
         """Other names the object answers to in searches."""
         return self._aliases

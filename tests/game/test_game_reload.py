@@ -47,7 +47,7 @@ async def test_persistent_delay_survives_a_reload_and_fires_to_the_session(tmp_p
         await make_developer(game, "Dev")
         await game.login(1, "Dev", new=False)
         text = await game.portal.command(
-            1, 'py delay(60, caller.msg, "hi", persistent=True)', ">>>"
+            1, 'py delay(60, account.msg, "hi", persistent=True)', ">>>"
         )
         assert "<Task" in text and "persistent scheduled" in text
         await game.portal.line(1, "reload")
@@ -69,7 +69,7 @@ async def test_an_overdue_task_reaches_the_restored_session(tmp_path: Path) -> N
     async with running_game(tmp_path, clock=clock) as game:
         await make_developer(game, "Dev")
         await game.login(1, "Dev", new=False)
-        await game.portal.command(1, 'py delay(5, me.msg, "late", persistent=True)', ">>>")
+        await game.portal.command(1, 'py delay(5, account.msg, "late", persistent=True)', ">>>")
     clock = VirtualClock(START + 100)
     sessions = [session_dict(1, account="Dev")]
     async with running_game(tmp_path, clock=clock, sessions=sessions, reason="crash") as game:

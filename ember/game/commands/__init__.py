@@ -3,6 +3,7 @@
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._dispatch import Dispatcher, split_command
 from ember.game.commands._loader import GameCommands, load_game_commands
+from ember.game.commands.characters import CmdCharCreate, CmdIc, CmdMissing
 from ember.game.commands.developer import CmdPy, CmdReload
 from ember.game.commands.general import CmdHelp, CmdLook, CmdQuit, CmdSay, CmdWho
 from ember.game.commands.login import LOGIN_SCREEN, CmdConnect, CmdCreate
@@ -10,10 +11,13 @@ from ember.game.commands.tasks import CmdTasks
 
 __all__ = [
     "LOGIN_SCREEN",
+    "CmdCharCreate",
     "CmdConnect",
     "CmdCreate",
     "CmdHelp",
+    "CmdIc",
     "CmdLook",
+    "CmdMissing",
     "CmdPy",
     "CmdQuit",
     "CmdReload",
@@ -38,4 +42,9 @@ def login_cmdset() -> CmdSet:
 
 def default_cmdset() -> CmdSet:
     """Return the commands of a logged-in account before the game adds its own."""
-    return CmdSet([CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks])
+    return CmdSet(
+        [
+            *(CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks),
+            *(CmdIc, CmdCharCreate, CmdMissing),
+        ]
+    )

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from ember.game.accounts import Account
     from ember.game.context import GameContext
     from ember.game.sessions import Session
+    from ember.world import Character
 
 __all__ = ["CmdSet", "Command"]
 
@@ -17,8 +18,10 @@ __all__ = ["CmdSet", "Command"]
 class Command:
     """One command: subclass it, set ``key`` (and maybe ``aliases``), write ``func``.
 
-    Before the hooks run, the instance gets ``caller`` (the Account, or the Session at the
-    login screen), ``session``, ``args`` (the text after the command word, stripped),
+    Before the hooks run, the instance gets ``caller`` (the Character in play; the Session
+    at the login screen, the Account while it picks a character), ``account`` (the
+    logged-in Account, or ``None``), ``session``, ``args`` (the text after the command
+    word, stripped),
     ``switches`` (``tasks/cancel 3`` gives ``["cancel"]``), ``cmdstring`` (the word as
     typed), ``raw`` (the whole line), ``cmdset`` (the commands it was found among) and
     ``context`` (the running game as commands see it, a ``GameContext``; ``server`` is the
@@ -48,7 +51,7 @@ class Command:
     #: Hold the session's further input until this command finishes (logins do).
     hold_input: ClassVar[bool] = False
 
-    caller: Account | Session
+    caller: Character | Account | Session
     session: Session
     args: str
     switches: list[str]
@@ -56,6 +59,11 @@ class Command:
     raw: str
     cmdset: CmdSet
     context: GameContext
+
+    @property
+    def account(self) -> Account | None:
+        """The account logged in on this command's session (``None`` at the login screen)."""
+        return self.session.account
 
     @property
     def server(self) -> GameContext:

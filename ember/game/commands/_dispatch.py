@@ -10,6 +10,8 @@ from collections import deque
 from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ember.game._look import traverse
+from ember.game._players import ACCOUNT_ATTRIBUTE, permissions_for
 from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._suggest import unknown_message
@@ -24,6 +26,7 @@ from ember.interaction import (
     questions,
     reported_id,
 )
+from ember.world import Character
 
 if TYPE_CHECKING:
     from ember.game.sessions import Session
@@ -117,13 +120,22 @@ class Dispatcher:
         if session.held is not None:
             self._hold(session, line)
             return
-        caller = session.account if session.account is not None else session
+        # The character in play; the account while it picks one; the session at the login.
+        caller: Any = session.character or session.account or session
+        if session.character is not None and session.account is not None:
+            # The account's permissions may have changed since (``accounts.set_permissions``).
+            session.character.permissions = permissions_for(session.account)
         # A pending question takes the line as its answer, unless the line starts with the
-        # command prefix: that one runs as a command and the question keeps waiting.
+        # command prefix: that one runs as a command and the question keeps waiting. Asked
+        # of the character or of the account playing it (a choice of character, old code).
         line, escaped = split_escape(line)
         if escaped:
             session.knows_command_prefix = True
-        elif questions.answer(caller, line):
+        elif questions.answer(caller, line) or (
+            caller is not session.account
+            and session.account is not None
+            and questions.answer(session.account, line)
+        ):
             return
         if not line.strip():
             return
@@ -131,7 +143,8 @@ class Dispatcher:
         cmdset = self.cmdset_for(session)
         command_class = cmdset.get(word)
         if command_class is None:
-            session.msg(self.unknown_message(word, cmdset, caller))
+            if not (isinstance(caller, Character) and traverse(caller, line.strip(), session)):
+                session.msg(self.unknown_message(word, cmdset, caller))
             return
         if not command_class.allowed(caller):
             session.msg(
@@ -179,7 +192,8 @@ class Dispatcher:
             command.session.msg(f"{command.key} was not run: the game is stopping.")
             return
         limit = self.server.settings.max_commands_running
-        if self._running.get(command.caller, 0) >= limit:
+        player = _player(command)
+        if self._running.get(player, 0) >= limit:
             result.close()
             command.session.msg(
                 f"{command.key} was not run: you have {limit} commands still running (the most"
@@ -188,11 +202,12 @@ class Dispatcher:
             return
         if command.hold_input:
             command.session.held = deque()
-        self._running[command.caller] = self._running.get(command.caller, 0) + 1
+        self._running[player] = self._running.get(player, 0) + 1
         self.server.spawn(self._finish(command, result), name=f"command {command.key}")
 
     def running(self, caller: object) -> int:
-        """Return how many commands of ``caller`` are still running (paused or waiting)."""
+        """Return how many commands of ``caller`` (an account, or a session at the login
+        screen: commands are counted per player) are still running (paused or waiting)."""
         return self._running.get(caller, 0)
 
     async def _finish(
@@ -211,22 +226,24 @@ class Dispatcher:
             self.interrupted(command.caller, command.key)
             raise
         finally:
-            left = self._running.get(command.caller, 1) - 1
+            player = _player(command)
+            left = self._running.get(player, 1) - 1
             if left > 0:
-                self._running[command.caller] = left
+                self._running[player] = left
             else:
-                self._running.pop(command.caller, None)
+                self._running.pop(player, None)
             self._release(command.session)
 
     def interrupted(self, caller: object, what: str) -> None:
         """Tell ``caller`` that ``what`` (a command or interactive function) was interrupted
         by the stop under way: an account hears of a reload after it (see :meth:`keep_notices`)."""
-        if self.server.stop_kind == "reload" and isinstance(caller, Account):
-            names = self._notices.setdefault(caller, {})
+        account = self._account_of(caller)
+        if self.server.stop_kind == "reload" and account is not None:
+            names = self._notices.setdefault(account, {})
             if what in names or len(names) < _NOTICE_NAMES:
                 names[what] = names.get(what, 0) + 1
             else:
-                self._notices_more[caller] = self._notices_more.get(caller, 0) + 1
+                self._notices_more[account] = self._notices_more.get(account, 0) + 1
             return
         send = getattr(caller, "msg", None)
         if callable(send):
@@ -234,6 +251,15 @@ class Dispatcher:
             # question whose connection closed), not the game.
             why = ": the game is stopping" if self.server.stopping else " (cancelled)"
             send(f"{what} was interrupted{why}.")
+
+    def _account_of(self, caller: object) -> Account | None:
+        """The account of ``caller``: itself, or the account a character belongs to."""
+        if isinstance(caller, Account):
+            return caller
+        if isinstance(caller, Character):
+            account_id = caller.get_attribute(ACCOUNT_ATTRIBUTE)
+            return self.server.accounts.registry.get(account_id)
+        return None
 
     def keep_notices(self) -> None:
         """Store the reload notices as persistent timed tasks, due at once, so the next game
@@ -343,3 +369,9 @@ class Dispatcher:
         )
         if account is not None and account.is_developer:
             session.msg("".join(traceback.format_exception(error)).rstrip())
+
+
+def _player(command: Command) -> object:
+    """Whose commands ``command`` counts among: the account (all its characters and
+    sessions together), or the session at the login screen."""
+    return command.session.account or command.session

@@ -98,7 +98,8 @@ class CmdPy(Command):
     Usage: py <code>
 
     An expression shows its value; statements run. ``self``/``me``/``caller`` is your
-    account, ``here`` the room, ``server`` the game server; ``delay`` is at hand (``from
+    character, ``account`` your account, ``here`` the room, ``server`` the game (its
+    ``world`` too); ``delay`` is at hand (``from
     ember import delay`` works too), e.g. ``py delay(60, caller.msg, "hi", persistent=True)``.
     Top-level ``await`` works: ``py await asyncio.sleep(1)``.
     """
@@ -121,7 +122,8 @@ class CmdPy(Command):
             "self": self.caller,
             "me": self.caller,
             "caller": self.caller,
-            "here": self.server.room,
+            "here": getattr(self.caller, "location", None),
+            "account": self.account,
             "server": self.server,
             "session": self.session,
             "delay": delay,

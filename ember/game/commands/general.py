@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ember.game._look import describe
 from ember.game.commands._command import Command
 from ember.game.commands._suggest import unknown_message
+from ember.world import Character
 
 __all__ = ["CmdHelp", "CmdLook", "CmdQuit", "CmdSay", "CmdWho", "format_duration"]
 
@@ -54,7 +56,8 @@ class CmdHelp(Command):
 
 
 class CmdWho(Command):
-    """List the accounts online and how long each has been idle."""
+    """List the accounts online, how long each has been idle, and (to players) where each
+    one's character is."""
 
     key = "who"
     aliases = ("doing",)
@@ -63,17 +66,24 @@ class CmdWho(Command):
         """Show one line per online account."""
         sessions = self.server.sessions
         online = self.server.accounts.registry.online()
-        lines = [f"{'Account':<30} {'Idle':>6}  Sessions"]
+        lines = [f"{'Account':<30} {'Idle':>6}  Sessions  Where"]
         for account in online:
             idle = min(sessions.idle(s) for s in account.sessions)
-            lines.append(f"{account.name:<30} {format_duration(idle):>6}  {len(account.sessions)}")
+            where = ""
+            if self.session.account is not None:  # not shown at the login screen
+                places = {_place(s) for s in account.sessions} - {""}
+                where = ", ".join(sorted(places))
+            lines.append(
+                f"{account.name:<30} {format_duration(idle):>6}  {len(account.sessions):>8}"
+                f"  {where}".rstrip()
+            )
         count = len(online)
         lines.append(f"{count} account{'s' if count != 1 else ''} online.")
         self.session.msg("\n".join(lines))
 
 
 class CmdSay(Command):
-    """Say something to everyone in the room.
+    """Say something to everyone in the room your character stands in.
 
     Usage: say <text>
     """
@@ -85,21 +95,28 @@ class CmdSay(Command):
         if not self.args:
             self.session.msg("Say what?")
             return
-        speaker = self.session.account
-        assert speaker is not None
+        speaker = self.caller
+        if not isinstance(speaker, Character):
+            self.session.msg("You are not playing a character yet.")
+            return
         speaker.msg(f'You say, "{self.args}"')
-        self.server.room.msg_contents(f'{speaker.name} says, "{self.args}"', exclude=speaker)
+        if speaker.location is not None:
+            speaker.location.msg_contents(f'{speaker.key} says, "{self.args}"', exclude=speaker)
 
 
 class CmdLook(Command):
-    """Look around: the room's name, its description and who is here."""
+    """Look around: the room's name, its description, its exits and who and what is here."""
 
     key = "look"
     aliases = ("l",)
 
     def func(self) -> None:
-        """Describe the shared room."""
-        self.session.msg(self.server.room.describe(self.session.account))
+        """Describe the room the caller's character stands in."""
+        looker = self.caller
+        if not isinstance(looker, Character):
+            self.session.msg("You are not playing a character yet.")
+            return
+        self.session.msg(describe(looker.location, looker))
 
 
 class CmdQuit(Command):
@@ -112,3 +129,10 @@ class CmdQuit(Command):
         """Close this session's connection."""
         self.server.sessions.close(self.session, "Goodbye!")
         self.server.status_changed()
+
+
+def _place(session: object) -> str:
+    """The key of the room the character played on ``session`` stands in, or ``""``."""
+    character = getattr(session, "character", None)
+    place = character.location if character is not None else None
+    return place.key if place is not None else ""

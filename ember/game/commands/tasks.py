@@ -66,7 +66,11 @@ class CmdTasks(Command):
             return []
         if account.is_developer:
             return scheduler.tasks()
-        return scheduler.tasks(owner=account.key)
+        mine = scheduler.tasks(owner=account.key)
+        character = self.session.character
+        if character is not None:  # tasks bound to the character played are yours too
+            mine += scheduler.tasks(owner=f"{character.entity_kind}:{character.id}")
+        return mine
 
     async def func(self) -> None:
         """List, or confirm and apply one switch."""
