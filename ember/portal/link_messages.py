@@ -16,6 +16,7 @@ from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
 from ember.portal.notices import NOTICES
 from ember.portal.reloads import ReloadBook
+from ember.portal.rendering import TextRenderer
 from ember.portal.sessions import PortalSession
 from ember.portal.status_writer import StatusWriter
 from ember.portal.supervisor import GameSupervisor
@@ -32,6 +33,7 @@ class _Portal(Protocol):
     _sessions: dict[int, PortalSession]
     _greeted: set[int]
     _game: GameLink | None
+    _renderer: TextRenderer
     _supervisor: GameSupervisor
     _stop_requested: asyncio.Event
     _status: StatusWriter
@@ -223,7 +225,9 @@ class LinkMessages:
                 else:
                     logger.debug("%r for session %r, which is gone", name, sid)
                 return
-            apply_to_session(session, message)
+            apply_to_session(
+                session, message, self._renderer, max_oob_bytes=self.config.max_oob_bytes
+            )
             if name in ("login", "logout"):
                 self._status.soon()
         except (IndexError, TypeError, ValueError) as error:

@@ -92,7 +92,7 @@ class PlayerHub:
         """Remember negotiated terminal facts and pass them on (names cleaned like lines)."""
         info = {k: clean_input(v) if isinstance(v, str) else v for k, v in info.items()}
         for key, value in info.items():
-            if key in ("cols", "rows"):
+            if key in ("cols", "rows", "colours"):
                 if isinstance(value, int):
                     setattr(session, key, value)
             elif key in ("ttype", "client", "charset") and (

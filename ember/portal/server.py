@@ -23,6 +23,7 @@ from ember.portal.listeners import Listeners, PortalStartError
 from ember.portal.notices import NOTICES
 from ember.portal.player_hub import PlayerHub
 from ember.portal.reloads import ReloadBook
+from ember.portal.rendering import TextRenderer
 from ember.portal.sessions import PortalSession, SessionIds
 from ember.portal.state_files import write_atomic
 from ember.portal.status_writer import StatusWriter
@@ -55,6 +56,8 @@ class Portal(LinkMessages, PlayerHub):
         # (connected while no game ran) get a `connect` after it.
         self._greeted: set[int] = set()
         self._game: GameLink | None = None
+        # Game text rendered for each client, with the last renderings cached.
+        self._renderer = TextRenderer()
         self._supervisor = GameSupervisor(config, self)
         self._stop_requested = asyncio.Event()
         self._stopped_by = ""
