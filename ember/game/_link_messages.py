@@ -10,8 +10,9 @@ import logging
 from functools import partial
 from typing import Any, Protocol
 
+from ember.game._gmcp import receive_gmcp
 from ember.game._portal_link import PortalLink
-from ember.game.commands import LOGIN_SCREEN, Dispatcher
+from ember.game.commands import LOGIN_SCREEN, Dispatcher, GameCommands
 from ember.game.context import GameContext
 from ember.game.sessions import Session
 from ember.link import Message
@@ -27,6 +28,7 @@ class _Server(GameContext, Protocol):
 
     link: PortalLink
     dispatcher: Dispatcher
+    game_commands: GameCommands
     handed_over: Any
 
     def status(self) -> dict[str, Any]:
@@ -120,8 +122,11 @@ class LinkMessages:
         # The portal asks (`ember stop`): flush, answer `shutdown`, exit.
         self.stop("shutdown", by=str(by or "portal"))
 
-    def _on_gmcp(self: _Server, sid: int, package: str, data: Any = None) -> None:
-        log.debug("gmcp %s from session %s ignored", package, sid)
+    def _on_gmcp(self: _Server, sid: int, package: Any = None, data: Any = None) -> None:
+        # Core packages noted in session.info, then the game's at_gmcp (ember/game/_gmcp.py).
+        session = self.sessions.get(sid)
+        if session is not None:
+            receive_gmcp(session, package, data, self.game_commands.at_gmcp)
 
     def _on_status(self: _Server, *, request: Any = None, **_: Any) -> None:
         status = self.status()

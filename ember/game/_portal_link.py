@@ -23,7 +23,7 @@ log = logging.getLogger("ember.game")
 
 _WRITE_BATCH = 1000  # messages written to the portal in one piece, at most
 # Output messages to one session, counted against the bounds: (name, index of the text arg).
-_OUTPUT = {"text": 1, "prompt": 1, "progress": None}
+_OUTPUT = {"text": 1, "prompt": 1, "progress": None, "oob": None}
 _OUTPUT_OVERHEAD = 64  # bytes counted per output message besides its text
 _CUT_NOTICE = "Too much output is waiting for you; disconnecting."
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ember.game._connection import Connection
+from ember.game._gmcp import check_oob
 from ember.game.accounts import Account
 from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
 from ember.link import JSON, Message
@@ -73,10 +74,19 @@ class Session:
         """The account name, or ``"session <sid>"`` at the login screen."""
         return self.account.name if self.account is not None else f"session {self.sid}"
 
-    def msg(self, text: str) -> None:
-        """Send ``text`` to this connection, as whole lines (a final newline is added)."""
-        # Whole lines, so two messages never run together on the player's screen.
-        self._send(Message("text", (self.sid, text if text.endswith("\n") else text + "\n")))
+    def msg(self, text: str | None = None, *, oob: tuple[str, JSON] | None = None) -> None:
+        """Send ``text`` to this connection, as whole lines (a final newline is added), and/or
+        client data: ``oob=("Char.Vitals", {"hp": 10})`` goes out as GMCP on telnet (to
+        clients that agreed to it) and as an ``oob`` message on the web (see
+        docs/talking-to-clients.md). Raises ``ValueError``/``TypeError`` for a package name
+        with whitespace or data that is not JSON, whatever the client."""
+        # The data first: a client's triggers on the text then see it already updated.
+        if oob is not None:
+            package, data = check_oob(oob)
+            self._send(Message("oob", (self.sid, package, data)))
+        if text is not None:
+            # Whole lines, so two messages never run together on the player's screen.
+            self._send(Message("text", (self.sid, text if text.endswith("\n") else text + "\n")))
 
     def prompt(self, text: str) -> None:
         """Send ``text`` as a prompt (a question; no newline is added) to this connection,

@@ -21,6 +21,7 @@ PORTAL_LIMITS = (
     "max_queued_input_bytes",
     "max_game_queue_bytes",
     "max_json_depth",
+    "max_oob_bytes",
 )
 """The abuse limits a game may set (``PORTAL_LIMITS`` in settings.py, or ``--input-...``
 options of ``python -m ember.portal``); docs/security.md explains each."""
@@ -53,6 +54,8 @@ class PortalConfig:
         max_game_queue_bytes: input of all sessions waiting for the game; past it the session
             with the most queued is disconnected.
         max_json_depth: the deepest nesting of a web client message, checked before parsing.
+        max_oob_bytes: the largest client data (GMCP, the web's ``oob``) the game may send in
+            one message, as JSON; a larger one is not sent and is logged.
         log_level: a ``logging`` level name for ``server/logs/portal.log``.
         log_max_bytes, log_backups: rotation of that log.
         idle_timeout: seconds of silence after which a player is disconnected; None: never.
@@ -88,6 +91,7 @@ class PortalConfig:
     max_queued_input_bytes: int = 256 * 1024
     max_game_queue_bytes: int = 32 * 1024 * 1024
     max_json_depth: int = 32
+    max_oob_bytes: int = 64 * 1024
     log_level: str = "INFO"
     log_max_bytes: int = 10 * 1024 * 1024
     log_backups: int = 5
@@ -116,6 +120,7 @@ class PortalConfig:
             "max_queued_input_bytes",
             "max_game_queue_bytes",
             "max_json_depth",
+            "max_oob_bytes",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)!r}")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from ember.link import JSON, LinkClosedError, LinkStream, Message
-from ember.portal.sessions import PortalSession, RichTransport
+from ember.portal.rendering import TextRenderer
+from ember.portal.sessions import PortalSession, RichTransport, StyledTransport
 
 __all__ = ["SESSION_MESSAGES", "GameLink", "apply_to_session"]
 
@@ -123,22 +125,51 @@ def _input_size(message: Message) -> int | None:
     return 64 + (len(text) if isinstance(text, str) else 0)
 
 
-SESSION_MESSAGES = frozenset(("text", "prompt", "echo", "login", "logout", "close", "progress"))
+SESSION_MESSAGES = frozenset(
+    ("text", "prompt", "echo", "login", "logout", "close", "progress", "oob")
+)
 """Game-to-portal messages whose first argument is a session id."""
 
 
-def apply_to_session(session: PortalSession, message: Message) -> None:
+def apply_to_session(
+    session: PortalSession,
+    message: Message,
+    renderer: TextRenderer,
+    *,
+    max_oob_bytes: int = 64 * 1024,
+) -> None:
     """Carry out a per-session message from the game (``text``, ``login``, ``close``, ...).
 
+    Game text is colour markup: ``renderer`` turns it into what this session's client shows
+    (ANSI or plain text on telnet, styled runs on the web). ``oob`` data larger than
+    ``max_oob_bytes`` as JSON is not sent.
+
     Raises:
-        IndexError, TypeError, ValueError: the message's arguments are malformed.
+        IndexError, TypeError, ValueError: the message's arguments are malformed, or its
+            client data is over the size limit.
     """
     name, args, kwargs = message.name, message.args, message.kwargs
     transport = session.transport
-    if name == "text":
-        transport.send_text(_text(args[1]))
-    elif name == "prompt":
-        transport.send_prompt(_text(args[1]))
+    if name in ("text", "prompt"):
+        text = _text(args[1])
+        if isinstance(transport, StyledTransport):
+            plain, spans = renderer.web(text)
+            transport.send_styled(plain, spans, prompt=name == "prompt")
+        elif name == "text":
+            transport.send_text(renderer.telnet(text, session.colours))
+        else:
+            transport.send_prompt(renderer.telnet(text, session.colours))
+    elif name == "oob":
+        package, data = args[1], args[2] if len(args) > 2 else None
+        if not isinstance(package, str) or not package:
+            raise TypeError(f"oob package must be a non-empty str, not {package!r}")
+        size = len(json.dumps(data, ensure_ascii=False, allow_nan=False).encode())
+        if size > max_oob_bytes:
+            raise ValueError(
+                f"{package} data for session {session.sid} is {size} bytes, over the limit"
+                f" of {max_oob_bytes} (max_oob_bytes); not sent"
+            )
+        transport.send_oob(package, data)
     elif name == "echo":
         transport.set_echo(bool(args[1]))
     elif name in ("login", "logout"):
@@ -147,16 +178,21 @@ def apply_to_session(session: PortalSession, message: Message) -> None:
             transport.set_account(session.account)
     elif name == "close":
         reason = kwargs.get("reason")
-        transport.close(_text(reason) if reason is not None else None)
+        if reason is None:
+            transport.close(None)
+        elif isinstance(transport, StyledTransport):
+            transport.close(renderer.plain(_text(reason)))
+        else:
+            transport.close(renderer.telnet(_text(reason), session.colours))
     elif name == "progress":
         fraction = args[2]
         if not isinstance(fraction, int | float) or isinstance(fraction, bool):
             raise TypeError(f"progress fraction must be a number, not {fraction!r}")
-        label = kwargs.get("label") or args[1]
+        label = renderer.plain(_text(kwargs.get("label") or args[1]))
         if isinstance(transport, RichTransport):
-            transport.send_progress(_text(args[1]), float(fraction), _text(label))
+            transport.send_progress(_text(args[1]), float(fraction), label)
         else:
-            transport.send_text(f"{_text(label)}: {round(100 * fraction)}%\n")
+            transport.send_text(f"{label}: {round(100 * fraction)}%\n")
     else:
         raise ValueError(f"{name!r} is not a session message")
 

@@ -6,11 +6,18 @@ import collections
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ember.link import JSON
 
-__all__ = ["PlayerTransport", "PortalSession", "RichTransport", "SessionIds", "SessionProtocol"]
+__all__ = [
+    "PlayerTransport",
+    "PortalSession",
+    "RichTransport",
+    "SessionIds",
+    "SessionProtocol",
+    "StyledTransport",
+]
 
 SessionProtocol = Literal["telnet", "web"]
 """How a player is connected."""
@@ -31,6 +38,10 @@ class PlayerTransport(Protocol):
     def close(self, reason: str | None = None) -> None:
         """Send ``reason`` (when given) and close the connection."""
 
+    def send_oob(self, package: str, data: JSON) -> bool:
+        """Send client data (telnet: GMCP, when the client agreed to it; web: an ``oob``
+        message); return whether it was sent."""
+
 
 @runtime_checkable
 class RichTransport(PlayerTransport, Protocol):
@@ -41,6 +52,14 @@ class RichTransport(PlayerTransport, Protocol):
 
     def set_account(self, account: str | None) -> None:
         """The session was logged in as ``account`` (None: logged out)."""
+
+
+@runtime_checkable
+class StyledTransport(PlayerTransport, Protocol):
+    """A transport that shows styled runs itself (the web client) instead of ANSI text."""
+
+    def send_styled(self, plain: str, spans: list[list[Any]] | None, *, prompt: bool) -> None:
+        """Send text (or a prompt) as plain text plus its styled runs (None: no colour)."""
 
 
 class SessionIds:
@@ -74,6 +93,9 @@ class PortalSession:
     ttype: str | None = None
     client: str | None = None
     charset: str | None = None
+    #: Colours the client shows (0, 16 or 256), from its TTYPE names and MTTS bits; telnet
+    #: output is rendered for it (docs/talking-to-clients.md).
+    colours: int = 0
     pending: collections.deque[str] = field(default_factory=collections.deque)
     pending_bytes: int = 0
     told_to_wait: bool = False

@@ -23,6 +23,7 @@ from ember.portal.telnet import (
     WindowSize,
     redraws_lines,
 )
+from ember.text import colour_support
 
 __all__ = ["SessionHub", "TelnetPlayer", "listen_telnet"]
 
@@ -262,6 +263,19 @@ class TelnetPlayer(asyncio.BufferedProtocol):
     def set_account(self, account: str | None) -> None:
         """Telnet shows nothing for a login change."""
 
+    def send_oob(self, package: str, data: JSON) -> bool:
+        """Send a GMCP message if the client agreed to GMCP; return whether it was sent.
+
+        Raises:
+            ValueError, TypeError: ``package`` has whitespace, or ``data`` is not JSON.
+        """
+        if self._conn is None or self._closing:
+            return False
+        sent = self._conn.send_gmcp(package, data)
+        if sent:
+            self._flush()
+        return sent
+
     def _end_progress(self) -> None:
         if self._progress_open and self._conn is not None:
             self._progress_open = False
@@ -347,9 +361,13 @@ async def listen_telnet(hub: SessionHub, config: PortalConfig) -> asyncio.Server
 
 
 def _terminal_info(names: tuple[str, ...]) -> dict[str, JSON]:
-    """MTTS sends the client's name, then a terminal type, then ``MTTS <bits>``."""
+    """MTTS sends the client's name, then a terminal type, then ``MTTS <bits>``; the colours
+    the client shows follow from them (``ember.text.colour_support``)."""
     terminals = [name for name in names if not name.upper().startswith("MTTS ")]
-    info: dict[str, JSON] = {"ttype": terminals[-1] if terminals else None}
+    info: dict[str, JSON] = {
+        "ttype": terminals[-1] if terminals else None,
+        "colours": int(colour_support(names)),
+    }
     if len(terminals) > 1:
         info["client"] = terminals[0]
     return info

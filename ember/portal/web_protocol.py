@@ -135,13 +135,26 @@ class WebProtocol:
             max_message_bytes=max_message_bytes,
         )
 
-    def text(self, text: str) -> None:
-        """Output for the player (may hold ANSI colour codes and several lines)."""
-        self._emit("text", text=text)
+    def text(self, text: str, spans: list[list[Any]] | None = None) -> None:
+        """Output for the player (may hold several lines): plain ``text``, and with colour
+        its ``spans``, ``[text, style]`` runs the page shows styled (docs/web-client.md)."""
+        if spans is None:
+            self._emit("text", text=text)
+        else:
+            self._emit("text", text=text, spans=spans)
 
-    def prompt(self, text: str) -> None:
-        """A prompt or question, shown distinctly until the player answers."""
-        self._emit("prompt", text=text)
+    def prompt(self, text: str, spans: list[list[Any]] | None = None) -> None:
+        """A prompt or question, shown distinctly until the player answers (``spans`` as
+        for :meth:`text`)."""
+        if spans is None:
+            self._emit("prompt", text=text)
+        else:
+            self._emit("prompt", text=text, spans=spans)
+
+    def oob(self, package: str, data: JSON) -> None:
+        """Client data from the game (what telnet clients get as GMCP), for the page's
+        scripts: ``{"type": "oob", "package": "Char.Vitals", "data": {...}}``."""
+        self._emit("oob", package=package, data=data)
 
     def echo(self, hidden: bool) -> None:
         """Hide (password entry) or show what the player types."""
@@ -165,7 +178,7 @@ class WebProtocol:
         return frames
 
     def _emit(self, kind: str, **fields: Any) -> None:
-        self._out.append(json.dumps({"type": kind, **fields}, ensure_ascii=False))
+        self._out.append(json.dumps({"type": kind, **fields}, ensure_ascii=False, allow_nan=False))
 
     # -- input ------------------------------------------------------------------------------------
 

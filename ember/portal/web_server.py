@@ -20,6 +20,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ember.link import JSON
 from ember.portal.config import PortalConfig
 from ember.portal.input_limits import INPUT_NOTICES
 from ember.portal.sessions import PortalSession
@@ -180,6 +181,22 @@ class WebPlayer:
         """Send a ``prompt`` message: the page shows it apart from the output."""
         self._core.prompt(text)
         self._flush()
+
+    def send_styled(self, plain: str, spans: list[list[Any]] | None, *, prompt: bool) -> None:
+        """Send game text as a ``text`` (or ``prompt``) message with its styled runs."""
+        if prompt:
+            self._core.prompt(plain, spans)
+        else:
+            self._core.text(plain, spans)
+        self._flush()
+
+    def send_oob(self, package: str, data: JSON) -> bool:
+        """Send client data as an ``oob`` message (the page raises a DOM event for it)."""
+        if self._closing:
+            return False
+        self._core.oob(package, data)
+        self._flush()
+        return True
 
     def set_echo(self, hidden: bool) -> None:
         """Tell the page to hide (or show again) what the player types."""

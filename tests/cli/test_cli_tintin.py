@@ -98,3 +98,34 @@ async def test_tintin_shows_progress_as_whole_lines(tmp_path: Path, tintin: str)
     # Only whole progress lines between the start and the end: no blank or stale ones.
     assert all(re.fullmatch(r"Crunching: \d{1,3}%", line) for line in shown), screen
     assert len(shown) >= 2 and shown[-1] == "Crunching: 100%", screen
+
+
+async def test_tintin_receives_gmcp_through_its_event(tmp_path: Path, tintin: str) -> None:
+    # TinTin++ refuses GMCP by default; a script agrees to it (DO GMCP) and shows the data.
+    from support.client_data_game import COMMANDS
+
+    game = make_game(tmp_path)
+    (game / "commands.py").write_text(COMMANDS)
+    done = ember("account", "create", "tinuser", cwd=game, stdin="long-password-1\n")
+    assert done.returncode == 0, done.stderr
+    session = f"ember-{uuid.uuid4().hex[:8]}"
+    with started(game) as status:
+        port = int(status["telnet_port"])
+        tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", tintin)
+        try:
+            # TinTin++ refuses GMCP unless asked to agree (DO GMCP: FF FD C9).
+            agree = "#event {IAC WILL GMCP} {#send {\\xFF\\xFD\\xC9\\}}"
+            event = "#event {IAC SB GMCP Char.Vitals IAC SE} {#showme {vitals-event: %1}}"
+            for line in (agree, event, f"#session mud 127.0.0.1 {port}"):
+                tmux("send-keys", "-t", session, line, "Enter")
+            await screen_shows(session, "connect NAME PASSWORD")
+            tmux("send-keys", "-t", session, "connect tinuser long-password-1", "Enter")
+            await screen_shows(session, "Welcome, tinuser")
+            tmux("send-keys", "-t", session, "vitals", "Enter")
+            screen = await screen_shows(session, "Vitals sent.")
+            screen = await screen_shows(session, 'vitals-event: Char.Vitals {"hp":7,"maxhp":20}')
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                tmux("kill-session", "-t", session)
+    # The data came before the text it goes with.
+    assert screen.index("vitals-event: Char.Vitals {") < screen.rindex("Vitals sent."), screen

@@ -106,12 +106,18 @@ async def test_prompts_progress_colours_and_history(browser: Any, web_game: WebG
     tab = await Page.open(browser, web_game)
     await tab.login("asker", create=True)
 
-    await tab.command("colours")
-    red = tab.page.locator("#output span.fg1", has_text="red")
+    await tab.command("colours")  # markup: |rred|n |h|gbold green|n |520orange|n |[bon blue
+    red = tab.page.locator("#output span.fg-1", has_text="red")
     await red.wait_for(timeout=TIMEOUT)
-    assert await tab.page.locator("#output span.b.fg2", has_text="bold green").count() == 1
-    orange = tab.page.locator("#output span", has_text="orange").last
-    assert await orange.evaluate("e => e.style.color") == "rgb(255, 135, 0)"
+    assert await red.evaluate("e => getComputedStyle(e).color") == "rgb(205, 49, 49)"
+    green = tab.page.locator("#output span.bold.fg-2", has_text="bold green")
+    assert await green.evaluate("e => getComputedStyle(e).fontWeight") == "700"
+    orange = tab.page.locator("#output span.fg-208", has_text="orange")
+    assert await orange.evaluate("e => getComputedStyle(e).color") == "rgb(255, 135, 0)"
+    blue = tab.page.locator("#output span.bg-4", has_text="on blue")
+    assert await blue.count() == 1
+    output = await tab.page.text_content("#output") or ""
+    assert "|r" not in output and "|520" not in output and "\ufffd" not in output
 
     await tab.command("quiz")
     await tab.page.wait_for_selector("#prompt:not([hidden])", timeout=TIMEOUT)
@@ -276,4 +282,32 @@ async def test_the_page_reconnects_after_a_server_restart(browser: Any, web_game
     assert await tab.page.is_visible("#login")
     await tab.login("comeback", create=False)
     await tab.shot("reconnected")
+    assert tab.errors == []
+
+
+async def test_client_data_fills_the_status_line_and_raises_events(
+    browser: Any, web_game: WebGame
+) -> None:
+    tab = await Page.open(browser, web_game)
+    await tab.page.evaluate(
+        "window.seen = []; window.addEventListener('ember:oob', e => window.seen.push(e.detail))"
+    )
+    await tab.login("mapper", create=True)
+    await tab.command("roominfo")
+    await tab.expect("Room sent.")
+    await tab.command("vitals")
+    await tab.expect("Vitals sent.")
+    status = tab.page.locator("#gamestatus")
+    await status.wait_for(timeout=TIMEOUT)
+    shown = await status.text_content() or ""
+    assert "The Square" in shown and "exits: n, e" in shown and "hp 7" in shown, shown
+    seen = await tab.page.evaluate("window.seen")
+    assert seen == [
+        {
+            "package": "Room.Info",
+            "data": {"num": 12, "name": "The Square", "exits": {"n": 13, "e": 14}},
+        },
+        {"package": "Char.Vitals", "data": {"hp": 7, "maxhp": 20}},
+    ]
+    await tab.shot("status-line")
     assert tab.errors == []

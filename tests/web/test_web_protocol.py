@@ -28,8 +28,11 @@ def sent(core: WebProtocol) -> list[dict[str, Any]]:
 def test_output_messages_have_a_type_and_keep_their_order() -> None:
     core = WebProtocol(max_line_bytes=100)
     core.hello(max_message_bytes=200)
-    core.text("\x1b[31mred\x1b[0m ünï\n")
+    core.text("red ünï\n", [["red", {"fg": 1}], [" ünï\n", {}]])
+    core.text("plain\n")
     core.prompt("Sure?")
+    core.prompt("Sure?", [["Sure?", {"bold": True}]])
+    core.oob("Char.Vitals", {"hp": 7})
     core.echo(True)
     core.progress("job-1", 1.5, "Brewing")
     core.account("ann")
@@ -37,8 +40,11 @@ def test_output_messages_have_a_type_and_keep_their_order() -> None:
     assert sent(core) == [
         {"type": "hello", "version": PROTOCOL_VERSION, "max_line_bytes": 100,
          "max_message_bytes": 200},
-        {"type": "text", "text": "\x1b[31mred\x1b[0m ünï\n"},
+        {"type": "text", "text": "red ünï\n", "spans": [["red", {"fg": 1}], [" ünï\n", {}]]},
+        {"type": "text", "text": "plain\n"},
         {"type": "prompt", "text": "Sure?"},
+        {"type": "prompt", "text": "Sure?", "spans": [["Sure?", {"bold": True}]]},
+        {"type": "oob", "package": "Char.Vitals", "data": {"hp": 7}},
         {"type": "echo", "hidden": True},
         {"type": "progress", "job": "job-1", "fraction": 1.0, "label": "Brewing"},
         {"type": "login", "account": "ann"},

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from support.cli_harness import ember, portal_status
+from support.client_data_game import COMMANDS as CLIENT_DATA_COMMANDS
 from websockets.asyncio.client import ClientConnection, connect
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,8 +25,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
 PASSWORD = "long-password-1"
 
 # Commands the test game adds, written with the public API: an @interactive question, a
-# run_async job reporting progress, and ANSI colours.
-TEST_COMMANDS = '''
+# run_async job reporting progress, colour markup, and client data
+# (tests/support/client_data_game.py).
+TEST_COMMANDS = (
+    '''
 import time
 
 from ember import Command, choose, interactive, report_progress, run_async
@@ -76,14 +79,15 @@ class CmdPick(Command):
 
 
 class CmdColours(Command):
-    """Show ANSI colours."""
+    """Show colours with markup: red, bold green, xterm orange (208), and an unclosed blue."""
 
     key = "colours"
 
     def func(self):
-        red, green, orange = "\\x1b[31m", "\\x1b[1;32m", "\\x1b[38;5;208m"
-        self.caller.msg(f"{red}red\\x1b[0m {green}bold green\\x1b[0m {orange}orange\\x1b[0m")
+        self.caller.msg("|rred|n |h|gbold green|n |520orange|n |[bon blue")
 '''
+    + CLIENT_DATA_COMMANDS
+)
 
 
 def free_port() -> int:

@@ -1,4 +1,5 @@
-"""Loading the game directory's ``commands`` module: its Command classes and ``at_cmdset`` hook."""
+"""Loading the game directory's ``commands`` module: its Command classes and hooks
+(``at_cmdset``, ``at_gmcp``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ember.game.commands._command import CmdSet, Command
 
@@ -27,6 +29,8 @@ class GameCommands:
     commands: tuple[type[Command], ...] = ()
     at_cmdset: Callable[[CmdSet], object] | None = None
     error: str | None = None
+    #: ``at_gmcp(session, package, data)``: called with each GMCP message from a client.
+    at_gmcp: Callable[[Any, str, Any], object] | None = None
 
     def apply(self, cmdset: CmdSet) -> CmdSet:
         """Add the game's commands to ``cmdset`` and run its ``at_cmdset`` hook on it."""
@@ -70,8 +74,11 @@ def load_game_commands(game_dir: str | Path) -> GameCommands:
         hook = getattr(module, "at_cmdset", None)
         if hook is not None and not callable(hook):
             raise TypeError(f"at_cmdset in {module.__file__} must be a function, not {hook!r}")
+        gmcp_hook = getattr(module, "at_gmcp", None)
+        if gmcp_hook is not None and not callable(gmcp_hook):
+            raise TypeError(f"at_gmcp in {module.__file__} must be a function, not {gmcp_hook!r}")
     except Exception:
         error = traceback.format_exc()
         log.error("the game's commands module failed to load; using the defaults:\n%s", error)
         return GameCommands(error=error)
-    return GameCommands(commands, hook)
+    return GameCommands(commands, hook, at_gmcp=gmcp_hook)

@@ -9,12 +9,13 @@
 
   const $ = (id) => document.getElementById(id);
   const output = $("output"), input = $("input"), state = $("state"), promptBox = $("prompt");
+  const statusBox = $("gamestatus");
   const accountBox = $("account"), loginForm = $("login"), reconnectButton = $("reconnect");
 
   const client = {
     ws: null, connects: 0, attempts: 0, timer: null, account: null, hidden: false,
     history: [], historyIndex: 0, draft: "", progress: new Map(), limits: {},
-    openLine: null, sgr: {}, following: true,
+    openLine: null, following: true, oob: {},
   };
   window.ember = client;  // for tests and the curious
 
@@ -94,8 +95,9 @@
   function handle(message) {
     switch (message.type) {
       case "hello": client.limits = message; break;
-      case "text": write(String(message.text)); break;
-      case "prompt": showPrompt(String(message.text)); break;
+      case "text": write(runsOf(message)); break;
+      case "prompt": showPrompt(message); break;
+      case "oob": handleOob(message); break;
       case "progress": showProgress(message); break;
       case "echo": setHidden(Boolean(message.hidden)); break;
       case "login": setAccount(message.account ?? null); break;
@@ -116,10 +118,14 @@
     input.type = hidden ? "password" : "text";
   }
 
-  function showPrompt(text) {
-    promptBox.textContent = text;
+  function showPrompt(message) {
+    promptBox.textContent = String(message.text ?? "");
     promptBox.hidden = false;
-    line(text, "prompt-line");
+    const element = document.createElement("div");
+    element.className = "line prompt-line";
+    for (const [text, style] of runsOf(message)) element.appendChild(span(String(text), style));
+    append(element);
+    client.openLine = null;
   }
 
   function showProgress(message) {
@@ -181,25 +187,24 @@
 
   function notice(text) { line(text, "notice"); }
 
-  // Text may hold ANSI SGR colour codes; colours carry over between messages, as on a terminal.
-  function write(text) {
-    const parts = text.replace(/\r\n?/g, "\n").split(/(\x1b\[[0-9;:?]*[A-Za-z])/);
-    for (const part of parts) {
-      if (!part) continue;
-      if (part.startsWith("\x1b[")) {
-        if (part.endsWith("m")) applySgr(part.slice(2, -1));
-        continue;  // other control sequences are dropped
-      }
-      const pieces = part.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "").split("\n");
+  // Game text comes as [text, style] runs (spans) when it has colour, else as plain text.
+  // Each message starts plain: colour never carries over to the next (markup is closed
+  // by the portal at the end of every message).
+  function write(runs) {
+    for (const [raw, style] of runs) {
+      const pieces = String(raw).replace(/\r\n?/g, "\n").split("\n");
       pieces.forEach((piece, index) => {
         if (index > 0) client.openLine = null;
         if (!piece && index < pieces.length - 1) { ensureLine(); return; }
-        if (piece) ensureLine().appendChild(span(piece));
+        if (piece) ensureLine().appendChild(span(piece, style));
       });
-      if (part.endsWith("\n")) client.openLine = null;
     }
     while (output.childElementCount > MAX_LINES) output.firstElementChild.remove();
     follow();
+  }
+
+  function runsOf(message) {
+    return Array.isArray(message.spans) ? message.spans : [[String(message.text ?? ""), {}]];
   }
 
   function ensureLine() {
@@ -211,64 +216,49 @@
     return client.openLine;
   }
 
-  function span(text) {
-    const s = client.sgr, element = document.createElement("span");
+  // The classes are those of ember.text.render_html; client.css colours fg-N / bg-N.
+  function span(text, style) {
+    const element = document.createElement("span");
     const classes = [];
-    let fg = s.fg, bg = s.bg;
-    if (s.inverse) [fg, bg] = [bg ?? 0, fg ?? 7];
-    if (s.bold) classes.push("b");
-    if (s.dim) classes.push("d");
-    if (s.italic) classes.push("i");
-    if (s.underline) classes.push("u");
-    if (typeof fg === "number" && fg < 16) classes.push(`fg${fg}`);
-    else if (fg !== undefined) element.style.color = colour(fg);
-    if (typeof bg === "number" && bg < 16) classes.push(`bg${bg}`);
-    else if (bg !== undefined) element.style.backgroundColor = colour(bg);
+    if (style && typeof style === "object") {
+      if (Number.isInteger(style.fg) && style.fg >= 0 && style.fg < 256) classes.push(`fg-${style.fg}`);
+      if (Number.isInteger(style.bg) && style.bg >= 0 && style.bg < 256) classes.push(`bg-${style.bg}`);
+      if (style.bold) classes.push("bold");
+      if (style.underline) classes.push("underline");
+    }
     if (classes.length) element.className = classes.join(" ");
-    element.textContent = text;
+    element.textContent = text;  // never innerHTML: game text is text
     return element;
   }
 
-  function colour(value) {
-    if (typeof value === "string") return value;
-    if (value < 232) {
-      const n = value - 16, steps = [0, 95, 135, 175, 215, 255];
-      return `rgb(${steps[Math.floor(n / 36)]},${steps[Math.floor(n / 6) % 6]},${steps[n % 6]})`;
-    }
-    const grey = 8 + (value - 232) * 10;
-    return `rgb(${grey},${grey},${grey})`;
+  // -- client data (GMCP on telnet) -------------------------------------------------------------
+
+  // Each `oob` message becomes a DOM event on window, "ember:oob" with {package, data} as its
+  // detail, for a game's own scripts; the last Room.Info and Char.Vitals fill the status line.
+  function handleOob(message) {
+    const packageName = String(message.package || "");
+    if (!packageName) return;
+    client.oob[packageName] = message.data;
+    window.dispatchEvent(new CustomEvent("ember:oob", { detail: { package: packageName, data: message.data } }));
+    const key = packageName.toLowerCase();
+    if (key === "room.info" || key === "char.vitals") showStatus();
   }
 
-  function applySgr(body) {
-    const codes = body === "" ? [0] : body.split(/[;:]/).map((c) => Number(c) || 0);
-    const s = client.sgr;
-    for (let i = 0; i < codes.length; i++) {
-      const c = codes[i];
-      if (c === 0) { for (const key of Object.keys(s)) delete s[key]; }
-      else if (c === 1) s.bold = true;
-      else if (c === 2) s.dim = true;
-      else if (c === 3) s.italic = true;
-      else if (c === 4) s.underline = true;
-      else if (c === 7) s.inverse = true;
-      else if (c === 22) { s.bold = false; s.dim = false; }
-      else if (c === 23) s.italic = false;
-      else if (c === 24) s.underline = false;
-      else if (c === 27) s.inverse = false;
-      else if (c >= 30 && c <= 37) s.fg = c - 30;
-      else if (c >= 90 && c <= 97) s.fg = c - 90 + 8;
-      else if (c === 39) delete s.fg;
-      else if (c >= 40 && c <= 47) s.bg = c - 40;
-      else if (c >= 100 && c <= 107) s.bg = c - 100 + 8;
-      else if (c === 49) delete s.bg;
-      else if (c === 38 || c === 48) {
-        const key = c === 38 ? "fg" : "bg";
-        if (codes[i + 1] === 5) { s[key] = codes[i + 2] ?? 0; i += 2; }
-        else if (codes[i + 1] === 2) {
-          s[key] = `rgb(${codes[i + 2] ?? 0},${codes[i + 3] ?? 0},${codes[i + 4] ?? 0})`;
-          i += 4;
-        }
-      }
+  function showStatus() {
+    const parts = [];
+    const room = client.oob["Room.Info"] ?? client.oob["room.info"];
+    if (room && typeof room === "object") {
+      if (room.name) parts.push(String(room.name));
+      const exits = room.exits && typeof room.exits === "object"
+        ? (Array.isArray(room.exits) ? room.exits : Object.keys(room.exits)) : [];
+      if (exits.length) parts.push(`exits: ${exits.map(String).join(", ")}`);
     }
+    const vitals = client.oob["Char.Vitals"] ?? client.oob["char.vitals"];
+    if (vitals && typeof vitals === "object") {
+      parts.push(Object.entries(vitals).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(" · "));
+    }
+    statusBox.textContent = parts.join(" — ");
+    statusBox.hidden = parts.length === 0;
   }
 
   // -- input ----------------------------------------------------------------------------------
