@@ -1,11 +1,10 @@
 """The game's world: made (or restored) at start, installed for the process, closed at the end.
 
 :class:`WorldHost` is the one seam between the game process and wherever the world is kept.
-Today no store keeps it: the world lives in memory only and starts empty in every process
-(so a restart or reload makes it anew from the starting room and the game's ``world.py``).
-A world store plugs in at :meth:`WorldHost.open` (load the rows into the new world and start
-writing its journal behind), :meth:`WorldHost.flush` and :meth:`WorldHost.close`; nothing else
-in the game changes.
+The world is kept in the game's database (``DATABASE``, beside the tasks and accounts): open
+loads its rows into a new world and starts writing its journal behind (group commit, one
+transaction per prefix of the journal; ember/world/_store.py), close flushes within the stop's
+deadline.
 
 After the world is open the game makes sure of the starting room, runs the game directory's
 ``world.py`` (``at_world_start(world, starting_room)``, which builds the game's fixed areas
@@ -26,12 +25,15 @@ from ember.scheduling import Scheduler, entity_registry
 from ember.world import (
     Character,
     GameObject,
+    IdAllocator,
     MessageSink,
     Room,
+    StoredWorld,
     World,
     _limits,
     create_object,
     install_world,
+    open_world,
     resolve_class,
 )
 from ember.world._set_limits import set_limits
@@ -71,12 +73,12 @@ class StartLocationError(WorldStartError):
 class WorldHost:
     """Opens the game's world, installs it for the process, and closes it.
 
-    ``durable`` says whether a store keeps the world: ``False`` until a world store is
-    configured (the world then lives in memory only; docs/world.md says what that means).
+    ``durable`` says whether a store keeps the world (``True`` once :meth:`open` loaded it).
     """
 
     def __init__(self) -> None:
         self._world: World | None = None
+        self._stored: StoredWorld | None = None
         self.durable = False
         self._saved_limits: tuple[int, int] | None = None
 
@@ -108,21 +110,38 @@ class WorldHost:
             attribute_bytes=settings.world_max_attribute_bytes,
             key_length=settings.world_max_key_length,
         )
-        # A store would pass journal=True and load its rows into this world here.
-        world = World(trusted_modules=trusted_modules, message_sink=message_sink)
+        world = World(
+            journal=True,
+            ids=IdAllocator(),
+            trusted_modules=trusted_modules,
+            message_sink=message_sink,
+        )
+        stored = await open_world(settings.database_url(game_dir), world)
         install_world(world)
         world.register_entities(entity_registry, scheduler=scheduler)
-        self._world = world
-        log.info("world open in memory only (no world store): %d objects", len(world))
+        self._world, self._stored, self.durable = world, stored, True
+        report = stored.report
+        log.info(
+            "world loaded: %d objects (%d with a missing class, %d rows kept aside)",
+            len(world),
+            len(report.missing_classes),
+            len(report.corrupt),
+        )
         return world
 
     async def flush(self) -> None:
-        """Make every change so far durable (nothing to do while the world is in memory)."""
+        """Return once every change made so far is durable."""
+        if self._stored is not None:
+            await self._stored.flush()
 
-    async def close(self) -> None:
-        """Forget the world: uninstall it and stop tasks finding its objects."""
+    async def close(self, give_up_after: float | None = None) -> None:
+        """Flush (within ``give_up_after`` s) and close the store, uninstall the world and
+        stop tasks finding its objects."""
         if self._world is None:
             return
+        stored, self._stored = self._stored, None
+        if stored is not None:
+            await stored.close(give_up_after)
         entity_registry.unregister(GameObject.entity_kind)
         install_world(None)
         self._world = None

@@ -335,7 +335,7 @@ class GameServer(LinkMessages, Playing):
                 except Exception:
                     log.exception("closing %s failed", store)
         try:
-            await self.world_host.close()
+            await self.world_host.close(give_up_after=self._stop.flush_timeout(self.settings))
         except Exception:
             log.exception("closing the world failed")
         entity_registry.unregister("account")

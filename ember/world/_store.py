@@ -150,10 +150,15 @@ class StoredWorld:
         """The write-behind queue's counts (rows pending, batches, failures)."""
         return self._writer.statistics()
 
-    async def close(self) -> None:
-        """Flush everything, stop writing and close the store; closing twice is harmless."""
+    async def close(self, give_up_after: float | None = None) -> int:
+        """Flush everything, stop writing and close the store; closing twice is harmless.
+
+        With ``give_up_after`` the final flush waits at most that long (a reload or stop has
+        a deadline); the row writes it could not make are logged as an error with their count
+        and returned as that count (the next start loads the world as of its last commit).
+        """
         if self._closed:
-            return
+            return 0
         self._closed = True
         if self._pump is not None:
             self._pump.cancel()
@@ -166,9 +171,17 @@ class StoredWorld:
         self.world.ids.on_low = None
         try:
             self._drain()
-            await self._writer.close()
+            unwritten = await self._writer.close(give_up_after)
+            if unwritten:
+                log.error(
+                    "the world store did not take %d row writes within %.1f s; the next start"
+                    " loads the world as of its last commit",
+                    len(unwritten),
+                    give_up_after,
+                )
         finally:
             await self.store.close()
+        return len(unwritten)
 
 
 async def open_world(
