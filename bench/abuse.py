@@ -21,51 +21,18 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from _common import PASSWORD, ember, login, memory_mib, new_game, percentile, print_columns, say
+
 from ember.testing import TelnetClient
 
-EMBER = [sys.executable, "-m", "ember.cli"]
-PASSWORD = "bench-password-1"
 PACE = 0.06  # seconds between the calm player's commands: ~16 lines/s, under the limit of 20
 rows: list[tuple[str, str, str, str]] = []
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def ember(game: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [*EMBER, "--game-dir", str(game), *args], input=stdin, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(f"ember {' '.join(args)} failed: {done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def memory_mib(pid: int, field: str = "VmRSS") -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def add(measure: str, value: str, baseline: str = "", ratio: str = "") -> None:
@@ -93,14 +60,6 @@ class Calm:
             samples.append(await self.ping())
             await asyncio.sleep(PACE)
         return samples
-
-
-async def login(port: int, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(port)
-    await client.expect("connect NAME PASSWORD", within=30)
-    client.send(f"connect {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}", within=60)
-    return client
 
 
 async def flood(port: int, chunk: bytes, total: int) -> float:
@@ -145,7 +104,7 @@ async def flood_case(
 
 
 async def question_case(calm: Calm, idle: list[float], port: int, args: Any) -> None:
-    piler = await login(port, "piler")
+    piler = await login(port, "piler", within=60)
     answered: dict[int, float] = {}
     for n in (args.questions // 10, args.questions):
         say(f"question pile: {n:,} pending questions, answered at once")
@@ -182,7 +141,7 @@ async def question_case(calm: Calm, idle: list[float], port: int, args: Any) -> 
 
 
 async def bench(game: Path, port: int, args: Any) -> None:
-    calm = Calm(await login(port, "calm"))
+    calm = Calm(await login(port, "calm", within=60))
     pids = [int((game / "server" / name).read_text()) for name in ("portal.pid", "game.pid")]
     say("idle baseline")
     idle = [await calm.ping() for _ in range(5)]  # warm up
@@ -212,11 +171,7 @@ async def main() -> None:
     parser.add_argument("--case-timeout", type=float, default=120.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
-        game = Path(tmp) / "game"
-        subprocess.run([*EMBER, "init", str(game)], check=True, capture_output=True)
-        port = free_port()
-        with (game / "settings.py").open("a") as settings:
-            settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n")
+        game, port = new_game(Path(tmp))
         ember(game, "account", "create", "calm", stdin=PASSWORD + "\n")
         ember(game, "account", "create", "piler", "--developer", stdin=PASSWORD + "\n")
         ember(game, "start")
@@ -224,11 +179,9 @@ async def main() -> None:
             await bench(game, port, args)
         finally:
             ember(game, "stop")
-    width = max(len(row[0]) for row in rows)
     print(f"ember bench abuse (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
-    print(f"{'measure':<{width}}  {'Ember':>14}  {'baseline':>16}  {'ratio':>7}")
-    for measure, value, baseline, ratio in rows:
-        print(f"{measure:<{width}}  {value:>14}  {baseline:>16}  {ratio:>7}")
+    header = ("measure", "Ember", "baseline", "ratio")
+    print_columns(header, rows, min_widths=(0, 14, 16, 7))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
 import gc
 import json
 import os
@@ -17,11 +16,12 @@ import sqlite3
 import sys
 import tempfile
 import time
-import traceback
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import astuple, dataclass
 from typing import Any
+
+from _common import Table, in_child, percentile, say
 
 from ember import delay, get_scheduler
 from ember.scheduling import Scheduler, attach_store, store_from_url
@@ -39,50 +39,17 @@ def noop(*args: Any) -> None:
     """The callback of every benchmark task; persistent ones find it again as ``__main__:noop``."""
 
 
-say = functools.partial(print, file=sys.stderr, flush=True)  # progress, off the table's stream
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of the result table."""
-
-    measure: str
-    ember: str
-    baseline: str
-    ratio: str
-    target: str
-    verdict: str
-
-
-ROWS: list[Row] = []
-NOTES: list[str] = []
-FORMATS: dict[str, Callable[[float], str]] = {
-    "/s": lambda value: f"{value:,.0f}/s",
-    "ms": lambda value: f"{value * 1e3:.2f} ms",
-    "s": lambda value: f"{value:.3f} s",
-    "B": lambda value: f"{value:.0f} B",
-    "MiB": lambda value: f"{value / 2**20:.0f} MiB",
-    "x": lambda value: f"{value:.2f}",  # already a ratio: no ratio column
-}
-
-
-def add(name: str, ember: float, base: float, unit: str, target: str = "-", ok: Any = None) -> None:
-    """Add a row; ``ok`` is None for a figure shown for information only."""
-    ratio = f"{ember / base:.2f}x" if base and unit != "x" else "-"
-    verdict = "info" if ok is None else ("ok" if ok else "MISS")
-    ROWS.append(Row(name, FORMATS[unit](ember), FORMATS[unit](base), ratio, target, verdict))
-
-
-def print_table(title: str) -> None:
-    cells = [("measure", "Ember", "baseline", "ratio", "target", "verdict"), *map(astuple, ROWS)]
-    widths = [max(len(line[i]) for line in cells) for i in range(6)]
-    cells.insert(1, tuple("-" * width for width in widths))
-    print(title)
-    for line in cells:
-        rest = [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
-        print("  ".join([line[0].ljust(widths[0]), *rest]))
-    for note in NOTES:
-        print(f"note: {note}")
+TABLE = Table(
+    {
+        "/s": lambda value: f"{value:,.0f}/s",
+        "ms": lambda value: f"{value * 1e3:.2f} ms",
+        "s": lambda value: f"{value:.3f} s",
+        "B": lambda value: f"{value:.0f} B",
+        "MiB": lambda value: f"{value / 2**20:.0f} MiB",
+        "x": lambda value: f"{value:.2f}",  # already a ratio: no ratio column
+    }
+)
+add, note = TABLE.add, TABLE.notes.append
 
 
 # -- 1 and 2: scheduling cost, memory and firing lateness, each phase in a forked child ----------
@@ -97,26 +64,6 @@ class Counts:
     pending: int = 100_000
     batch: int = 10_000
     stored: int = 100_000
-
-
-def in_child(phase: Callable[[], list[float]]) -> list[float]:
-    """Run ``phase`` in a forked process, so its memory (and its peak) is its own."""
-    read, write = os.pipe()
-    if (pid := os.fork()) == 0:  # the child: report, then leave without the parent's clean-up
-        code = 1
-        try:
-            os.write(write, json.dumps(phase()).encode())
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        data = pipe.read()
-    if os.waitpid(pid, 0)[1] != 0:
-        raise RuntimeError("a benchmark child failed (its traceback is above)")
-    return [float(value) for value in json.loads(data)]
 
 
 def memory_kib(field: str) -> int:
@@ -177,9 +124,8 @@ def lateness_phase(due_count: int, pending: int, raw: bool) -> list[float]:
         if loop.time() >= due:
             raise RuntimeError("scheduling the due tasks took longer than their delay")
         await probe.done
-        ordered, last = sorted(probe.lateness), len(probe.lateness) - 1
-        p50, p99 = (ordered[min(last, int(f * len(ordered)))] for f in (0.50, 0.99))
-        return [p50, p99, ordered[-1], probe.lateness[0]]
+        p50, p99 = (percentile(probe.lateness, f) for f in (0.50, 0.99))
+        return [p50, p99, max(probe.lateness), probe.lateness[0]]
 
     gc.collect()
     return asyncio.run(main())
@@ -307,7 +253,7 @@ async def persistent(label: str, url: str, raw: RawSqlite | RawPostgres, counts:
     selected = await raw.select_all()
     base = time.perf_counter() - start
     if report.scheduled != stored or selected != stored:
-        NOTES.append(f"{label}: restored {report.scheduled:,}, selected {selected:,} of {stored:,}")
+        note(f"{label}: restored {report.scheduled:,}, selected {selected:,} of {stored:,}")
     add(f"{label} restore {stored:,} (vs SELECT *)", ember, base, "s", "<= 1 s", ember <= 1.0)
 
 
@@ -325,7 +271,7 @@ async def on_postgres(dsn: str, counts: Counts) -> None:
 
         conn = await asyncpg.connect(dsn, timeout=5)
     except Exception as error:
-        NOTES.append(f"PostgreSQL rows skipped: cannot connect ({type(error).__name__}: {error})")
+        note(f"PostgreSQL rows skipped: cannot connect ({type(error).__name__}: {error})")
         return
     schema = f"ember_bench_{secrets.token_hex(4)}"
     try:
@@ -349,7 +295,7 @@ def main() -> None:
     asyncio.run(on_postgres(options.postgres, counts))
     mode = "quick" if options.quick else "full"
     python = sys.version.split()[0]
-    print_table(f"ember bench delays ({mode}, Python {python}, {os.cpu_count()} CPUs)")
+    TABLE.print(f"ember bench delays ({mode}, Python {python}, {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

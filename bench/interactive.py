@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import gc
 import statistics
-import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from _common import percentile, say
+
 from ember import interactive
 from ember.interaction import answer, questions
 
 PAUSE = 0.002  # seconds each caller waits before asking again
-say = functools.partial(print, file=sys.stderr, flush=True)
 
 
 class Caller:
@@ -73,11 +72,6 @@ async def until(condition: Callable[[], bool]) -> None:
     # Polling on purpose: the measured functions record their own resume time.
     while not condition():  # noqa: ASYNC110
         await asyncio.sleep(0.0005)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def ember_latencies(callers: int, rounds: int) -> tuple[list[float], list[float]]:

@@ -13,46 +13,17 @@ import asyncio
 import contextlib
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _common import PASSWORD, ember, memory_mib, new_game, percentile, print_columns
+
 from ember.game import create_account
 from ember.testing import TelnetClient
 
-EMBER = [sys.executable, "-m", "ember.cli"]
-PASSWORD = "bench-password-1"
 rows: list[tuple[str, str, str, str]] = []
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def ember(game: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [*EMBER, "--game-dir", str(game), *args], input=stdin, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise RuntimeError(f"ember {' '.join(args)} failed: {done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def turns(clients: list[TelnetClient], rounds: int, command: str, reply: str) -> list[float]:
@@ -132,7 +103,7 @@ async def bench(game: Path, port: int, count: int, rounds: int) -> None:
     pids = [int((game / "server" / name).read_text()) for name in ("portal.pid", "game.pid")]
     add(
         f"RSS portal + game, {count} idle clients",
-        f"{rss_mib(pids[0]):.0f} + {rss_mib(pids[1]):.0f} MiB",
+        f"{memory_mib(pids[0]):.0f} + {memory_mib(pids[1]):.0f} MiB",
         "",
         "<= 80 MB",
     )
@@ -203,11 +174,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
-        game = Path(tmp) / "game"
-        subprocess.run([*EMBER, "init", str(game)], check=True, capture_output=True)
-        port = free_port()
-        with (game / "settings.py").open("a") as settings:
-            settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n")
+        game, port = new_game(Path(tmp))
         for i in range(max(options.clients)):
             await asyncio.to_thread(create_account, game, f"player{i}", PASSWORD)
         started = time.perf_counter()
@@ -227,11 +194,9 @@ async def main() -> None:
                 await bench(game, port, count, options.rounds)
         finally:
             ember(game, "stop")
-    width = max(len(row[0]) for row in rows)
     print(f"ember bench latency (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
-    print(f"{'measure':<{width}}  {'Ember':>14}  {'baseline':>16}  {'target':>9}")
-    for measure, value, baseline, target in rows:
-        print(f"{measure:<{width}}  {value:>14}  {baseline:>16}  {target:>9}")
+    header = ("measure", "Ember", "baseline", "target")
+    print_columns(header, rows, min_widths=(0, 14, 16, 9))
 
 
 if __name__ == "__main__":

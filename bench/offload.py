@@ -31,37 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import PASSWORD, ember, free_port, login, new_game, percentile, print_columns
+
 from ember.game import create_account
 from ember.testing import TelnetClient
 
-EMBER = [sys.executable, "-m", "ember.cli"]
-PASSWORD = "bench-password-1"
 FAST_HASH = "\nHASH_TIME_COST = 1\nHASH_MEMORY_COST = 8\nHASH_PARALLELISM = 1\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def ember(game: Path, *args: str) -> str:
-    done = subprocess.run([*EMBER, "--game-dir", str(game), *args], capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"ember {' '.join(args)} failed: {done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
-
-async def login(port: int, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(port)
-    client.send(f"connect {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}", within=120)
-    return client
 
 
 async def measure(clients: list[TelnetClient], until: asyncio.Future[None]) -> list[float]:
@@ -89,8 +64,8 @@ async def crunch(cruncher: TelnetClient, switch: str, seconds: float) -> float:
 
 
 async def bench(port: int, count: int, seconds: float) -> list[tuple[str, ...]]:
-    clients = [await login(port, f"player{i}") for i in range(count)]
-    cruncher = await login(port, "cruncher")
+    clients = [await login(port, f"player{i}", within=120) for i in range(count)]
+    cruncher = await login(port, "cruncher", within=120)
     for switch in ("thread", "process", "cluster"):  # warm up: pools and connection started
         await crunch(cruncher, switch, 0.2)
     rows: list[tuple[str, ...]] = []
@@ -175,8 +150,8 @@ async def broadcast(
     port: int, count: int, rate: float, seconds: float, label: str
 ) -> list[tuple[str, ...]]:
     """The broadcast case on a started game: idle, then during one thread job of S seconds."""
-    clients = [await login(port, f"player{i}") for i in range(count)]
-    cruncher = await login(port, "cruncher")
+    clients = [await login(port, f"player{i}", within=120) for i in range(count)]
+    cruncher = await login(port, "cruncher", within=120)
     await crunch(cruncher, "thread", 0.2)  # warm up: the thread pool started
     stop = asyncio.Event()
     talk = asyncio.create_task(sayers(clients, rate, stop))
@@ -196,13 +171,6 @@ async def broadcast(
         summary(f"{label}: idle", idle, idle),
         summary(f"{label}: during a {seconds:g} s thread job", during, idle),
     ]
-
-
-def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))))  # fmt: skip
 
 
 def start_dask(port: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
@@ -236,12 +204,9 @@ async def main() -> None:
     rows: list[tuple[str, ...]] = []
     wide: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
-        game = Path(tmp) / "game"
-        subprocess.run([*EMBER, "init", str(game)], check=True, capture_output=True)
-        port, dask_port = free_port(), free_port()
-        with (game / "settings.py").open("a") as settings:
-            settings.write(f"\nTELNET_PORT = {port}\nWEB_PORT = {free_port()}\n{FAST_HASH}")
-            settings.write(f'CLUSTER_ADDRESS = "tcp://127.0.0.1:{dask_port}"\n')
+        dask_port = free_port()
+        cluster = f'CLUSTER_ADDRESS = "tcp://127.0.0.1:{dask_port}"\n'
+        game, port = new_game(Path(tmp), FAST_HASH + cluster)
         base = (game / "settings.py").read_text()
         players = max(options.clients, options.broadcast_clients)
         for name in [f"player{i}" for i in range(players)] + ["cruncher"]:
@@ -277,7 +242,7 @@ async def main() -> None:
         print(f"\none player's job, {options.clients} telnet clients sending `help say` in turn")
         header = ("round trips of the others", "p50 ms", "p99 ms", "p50/idle", "p99/idle",
                   "max ms", "job took")  # fmt: skip
-        print_table(header, rows)
+        print_columns(header, rows)
     if wide:
         print(
             f"\nbroadcast: {options.broadcast_clients} players each saying a line "
@@ -285,7 +250,7 @@ async def main() -> None:
         )
         header = ("round trips of the others", "lines", "p50 ms", "p99 ms", "p50/idle",
                   "p99/idle", "max ms")  # fmt: skip
-        print_table(header, wide)
+        print_columns(header, wide)
 
 
 if __name__ == "__main__":

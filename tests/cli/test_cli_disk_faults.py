@@ -14,37 +14,15 @@ import contextlib
 import sqlite3
 import subprocess
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.cli_harness import aember, make_game, portal_status, wait_exit
+from support.cli_harness import aember, make_game, new_player, portal_status, wait_exit
+from support.marks import fired, mark_commands
 
-from ember.testing import TelnetClient
-
-PASSWORD = "long-password-1"
 DEADLINE = 5
-COMMANDS = """
-from pathlib import Path
-from ember import Command, delay
-
-FIRED = Path(__file__).parent / "server" / "fired.txt"
-
-
-def fire(number):
-    with FIRED.open("a") as out:
-        out.write(f"{number}\\n")
-
-
-class CmdMark(Command):
-    key = "mark"
-
-    def func(self):
-        number = int(self.args)
-        delay(1.0, fire, number, persistent=True)
-        self.caller.msg(f"marked {number}")
-"""
+COMMANDS = mark_commands(1.0)
 
 
 @contextlib.contextmanager
@@ -76,19 +54,6 @@ def fill(disk: Path) -> Path:
     return filler
 
 
-def fired(game: Path) -> Counter[int]:
-    path = game / "server" / "fired.txt"
-    return Counter(int(n) for n in (path.read_text() if path.exists() else "").split())
-
-
-async def login(port: int, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(port)
-    await client.expect("connect NAME PASSWORD")
-    client.send(f"create {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}")
-    return client
-
-
 # "locked": another program holds the database's write lock (SQLite answers "database is
 # locked"). A read-only remount is refused while the game has the file open for writing, so
 # this is how a database that cannot be written is made here.
@@ -102,7 +67,7 @@ async def test_a_reload_while_the_disk_refuses_writes(tmp_path: Path, fault: str
         code, out, err = await aember("start", cwd=game)
         assert code == 0, out + err
         try:
-            ann = await login(portal_status(game)["telnet_port"], "ann")
+            ann = await new_player(portal_status(game)["telnet_port"], "ann")
             for number in range(5):
                 ann.send(f"mark {number}")
                 await ann.expect(f"marked {number}")

@@ -15,50 +15,17 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support.cli_harness import aember, make_game, portal_status, wait_exit
+from support.cli_harness import PASSWORD, aember, make_game, new_player, portal_status, wait_exit
+from support.marks import fired, mark_commands
 from support.pgrole import PgRole, role_for_test
 
 from ember.testing import TelnetClient
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD = "long-password-1"
 DEADLINE = 6  # RELOAD_DEADLINE and STOP_DEADLINE of the game under test
 FIRE_AFTER = 3.0  # seconds from `mark` to the task firing
-COMMANDS = f"""
-from pathlib import Path
-from ember import Command, delay
-
-FIRED = Path(__file__).parent / "server" / "fired.txt"
-
-
-def fire(number):
-    with FIRED.open("a") as out:
-        out.write(f"{{number}}\\n")
-
-
-class CmdMark(Command):
-    key = "mark"
-
-    def func(self):
-        number = int(self.args)
-        delay({FIRE_AFTER}, fire, number, persistent=True)
-        self.caller.msg(f"marked {{number}}")
-"""
-
-
-async def login(port: int, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(port)
-    await client.expect("connect NAME PASSWORD")
-    client.send(f"create {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}")
-    return client
-
-
-def fired(game: Path) -> Counter[int]:
-    path = game / "server" / "fired.txt"
-    text = path.read_text() if path.exists() else ""
-    return Counter(int(line) for line in text.split())
+COMMANDS = mark_commands(FIRE_AFTER)
 
 
 async def mark(client: TelnetClient, numbers: range) -> None:
@@ -104,7 +71,7 @@ async def test_the_game_survives_cut_and_lost_postgres_connections(tmp_path: Pat
         assert code == 0, out + err
         try:
             port = portal_status(game)["telnet_port"]
-            ann, bob = await login(port, "ann"), await login(port, "bob")
+            ann, bob = await new_player(port, "ann"), await new_player(port, "bob")
 
             # 1. Connections cut again and again while tasks are made and players chat.
             cutter = asyncio.create_task(cut_repeatedly(role, 15))

@@ -14,11 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from support.cli_harness import aember, make_game, portal_status
+from support.cli_harness import aember, make_game, new_player, portal_status
 
 from ember.testing import TelnetClient
 
-PASSWORD = "long-password-1"
 PLAYERS = 8
 LINE_EVERY = 0.04  # seconds between two lines of one player (25 lines/s each)
 
@@ -26,14 +25,6 @@ LINE_EVERY = 0.04  # seconds between two lines of one player (25 lines/s each)
 def reload_count() -> int:
     """10 in CI; ``EMBER_STRESS=1`` runs the issue's full 50."""
     return 50 if os.environ.get("EMBER_STRESS") == "1" else 10
-
-
-async def login(port: int, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(port)
-    await client.expect("connect NAME PASSWORD")
-    client.send(f"create {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}")
-    return client
 
 
 async def type_lines(client: TelnetClient, tag: str, stop: asyncio.Event) -> int:
@@ -64,7 +55,7 @@ async def test_reload_storm_loses_no_line(tmp_path: Path) -> None:
     code, out, err = await aember("start", cwd=game)
     assert code == 0, out + err
     port = portal_status(game)["telnet_port"]
-    clients = [await login(port, f"typist{i}") for i in range(PLAYERS)]
+    clients = [await new_player(port, f"typist{i}") for i in range(PLAYERS)]
     stop_typing = asyncio.Event()
     try:
         typing = [

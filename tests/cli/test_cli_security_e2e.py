@@ -7,12 +7,10 @@ import os
 import stat
 from pathlib import Path
 
-from support.cli_harness import aember, make_game, portal_status
+from support.cli_harness import PASSWORD, aember, make_game, new_player, portal_status
 
 from ember.link import LinkConnection, Message, socket_path_for
-from ember.testing import TelnetClient
 
-PASSWORD = "long-password-1"
 # Terminal control a player might type: C1 CSI (U+009B) and NEL, a 7-bit ESC sequence, BEL,
 # and the bidi overrides, isolates and marks that make text read backwards.
 HOSTILE = (
@@ -22,14 +20,6 @@ HOSTILE = (
 FORBIDDEN = {chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]} - {"\n", "\r"}
 FORBIDDEN |= {chr(c) for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)]}
 FORBIDDEN |= {chr(c) for c in range(0x2066, 0x206A)}
-
-
-async def login(port: int, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(port)
-    await client.expect("connect NAME PASSWORD")
-    client.send(f"create {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}")
-    return client
 
 
 def mode(path: Path) -> int:
@@ -42,8 +32,8 @@ async def test_c1_and_bidi_sent_through_say_never_reach_another_client(tmp_path:
     assert code == 0, out + err
     try:
         port = portal_status(game)["telnet_port"]
-        mallory = await login(port, "mallory")
-        victim = await login(port, "victim")
+        mallory = await new_player(port, "mallory")
+        victim = await new_player(port, "victim")
         mallory.send(f"say a{HOSTILE}")
         said = await victim.expect('end"')
         assert 'mallory says, "a' in said
@@ -87,7 +77,7 @@ async def test_a_zero_umask_start_keeps_socket_database_and_logs_private(tmp_pat
         # later), so it is in the log by the time the EOF arrived.
         log = (server / "logs" / "portal.log").read_text()
         assert "refused a link connection" in log and "did not carry the link secret" in log
-        player = await login(portal_status(game)["telnet_port"], "bob")
+        player = await new_player(portal_status(game)["telnet_port"], "bob")
         player.send("say still here")
         await player.expect('You say, "still here"')
         await player.close()

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,23 @@ async def screen_shows(session: str, wanted: str, within: float = 20.0) -> str:
             await asyncio.sleep(0.1)
 
 
+@contextlib.asynccontextmanager
+async def tintin_player(tintin: str, port: int, name: str) -> AsyncIterator[str]:
+    """TinTin++ in a tmux session of its own, connected to ``port`` and logged in as ``name``
+    (password long-password-1); yield the session, which is killed afterwards."""
+    session = f"ember-{uuid.uuid4().hex[:8]}"
+    tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", tintin)
+    try:
+        tmux("send-keys", "-t", session, f"#session mud 127.0.0.1 {port}", "Enter")
+        await screen_shows(session, "connect NAME PASSWORD")
+        tmux("send-keys", "-t", session, f"connect {name} long-password-1", "Enter")
+        await screen_shows(session, f"Welcome, {name}")
+        yield session
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            tmux("kill-session", "-t", session)
+
+
 @pytest.fixture
 def tintin() -> str:
     if TINTIN is None or shutil.which("tmux") is None:
@@ -50,25 +68,18 @@ async def test_tintin_plays_beside_a_telnet_client(tmp_path: Path, tintin: str) 
     for name in ("tinuser", "rawuser"):
         done = ember("account", "create", name, cwd=game, stdin="long-password-1\n")
         assert done.returncode == 0, done.stderr
-    session = f"ember-{uuid.uuid4().hex[:8]}"
     with started(game) as status:
         port = int(status["telnet_port"])
-        tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", tintin)
-        try:
-            tmux("send-keys", "-t", session, f"#session mud 127.0.0.1 {port}", "Enter")
-            await screen_shows(session, "connect NAME PASSWORD")
-            tmux("send-keys", "-t", session, "connect tinuser long-password-1", "Enter")
-            await screen_shows(session, "Welcome, tinuser")
-            async with await TelnetClient.connect(port) as raw:
-                raw.send("connect rawuser long-password-1")
-                await raw.expect("Welcome, rawuser")
-                tmux("send-keys", "-t", session, "say héllo from tintin ✓", "Enter")
-                await raw.expect('tinuser says, "héllo from tintin ✓"')
-                raw.send("say hi back")
-                await screen_shows(session, 'rawuser says, "hi back"')
-        finally:
-            with contextlib.suppress(subprocess.CalledProcessError):
-                tmux("kill-session", "-t", session)
+        async with (
+            tintin_player(tintin, port, "tinuser") as session,
+            await TelnetClient.connect(port) as raw,
+        ):
+            raw.send("connect rawuser long-password-1")
+            await raw.expect("Welcome, rawuser")
+            tmux("send-keys", "-t", session, "say héllo from tintin ✓", "Enter")
+            await raw.expect('tinuser says, "héllo from tintin ✓"')
+            raw.send("say hi back")
+            await screen_shows(session, 'rawuser says, "hi back"')
 
 
 async def test_tintin_shows_progress_as_whole_lines(tmp_path: Path, tintin: str) -> None:
@@ -77,20 +88,10 @@ async def test_tintin_shows_progress_as_whole_lines(tmp_path: Path, tintin: str)
     game = make_game(tmp_path)
     done = ember("account", "create", "tinuser", cwd=game, stdin="long-password-1\n")
     assert done.returncode == 0, done.stderr
-    session = f"ember-{uuid.uuid4().hex[:8]}"
     with started(game) as status:
-        port = int(status["telnet_port"])
-        tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", tintin)
-        try:
-            tmux("send-keys", "-t", session, f"#session mud 127.0.0.1 {port}", "Enter")
-            await screen_shows(session, "connect NAME PASSWORD")
-            tmux("send-keys", "-t", session, "connect tinuser long-password-1", "Enter")
-            await screen_shows(session, "Welcome, tinuser")
+        async with tintin_player(tintin, int(status["telnet_port"]), "tinuser") as session:
             tmux("send-keys", "-t", session, "crunch/thread 5", "Enter")
             screen = await screen_shows(session, "Crunched ", within=60)
-        finally:
-            with contextlib.suppress(subprocess.CalledProcessError):
-                tmux("kill-session", "-t", session)
     lines = screen.splitlines()
     start = next(i for i, line in enumerate(lines) if "Crunching for 5 s" in line)
     end = next(i for i, line in enumerate(lines) if "Crunched " in line)

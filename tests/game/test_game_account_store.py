@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from gamekit import FAST, make_developer, running_game, session_dict
+from support.pgrole import ADMIN_DSN, connect_admin
 
 from ember.game._account_store import DuplicateAccountError, account_store_from_url
 from ember.testing import VirtualClock
 
-POSTGRES_DSN = os.environ.get(
-    "EMBER_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
-
 
 async def _postgres_url() -> AsyncIterator[str]:
-    try:
-        import asyncpg
-
-        admin = await asyncpg.connect(POSTGRES_DSN, timeout=10)
-    except Exception as exc:
-        reason = f"PostgreSQL not reachable: {type(exc).__name__}: {exc}"
-        if os.environ.get("EMBER_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    admin = await connect_admin()
     schema = f"ember_game_{uuid.uuid4().hex[:12]}"
     try:
-        yield f"{POSTGRES_DSN}?schema={schema}"
+        yield f"{ADMIN_DSN}?schema={schema}"
     finally:
         await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await admin.close()

@@ -4,11 +4,12 @@ and retries every write, in order, across an outage (issue 10 item 1)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import pytest
-from support.pgrole import role_for_test
+from support.pgrole import PgRole, role_for_test
 
 from ember.errors import StoreError
 from ember.game._account_store import PostgresAccountStore
@@ -27,25 +28,31 @@ async def twice(call: Callable[[], Awaitable[T]]) -> T:
         return await call()
 
 
+@asynccontextmanager
+async def task_store(role: PgRole) -> AsyncIterator[PostgresTaskStore]:
+    """The role's task store, opened; closed afterwards."""
+    store = PostgresTaskStore(role.dsn, schema=role.name)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 def row(task_id: int, state: str = "scheduled") -> tuple[object, ...]:
     return (task_id, state, 1.0e9 + task_id, None, '"m:f"', "[]", "{}", None, None)
 
 
 async def test_the_task_store_reconnects_after_its_backend_is_terminated() -> None:
-    async with role_for_test() as role:
-        store = PostgresTaskStore(role.dsn, schema=role.name)
-        await store.open()
-        try:
-            await store.write([row(1)], [])  # type: ignore[list-item]
-            assert await role.terminate() == 1
-            # A call finds the connection gone: it fails saying so, or (when asyncpg has
-            # already seen the connection close) reconnects at once; the next one works.
-            await twice(lambda: store.write([row(2)], []))  # type: ignore[list-item]
-            assert [t.id for t in await store.load()] == [1, 2]
-            stats = store.connection_statistics()
-            assert stats.connects == 2 and stats.losses == 1 and not stats.failing
-        finally:
-            await store.close()
+    async with role_for_test() as role, task_store(role) as store:
+        await store.write([row(1)], [])  # type: ignore[list-item]
+        assert await role.terminate() == 1
+        # A call finds the connection gone: it fails saying so, or (when asyncpg has
+        # already seen the connection close) reconnects at once; the next one works.
+        await twice(lambda: store.write([row(2)], []))  # type: ignore[list-item]
+        assert [t.id for t in await store.load()] == [1, 2]
+        stats = store.connection_statistics()
+        assert stats.connects == 2 and stats.losses == 1 and not stats.failing
 
 
 async def test_the_account_store_reconnects_after_its_backend_is_terminated() -> None:
@@ -65,9 +72,7 @@ async def test_the_account_store_reconnects_after_its_backend_is_terminated() ->
 
 
 async def test_writes_wait_through_an_outage_and_are_written_once_in_order() -> None:
-    async with role_for_test() as role:
-        store = PostgresTaskStore(role.dsn, schema=role.name)
-        await store.open()
+    async with role_for_test() as role, task_store(role) as store:
         writer = task_writer(store)
         writer.start()
         try:
@@ -92,20 +97,14 @@ async def test_writes_wait_through_an_outage_and_are_written_once_in_order() -> 
             assert not writer.statistics().failing
         finally:
             await writer.close()
-            await store.close()
 
 
 async def test_a_close_that_cannot_flush_in_time_hands_back_every_write() -> None:
-    async with role_for_test() as role:
-        store = PostgresTaskStore(role.dsn, schema=role.name)
-        await store.open()
+    async with role_for_test() as role, task_store(role) as store:
         writer = task_writer(store)
         writer.start()
-        try:
-            await role.outage()
-            writer.put(row(7))  # type: ignore[arg-type]
-            writer.delete(8)
-            left = await writer.close(give_up_after=1.0)
-            assert left == {7: row(7), 8: None}
-        finally:
-            await store.close()
+        await role.outage()
+        writer.put(row(7))  # type: ignore[arg-type]
+        writer.delete(8)
+        left = await writer.close(give_up_after=1.0)
+        assert left == {7: row(7), 8: None}

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ember.testing import scaled
+from ember.testing import TelnetClient, scaled
 
 TIMEOUT = scaled(60.0)  # a safety net; EMBER_TEST_TIMEOUT_SCALE stretches it
+PASSWORD = "long-password-1"  # what new_player() creates accounts with
 
 
 def ember(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -78,6 +79,16 @@ async def aember(*args: str, cwd: Path, stdin: str = "") -> tuple[int, str, str]
     out, err = await asyncio.wait_for(process.communicate(stdin.encode()), TIMEOUT)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+async def new_player(port: int, name: str) -> TelnetClient:
+    """Connect to the telnet ``port`` and ``create`` the account ``name`` (PASSWORD) there;
+    return the client once the game has welcomed it."""
+    client = await TelnetClient.connect(port)
+    await client.expect("connect NAME PASSWORD")
+    client.send(f"create {name} {PASSWORD}")
+    await client.expect(f"Welcome, {name}")
+    return client
 
 
 async def wait_exit(pid: int, within: float = 20.0) -> None:

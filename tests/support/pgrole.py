@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 ADMIN_DSN = os.environ.get("EMBER_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+CONNECT_TIMEOUT = 10.0  # seconds; past it PostgreSQL counts as not there
 
 
 @dataclass
@@ -52,18 +53,24 @@ class PgRole:
         await self.admin.execute(f'ALTER ROLE "{self.name}" LOGIN')
 
 
-@asynccontextmanager
-async def role_for_test() -> AsyncIterator[PgRole]:
-    """Create a role (and its schema) for one test; drop both afterwards."""
+async def connect_admin() -> Any:
+    """An asyncpg connection to ADMIN_DSN as the administrator; without one the test is
+    skipped (failed under ``EMBER_REQUIRE_POSTGRES=1``)."""
     try:
         import asyncpg
 
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
+        return await asyncpg.connect(ADMIN_DSN, timeout=CONNECT_TIMEOUT)
     except Exception as error:
-        reason = f"PostgreSQL not available at {ADMIN_DSN}: {error}"
+        reason = f"PostgreSQL not available at {ADMIN_DSN}: {type(error).__name__}: {error}"
         if os.environ.get("EMBER_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@asynccontextmanager
+async def role_for_test() -> AsyncIterator[PgRole]:
+    """Create a role (and its schema) for one test; drop both afterwards."""
+    admin = await connect_admin()
     name = f"ember_t_{uuid.uuid4().hex[:10]}"
     database = urlsplit(ADMIN_DSN).path.lstrip("/")
     await admin.execute(f'CREATE ROLE "{name}" LOGIN')
