@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import gc
 import json
 import os
@@ -21,16 +20,14 @@ import sqlite3
 import sys
 import tempfile
 import time
-import traceback
 import tracemalloc
-from collections.abc import Callable
-from dataclasses import astuple, dataclass
 from typing import Any
+
+from _common import Table, in_child, percentile, say
 
 from ember.world import Room, Thing, World, open_world
 from ember.world._store_sqlite import CACHE_KIB
 
-say = functools.partial(print, file=sys.stderr, flush=True)  # progress, off the table's stream
 NAMES = ("hp", "mp", "level", "gold", "name", "race", "alive", "x", "y", "mood")
 BATCH = 100  # assignments per timed batch: one timer read per batch, not per assignment
 
@@ -59,62 +56,15 @@ class Plain:
         self.attrs = attrs
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of the result table."""
-
-    measure: str
-    ember: str
-    baseline: str
-    ratio: str
-    target: str
-    verdict: str
-
-
-ROWS: list[Row] = []
-FORMATS: dict[str, Callable[[float], str]] = {
-    "B": lambda value: f"{value:.0f} B",
-    "us": lambda value: f"{value * 1e6:.2f} us",
-    "s": lambda value: f"{value:.2f} s",
-    "/s": lambda value: f"{value:,.0f}/s",
-}
-
-
-def add(name: str, ember: float, base: float, unit: str, target: str = "-", ok: Any = None) -> None:
-    """Add a row; ``ok`` is None for a figure shown for information only."""
-    ratio = f"{ember / base:.2f}x" if base else "-"
-    verdict = "info" if ok is None else ("ok" if ok else "MISS")
-    ROWS.append(Row(name, FORMATS[unit](ember), FORMATS[unit](base), ratio, target, verdict))
-
-
-def print_table(title: str) -> None:
-    cells = [("measure", "Ember", "baseline", "ratio", "target", "verdict"), *map(astuple, ROWS)]
-    widths = [max(len(line[i]) for line in cells) for i in range(6)]
-    cells.insert(1, tuple("-" * width for width in widths))
-    print(title)
-    for line in cells:
-        rest = [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
-        print("  ".join([line[0].ljust(widths[0]), *rest]))
-
-
-def in_child(phase: Callable[[], list[float]]) -> list[float]:
-    """Run ``phase`` in a forked process, so its memory is its own."""
-    read, write = os.pipe()
-    if (pid := os.fork()) == 0:
-        code = 1
-        try:
-            os.write(write, json.dumps(phase()).encode())
-            code = 0
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        data = pipe.read()
-    if os.waitpid(pid, 0)[1] != 0:
-        raise RuntimeError("a benchmark child failed (its traceback is above)")
-    return [float(value) for value in json.loads(data)]
+TABLE = Table(
+    {
+        "B": lambda value: f"{value:.0f} B",
+        "us": lambda value: f"{value * 1e6:.2f} us",
+        "s": lambda value: f"{value:.2f} s",
+        "/s": lambda value: f"{value:,.0f}/s",
+    }
+)
+add, note = TABLE.add, TABLE.notes.append
 
 
 # -- memory per object -------------------------------------------------------------------------
@@ -182,8 +132,7 @@ def write_phase(n: int, ember: bool, kind: str) -> list[float]:
             elapsed = clock() - start
         per_op.append(elapsed / BATCH)
     del db
-    per_op.sort()
-    return [per_op[len(per_op) // 2], per_op[min(len(per_op) - 1, int(0.99 * len(per_op)))]]
+    return [percentile(per_op, 0.5), percentile(per_op, 0.99)]
 
 
 # -- the store: start-up and durable writes ----------------------------------------------------
@@ -326,12 +275,12 @@ def main() -> None:
     store_rows(scale)
     mode = "quick" if options.quick else "full"
     python = sys.version.split()[0]
-    print_table(f"ember bench world ({mode}, Python {python}, {os.cpu_count()} CPUs)")
-    print(
-        f"note: {objects:,} objects for memory (tracemalloc, forked children); baseline: "
+    note(
+        f"{objects:,} objects for memory (tracemalloc, forked children); baseline: "
         "a plain object with the key and a dict of the same 10 attributes. Ember includes "
         "the world's indexes (id, class, name) and the room's contents entry."
     )
+    TABLE.print(f"ember bench world ({mode}, Python {python}, {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":
