@@ -103,4 +103,9 @@ def test_load_is_refused_while_the_server_runs_and_dump_works(tmp_path: Path) ->
         refused = ember("world", "load", "--replace", str(tmp_path / "none.json"), cwd=game)
         assert refused.returncode == 1 and "`ember stop` first" in refused.stderr
         dump = ember("world", "dump", str(tmp_path / "w.json"), cwd=game)
-        assert dump.returncode == 0 and "Wrote 4 objects" in dump.stdout, dump.stderr
+        # The running game stores its own world too (the starting room, the demo area), so
+        # the dump holds the four built objects and what the game made at start.
+        assert dump.returncode == 0 and "Wrote " in dump.stdout, dump.stderr
+        dumped = (tmp_path / "w.json").read_text()
+        for key in ('"Hall"', '"Garden"', '"garden"', '"sword"', '"The Hearth"'):
+            assert key in dumped, key
