@@ -13,6 +13,7 @@ from ember.storage import (
     Schema,
     SupervisedConnection,
     postgres_url,
+    reserve_postgres,
     upgrade_postgres,
 )
 from ember.storage import qualify as _qualify
@@ -129,12 +130,8 @@ class PostgresTaskStore:
         self._check()
 
         async def reserve(conn: asyncpg.Connection[Any]) -> int:
-            async with conn.transaction():
-                next_id = await conn.fetchval(self._sql["get_next_id"])
-                max_id = await conn.fetchval(self._sql["max_id"])
-                first = max(int(next_id or 1), at_least, int(max_id or 0) + 1, 1)
-                await conn.execute(self._sql["set_next_id"], first + count)
-            return first
+            ids = (self._sql["get_next_id"], self._sql["max_id"], self._sql["set_next_id"])
+            return await reserve_postgres(conn, ids, at_least, count)
 
         return await self._conn.run("reserve task ids in", reserve)
 

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
-from ember.storage import Schema, SqliteConnection, transaction, upgrade_sqlite
+from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
 
 __all__ = ["SCHEMA", "SqliteTaskStore"]
 
@@ -33,6 +33,7 @@ SET_NEXT_ID_SQL = (
     "INSERT INTO ember_meta (key, value) VALUES ('next_id', ?)"
     " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
+_ID_SQL = (GET_NEXT_ID_SQL, MAX_ID_SQL, SET_NEXT_ID_SQL)
 # Compare-and-set: only a counter still at the end of our block moves back (release_ids).
 RELEASE_IDS_SQL = "UPDATE ember_meta SET value = ? WHERE key = 'next_id' AND value = ?"
 
@@ -80,13 +81,7 @@ class SqliteTaskStore:
             raise ValueError(f"count must be >= 0, not {count}")
 
         def reserve(conn: sqlite3.Connection) -> int:
-            with transaction(conn):
-                # No meta row yet (a fresh file) reads as next_id 1.
-                next_id = conn.execute(GET_NEXT_ID_SQL).fetchone() or (1,)
-                (max_id,) = conn.execute(MAX_ID_SQL).fetchone()
-                first = max(int(next_id[0]), at_least, (max_id or 0) + 1, 1)
-                conn.execute(SET_NEXT_ID_SQL, (first + count,))
-            return first
+            return reserve_sqlite(conn, _ID_SQL, at_least, count)
 
         return await self._db.run("reserve task ids in", reserve)
 

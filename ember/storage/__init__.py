@@ -7,6 +7,7 @@ check ``ember doctor`` runs). A store (tasks, accounts, the world) is its SQL on
 """
 
 from ember.storage._doctor import Diagnosis, diagnose
+from ember.storage._id_blocks import first_free_id, reserve_postgres, reserve_sqlite
 from ember.storage._postgres import (
     ConnectionStatistics,
     SupervisedConnection,
@@ -47,10 +48,13 @@ __all__ = [
     "describe_open_error",
     "describe_sqlite_error",
     "diagnose",
+    "first_free_id",
     "mask_password",
     "parse_database_url",
     "postgres_url",
     "qualify",
+    "reserve_postgres",
+    "reserve_sqlite",
     "set_aside",
     "sqlite_url",
     "transaction",

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ember.errors import StoreError
-from ember.storage import Schema, SupervisedConnection, postgres_url, qualify, upgrade_postgres
+from ember.storage import (
+    Schema,
+    SupervisedConnection,
+    postgres_url,
+    qualify,
+    reserve_postgres,
+    upgrade_postgres,
+)
 from ember.world._store_rows import ATTRIBUTE_COLUMNS, OBJECT_COLUMNS, RowKey, WorldRow
 from ember.world._store_sqlite import split
 
@@ -131,12 +138,8 @@ class PostgresWorldStore:
             raise ValueError(f"count must be > 0, not {count}")
 
         async def reserve(conn: asyncpg.Connection[Any]) -> int:
-            async with conn.transaction():
-                next_id = await conn.fetchval(self._sql["get_next_id"])
-                max_id = await conn.fetchval(self._sql["max_id"])
-                first = max(int(next_id or 1), at_least, int(max_id or 0) + 1, 1)
-                await conn.execute(self._sql["set_next_id"], first + count)
-            return first
+            ids = (self._sql["get_next_id"], self._sql["max_id"], self._sql["set_next_id"])
+            return await reserve_postgres(conn, ids, at_least, count)
 
         return await self._conn.run("reserve object ids in", reserve)
 

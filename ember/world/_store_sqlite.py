@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ember.storage import Schema, SqliteConnection, transaction, upgrade_sqlite
+from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
 from ember.world._store_rows import ATTRIBUTE_COLUMNS, OBJECT_COLUMNS, RowKey, WorldRow
 
 __all__ = ["CACHE_KIB", "SCHEMA", "SqliteWorldStore"]
@@ -47,6 +47,7 @@ SET_NEXT_ID_SQL = (
     "INSERT INTO ember_world_meta (key, value) VALUES ('next_id', ?)"
     " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 )
+_ID_SQL = (GET_NEXT_ID_SQL, "SELECT max(id) FROM ember_objects", SET_NEXT_ID_SQL)
 
 
 #: SQLite's page cache for the world connection, in KiB (``PRAGMA cache_size``). Durable
@@ -137,12 +138,7 @@ class SqliteWorldStore:
             raise ValueError(f"count must be > 0, not {count}")
 
         def reserve(conn: sqlite3.Connection) -> int:
-            with transaction(conn):
-                next_id = conn.execute(GET_NEXT_ID_SQL).fetchone() or (1,)
-                (max_id,) = conn.execute("SELECT max(id) FROM ember_objects").fetchone()
-                first = max(int(next_id[0]), at_least, (max_id or 0) + 1, 1)
-                conn.execute(SET_NEXT_ID_SQL, (first + count,))
-            return first
+            return reserve_sqlite(conn, _ID_SQL, at_least, count)
 
         return await self._db.run("reserve object ids in", reserve)
 

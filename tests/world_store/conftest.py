@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from worldstore_db import POSTGRES_DSN, WorldDatabase
-
-from ember.storage import mask_password
-
-_unreachable: str | None = None
-
-
-async def _connect_postgres() -> Any:
-    global _unreachable
-    if _unreachable is None:
-        try:
-            import asyncpg
-
-            return await asyncpg.connect(POSTGRES_DSN, timeout=10)
-        except Exception as exc:  # asyncpg missing, refused, timed out, no such database...
-            _unreachable = f"{type(exc).__name__}: {exc}"
-    reason = f"PostgreSQL not reachable at {mask_password(POSTGRES_DSN)}: {_unreachable}"
-    if os.environ.get("EMBER_REQUIRE_POSTGRES") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+from support.task_stores import connect_postgres
+from worldstore_db import WorldDatabase
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -36,7 +16,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     if request.param == "sqlite":
         db = WorldDatabase("sqlite", path=tmp_path / "world.db")
     else:
-        db = WorldDatabase("postgres", admin=await _connect_postgres())
+        db = WorldDatabase("postgres", admin=await connect_postgres())
     try:
         yield db
     finally:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from support.task_stores import POSTGRES_DSN
+
 from ember.storage import qualify
 from ember.world import PostgresWorldStore, SqliteWorldStore, StoredWorld, WorldStore, open_world
 
-POSTGRES_DSN = os.environ.get(
-    "EMBER_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
 TABLES = {"objects": "ember_objects", "attributes": "ember_attributes", "meta": "ember_world_meta"}
 
 
