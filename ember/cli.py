@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.errors import EmberError
-from ember.game.settings import SETTINGS_FILE, Settings, SettingsError, load_settings
+from ember.game.settings import SETTINGS_FILE, Settings, load_settings
 from ember.layout import GameLayout
 from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.control import (
@@ -32,11 +32,8 @@ NOT_RUNNING = 3  # exit status of `ember status` when nothing runs (as LSB init 
 
 
 class CliError(EmberError, RuntimeError):
-    """A problem to report in one line (exit status ``status``), without a traceback.
-
-    A ``RuntimeError`` (the command cannot go on here), not a ``ValueError``: the account
-    commands catch ``ValueError`` to report bad names and passwords themselves.
-    """
+    """A problem to report in one line (exit status ``status``), without a traceback; a
+    ``RuntimeError``, as the account commands catch ``ValueError`` for bad names themselves."""
 
     def __init__(self, message: str, status: int = 1) -> None:
         super().__init__(message)
@@ -52,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         status: int = args.handler(args)
-    except (CliError, ControlError, SettingsError) as error:
+    except EmberError as error:  # CliError, ControlError, SettingsError, a bad world file...
         print(f"ember {args.command}: {error}", file=sys.stderr)
         return getattr(error, "status", 1)
     except KeyboardInterrupt:
@@ -327,9 +324,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _duration(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes}m" if hours else f"{minutes}m {secs}s"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m {rest % 60}s"
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -379,14 +375,11 @@ def _account_create(args: argparse.Namespace) -> int:
 
 
 def _world(args: argparse.Namespace) -> int:
-    from ember.world._dump import WorldFileError, run_world_command
+    from ember.world._dump import run_world_command  # a bad file: an EmberError, one line
 
     game_dir, settings = _load(args)
     running = server_state(game_dir, clean=False).running
-    try:
-        return run_world_command(args, game_dir, settings.database_url(game_dir), running)
-    except WorldFileError as error:
-        raise CliError(str(error)) from None
+    return run_world_command(args, game_dir, settings.database_url(game_dir), running)
 
 
 def _read_password() -> str:

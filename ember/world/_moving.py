@@ -112,3 +112,21 @@ def _notify(hook: Callable[..., object], *args: object) -> None:
             getattr(hook, "__name__", hook),
             getattr(hook, "__self__", None),
         )
+
+
+def fallback(
+    content: GameObject, dying: GameObject, default: GameObject | None
+) -> GameObject | None:
+    """Where ``content`` goes when ``dying`` is deleted: its home, else ``dying``'s location,
+    else ``default`` -- the first in the same world that is neither ``content`` nor inside
+    ``dying`` or ``content``; ``None`` if none is."""
+    world = dying._world
+    for place in (content._home, dying._location, default):
+        if place is None or place._world is not world or place is content:
+            continue
+        holder: GameObject | None = place
+        while holder is not None and holder is not dying and holder is not content:
+            holder = holder._location
+        if holder is None:
+            return place
+    return None

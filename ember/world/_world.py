@@ -234,7 +234,9 @@ class World:
                 if isinstance(content, Exit) and self.delete(content):
                     continue
                 if content._location is obj:
-                    _moving.move(content, self._fallback(content, obj), forced=True)
+                    _moving.move(
+                        content, _moving.fallback(content, obj, self.default_home), forced=True
+                    )
             if not obj._contents:
                 break
         for content in list((obj._contents or {}).values()):
@@ -244,17 +246,6 @@ class World:
         self._cancel_tasks(obj)
         self._remove(obj)
         return True
-
-    def _fallback(self, content: GameObject, dying: GameObject) -> GameObject | None:
-        for place in (content._home, dying._location, self.default_home):
-            if place is None or place._world is not self or place is content:
-                continue
-            holder: GameObject | None = place
-            while holder is not None and holder is not dying and holder is not content:
-                holder = holder._location
-            if holder is None:
-                return place
-        return None
 
     def _remove(self, obj: GameObject) -> None:
         """Take ``obj`` out of the world without hooks; anything still inside is put
