@@ -13,13 +13,12 @@ if they are absent) and then resolves ``START_LOCATION``.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from ember.errors import EmberError, UnresolvableReferenceError
+from ember.game._game_modules import import_game_module
 from ember.game.settings import Settings
 from ember.scheduling import Scheduler, entity_registry
 from ember.world import (
@@ -210,15 +209,8 @@ def run_world_module(game_dir: Path, world: World, start: GameObject) -> str | N
     """
     if not (game_dir / f"{WORLD_MODULE}.py").is_file():
         return None
-    path = str(game_dir)
-    if path in sys.path:
-        sys.path.remove(path)
-    sys.path.insert(0, path)
-    # A fresh import every time: another game directory's (or the old) module may be cached.
-    sys.modules.pop(WORLD_MODULE, None)
-    importlib.invalidate_caches()
     try:
-        module = importlib.import_module(WORLD_MODULE)
+        module = import_game_module(game_dir, WORLD_MODULE)
         hook = getattr(module, WORLD_HOOK, None)
         if hook is None:
             return None

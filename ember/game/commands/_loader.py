@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
-import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ember.game._game_modules import import_game_module
 from ember.game.commands._command import CmdSet, Command
 
 __all__ = ["GAME_COMMANDS_MODULE", "GameCommands", "load_game_commands"]
@@ -54,15 +53,8 @@ def load_game_commands(game_dir: str | Path) -> GameCommands:
         and not (game_dir / GAME_COMMANDS_MODULE / "__init__.py").exists()
     ):
         return GameCommands()
-    path = str(game_dir)
-    if path in sys.path:
-        sys.path.remove(path)
-    sys.path.insert(0, path)
-    # A fresh import every time: another game directory's (or the old) module may be cached.
-    sys.modules.pop(GAME_COMMANDS_MODULE, None)
-    importlib.invalidate_caches()
     try:
-        module = importlib.import_module(GAME_COMMANDS_MODULE)
+        module = import_game_module(game_dir, GAME_COMMANDS_MODULE)
         commands = tuple(
             obj
             for obj in vars(module).values()
