@@ -341,9 +341,7 @@ class CmdDestroy(Command):
     def _confirm(self, who: Character, obj: GameObject) -> Generator[Any, Any, None]:
         inside = len(obj.contents)
         extra = f" It holds {inside} object{'s' if inside != 1 else ''}." if inside else ""
-        sure = yield ask_yes_no(
-            f"Really destroy {obj.key} ({obj.dbref})?{extra}", default=False
-        )
+        sure = yield ask_yes_no(f"Really destroy {obj.key} ({obj.dbref})?{extra}", default=False)
         if not sure:
             self.session.msg(f"{obj.key} ({obj.dbref}) was not destroyed.")
             return

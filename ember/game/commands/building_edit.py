@@ -170,10 +170,10 @@ class CmdSetAttribute(Command):
             else:
                 self.session.msg(f"You may not examine {_ref(obj)}.")
             return
-        if not controls(self, who, obj):
-            return
         if name in PROTECTED_ATTRIBUTES and not _developer(who):
             self.session.msg(f"{name} is kept by Ember itself; only a Developer changes it.")
+            return
+        if not controls(self, who, obj):
             return
         if not value_text:
             found = obj.delete_attribute(name) if name.isidentifier() else False
