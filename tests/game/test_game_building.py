@@ -123,3 +123,21 @@ def test_command_permission_follows_the_hierarchy() -> None:
     assert CmdBuild.allowed(Holder("Developer")) and CmdBuild.allowed(Holder("Builder"))
     assert not CmdBuild.allowed(Holder("Player")) and not CmdBuild.allowed(object())
     assert CmdSecret.allowed(Holder("Wizard")) and not CmdSecret.allowed(Holder("Developer"))
+
+
+async def test_teleporting_to_a_character_lands_beside_it(tmp_path: Path) -> None:
+    async with running_game(tmp_path) as game:
+        await game.login(1, "Bea")
+        await game.login(2, "Bob")
+        await grant(game, "Bea", "Builder")
+        await game.portal.command(1, "dig Loft", "Dug Loft (#")
+        await game.portal.command(1, "tel Loft", "Loft")
+        await game.portal.command(1, "create guard : Character", "Created guard (#")
+        await game.portal.command(1, "create coin", "Created coin (#")
+        await game.portal.command(1, "teleport coin = guard", "Teleported coin")
+        bea, bob = game.character("Bea"), game.character("Bob")
+        (guard,) = game.world.find("guard")
+        (coin,) = game.world.find("coin")
+        assert guard.location is bea.location and coin.location is guard
+        await game.portal.command(1, "tel Bob", "Here: you")
+        assert bea.location is bob.location

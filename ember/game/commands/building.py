@@ -188,8 +188,8 @@ class CmdCreateObject(Command):
       create <name>[;aliases] : <class>
 
     The class is Thing (the default), Room, Character, or a class of your game or of Ember
-    written module.Class or module:Class (create door:world.Door). Exits come from open
-    and dig.
+    written module.Class or module:Class (create door:world.Door). Things go into your
+    hands, characters stand beside you, rooms are put nowhere. Exits come from open and dig.
     """
 
     key = "create"
@@ -215,13 +215,22 @@ class CmdCreateObject(Command):
             return
         if not take_budget(self, 1):
             return
-        place = None if issubclass(cls, Room) else who
+        # Things in your hands; characters beside you; rooms nowhere (they hold places).
+        place = (
+            None if issubclass(cls, Room) else who.location if issubclass(cls, Character) else who
+        )
         try:
             obj = _make(self, cls, who, key, aliases=aliases, location=place, home=who.location)
         except EmberError as error:  # a class that cannot be stored by reference
             self.session.msg(f"create: {error}.")
             return
-        where = "You hold it." if place is who else f"Reach it with: teleport {obj.dbref}"
+        where = (
+            "You hold it."
+            if place is who
+            else "It stands here."
+            if place is not None
+            else f"Reach it with: teleport {obj.dbref}"
+        )
         self.session.msg(f"Created {obj.key} ({obj.dbref}), a {type(obj).__name__}. {where}")
 
     def _class(self, text: str) -> type[GameObject] | None:
@@ -258,6 +267,8 @@ class CmdTeleport(Command):
     Usage:
       teleport <destination>           yourself
       teleport <object> = <destination>
+
+    Teleporting a character to a character puts it beside that one.
     """
 
     key = "teleport"
@@ -283,6 +294,12 @@ class CmdTeleport(Command):
             return
         if obj is not who and not controls(self, who, obj):
             return
+        if isinstance(obj, Character) and isinstance(destination, Character):
+            # A character goes to where the other one stands, not into their pockets.
+            if destination.location is None:
+                self.session.msg(f"{destination.key} is nowhere just now.")
+                return
+            destination = destination.location
         if isinstance(destination, Exit):
             self.session.msg(f"{destination.key} ({destination.dbref}) is an exit, not a place.")
             return
