@@ -294,6 +294,9 @@ class CmdTeleport(Command):
             return
         if obj is not who and not controls(self, who, obj):
             return
+        if destination is obj:
+            self.session.msg(f"{obj.key} cannot be teleported into itself.")
+            return
         if isinstance(obj, Character) and isinstance(destination, Character):
             # A character goes to where the other one stands, not into their pockets.
             if destination.location is None:
