@@ -153,6 +153,10 @@ class CmdOpen(Command):
         if not exit_text or not target_text:
             self.session.msg("Usage: open <exit>[;aliases] = <destination room or #id>")
             return
+        if "," in exit_text:
+            count = exit_text.count(",") + 1
+            self.session.msg(f"open makes one exit at a time; that names {count:,}.")
+            return
         here = who.location
         if here is None:
             self.session.msg("You stand nowhere, so there is nowhere for an exit to start.")
