@@ -122,6 +122,9 @@ class Settings:
     #: attribute value in bytes of its JSON, and the longest key, alias or tag.
     world_max_attribute_bytes: int = 1 << 20
     world_max_key_length: int = 80
+    #: Objects one account may make a minute with the building commands (``dig``, ``open``,
+    #: ``create``): a token bucket that refills at this rate, so a flood stops at a message.
+    build_objects_per_minute: int = 60
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -205,6 +208,7 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "max_characters_per_account",
         "world_max_attribute_bytes",
         "world_max_key_length",
+        "build_objects_per_minute",
     ):
         if getattr(settings, name) < 1:
             problems.append(f"{name.upper()} must be at least 1")

@@ -3,6 +3,21 @@
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._dispatch import Dispatcher, split_command
 from ember.game.commands._loader import GameCommands, load_game_commands
+from ember.game.commands.building import (
+    CmdCreateObject,
+    CmdDestroy,
+    CmdDig,
+    CmdOpen,
+    CmdTeleport,
+)
+from ember.game.commands.building_edit import (
+    CmdDesc,
+    CmdExamine,
+    CmdFind,
+    CmdLock,
+    CmdName,
+    CmdSetAttribute,
+)
 from ember.game.commands.characters import CmdCharCreate, CmdIc, CmdMissing
 from ember.game.commands.developer import CmdPy, CmdReload
 from ember.game.commands.general import CmdHelp, CmdLook, CmdQuit, CmdSay, CmdWho
@@ -10,20 +25,32 @@ from ember.game.commands.login import LOGIN_SCREEN, CmdConnect, CmdCreate
 from ember.game.commands.tasks import CmdTasks
 
 __all__ = [
+    "BUILDING_COMMANDS",
     "LOGIN_SCREEN",
     "CmdCharCreate",
     "CmdConnect",
     "CmdCreate",
+    "CmdCreateObject",
+    "CmdDesc",
+    "CmdDestroy",
+    "CmdDig",
+    "CmdExamine",
+    "CmdFind",
     "CmdHelp",
     "CmdIc",
+    "CmdLock",
     "CmdLook",
     "CmdMissing",
+    "CmdName",
+    "CmdOpen",
     "CmdPy",
     "CmdQuit",
     "CmdReload",
     "CmdSay",
     "CmdSet",
+    "CmdSetAttribute",
     "CmdTasks",
+    "CmdTeleport",
     "CmdWho",
     "Command",
     "Dispatcher",
@@ -33,6 +60,13 @@ __all__ = [
     "login_cmdset",
     "split_command",
 ]
+
+
+#: The builders' commands (permission Builder; ``examine`` is open to all, behind locks).
+BUILDING_COMMANDS = (
+    *(CmdDig, CmdOpen, CmdCreateObject, CmdTeleport, CmdDestroy),
+    *(CmdDesc, CmdName, CmdSetAttribute, CmdExamine, CmdFind, CmdLock),
+)
 
 
 def login_cmdset() -> CmdSet:
@@ -46,5 +80,6 @@ def default_cmdset() -> CmdSet:
         [
             *(CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks),
             *(CmdIc, CmdCharCreate, CmdMissing),
+            *BUILDING_COMMANDS,
         ]
     )

@@ -6,6 +6,8 @@ import inspect
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ember.world import UnknownPermissionError, has_permission
+
 if TYPE_CHECKING:
     from ember.game.accounts import Account
     from ember.game.context import GameContext
@@ -46,7 +48,8 @@ class Command:
     aliases: ClassVar[tuple[str, ...]] = ()
     #: Shown by ``help <key>``; the class docstring when left empty.
     help_text: ClassVar[str] = ""
-    #: ``None`` (anyone) or a permission the account must have, such as ``"Developer"``.
+    #: ``None`` (anyone) or a permission the caller must hold (or one above it), such as
+    #: ``"Builder"``.
     permission: ClassVar[str | None] = None
     #: Hold the session's further input until this command finishes (logins do).
     hold_input: ClassVar[bool] = False
@@ -89,10 +92,16 @@ class Command:
 
     @classmethod
     def allowed(cls, caller: object) -> bool:
-        """Return whether ``caller`` may run this command (``permission`` check)."""
+        """Return whether ``caller`` may run this command: ``permission`` is ``None``, or
+        the caller holds it or one above it (Player < Builder < Admin < Developer, as locks'
+        ``perm()``). A game's own permission name outside the hierarchy must be held as is."""
         if cls.permission is None:
             return True
-        return cls.permission in getattr(caller, "permissions", ())
+        held = getattr(caller, "permissions", ()) or ()
+        try:
+            return has_permission(held, cls.permission)
+        except UnknownPermissionError:
+            return cls.permission in held
 
     def parse(self) -> None:
         """Turn ``args`` into whatever ``func`` needs; by default nothing."""
