@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.errors import EmberError
+from ember.game._channel_limits import channel_setting_problems
 from ember.layout import DEFAULT_DATABASE
 from ember.offload import EXECUTORS
 
@@ -122,6 +123,11 @@ class Settings:
     #: attribute value in bytes of its JSON, and the longest key, alias or tag.
     world_max_attribute_bytes: int = 1 << 20
     world_max_key_length: int = 80
+    #: The channel every new character joins (docs/channels.md), as ``name;alias;alias``:
+    #: made at start if the world has no channel of that name; empty: no default channel.
+    default_channel: str = "public;pub"
+    #: Channel bounds by their ``ChannelLimits`` names, e.g. ``{"max_channels": 20}``.
+    channel_limits: dict[str, int] = field(default_factory=dict)
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -218,6 +224,7 @@ def _check_ranges(settings: Settings, source: str) -> None:
             problems.append(f"{name.upper()} must be at least 0")
     if settings.executor_default not in EXECUTORS:
         problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
+    problems.extend(channel_setting_problems(settings.default_channel, settings.channel_limits))
     if problems:
         raise SettingsError(f"in {source}: " + "; ".join(problems))
 

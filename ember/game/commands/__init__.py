@@ -3,6 +3,7 @@
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._dispatch import Dispatcher, split_command
 from ember.game.commands._loader import GameCommands, load_game_commands
+from ember.game.commands.channels import ChannelCommand, CmdChannels
 from ember.game.commands.characters import CmdCharCreate, CmdIc, CmdMissing
 from ember.game.commands.developer import CmdPy, CmdReload
 from ember.game.commands.general import CmdHelp, CmdLook, CmdQuit, CmdSay, CmdWho
@@ -11,6 +12,8 @@ from ember.game.commands.tasks import CmdTasks
 
 __all__ = [
     "LOGIN_SCREEN",
+    "ChannelCommand",
+    "CmdChannels",
     "CmdCharCreate",
     "CmdConnect",
     "CmdCreate",
@@ -46,5 +49,6 @@ def default_cmdset() -> CmdSet:
         [
             *(CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks),
             *(CmdIc, CmdCharCreate, CmdMissing),
+            CmdChannels,
         ]
     )
