@@ -203,3 +203,20 @@ def test_good_channel_settings_load() -> None:
     )
     assert ChannelLimits.from_mapping(settings.channel_limits).max_channels == 3
     assert settings_from_mapping({"DEFAULT_CHANNEL": ""}).default_channel == ""
+
+
+async def test_locks_on_a_channel_decide_who_joins_and_who_speaks(tmp_path: Path) -> None:
+    async with running_game(tmp_path) as game:
+        await make_developer(game, "dev")
+        await game.login(1, "ann")
+        await game.login(2, "dev", new=False)
+        staff = create_channel(game.world, "staff")
+        staff.locks.add("join: perm(Builder)")
+        public = find_channel(game.world, "public")
+        assert public is not None
+        public.locks.add("speak: perm(Admin)")
+        await game.portal.command(1, "channels/join staff", "You may not join staff.")
+        await game.portal.command(2, "channels/join staff", "You join staff.")
+        await game.portal.command(1, "pub hi", "You may listen on public but not speak on it.")
+        await game.portal.command(2, "pub announcement", "dev: announcement")
+        await game.portal.expect(1, "dev: announcement")  # ann still hears it

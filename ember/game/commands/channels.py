@@ -75,6 +75,9 @@ class _ChannelActions(Command):
         if channel.has_member(character):
             self.session.msg(f"You are on {channel.key} already.")
             return
+        if not channel.access(character, "join", default=True):
+            self.session.msg(f"You may not join {channel.key}.")
+            return
         limit = self.limits().max_joined
         if len(channels_of(self.context.world, character)) >= limit:
             self.session.msg(
@@ -136,6 +139,9 @@ class _ChannelActions(Command):
         """Send ``text`` (``:waves`` poses) on ``channel`` from the caller, a member."""
         character = self.character()
         if character is None or self.not_member(channel, character):
+            return
+        if not channel.access(character, "speak", default=True):
+            self.session.msg(f"You may listen on {channel.key} but not speak on it.")
             return
         pose = text.startswith(":")
         if pose:
