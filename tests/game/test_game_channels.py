@@ -135,6 +135,11 @@ async def test_history_and_who_need_membership_or_a_name(tmp_path: Path) -> None
         await game.portal.command(2, "staff", "Say what on staff?")
         await game.portal.command(2, "staff :", "Say what on staff?")
         await game.portal.command(2, "staff/history", "Nothing has been said on staff yet.")
+        await game.portal.command(
+            1, "channels/join staff now", "/join takes a channel's name and nothing more; 'now'"
+        )
+        await game.portal.command(1, "staff/who all", "/who takes a channel's name and nothing")
+        await game.portal.command(2, "channels/history staff 5 6", "'5 6' is not a number")
 
 
 def test_create_channel_checks_its_bounds(tmp_path: Path) -> None:

@@ -300,7 +300,14 @@ class ChannelCommand(_ChannelActions):
 
 
 def run_switch(command: _ChannelActions, channel: Channel, switch: str, rest: str) -> None:
-    """Run ``join``, ``leave``, ``who`` or ``history`` of ``channel`` for ``command``."""
+    """Run ``join``, ``leave``, ``who`` or ``history`` of ``channel`` for ``command``;
+    ``rest`` is what follows the name (a count for ``history``, nothing for the others)."""
+    if switch != "history" and rest:
+        command.session.msg(
+            f"/{switch} takes a channel's name and nothing more; "
+            f"{escape_markup(rest[:40])!r} is left over."
+        )
+        return
     if switch == "join":
         command.join(channel)
     elif switch == "leave":
