@@ -14,6 +14,7 @@ from ember.errors import (
     WrongThreadError,
 )
 from ember.game import CmdSet, Command
+from ember.game.channels import Channel, ChannelError, create_channel, find_channel
 from ember.interaction import (
     Flow,
     QuestionAbortedError,
@@ -70,6 +71,8 @@ __all__ = [
     "PERMISSIONS",
     "RUN_ASYNC_RESERVED_KEYWORDS",
     "AttributeTooLargeError",
+    "Channel",
+    "ChannelError",
     "Character",
     "CmdSet",
     "Command",
@@ -104,10 +107,12 @@ __all__ = [
     "ask_yes_no",
     "call_on_loop",
     "choose",
+    "create_channel",
     "create_object",
     "delay",
     "entity_registry",
     "escape_markup",
+    "find_channel",
     "get_scheduler",
     "get_world",
     "has_permission",

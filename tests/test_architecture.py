@@ -63,6 +63,8 @@ ALLOWED: dict[str, set[str]] = {
 
 PUBLIC_API = [
     "AttributeTooLargeError",
+    "Channel",
+    "ChannelError",
     "Character",
     "CmdSet",
     "Command",
@@ -99,10 +101,12 @@ PUBLIC_API = [
     "ask_yes_no",
     "call_on_loop",
     "choose",
+    "create_channel",
     "create_object",
     "delay",
     "entity_registry",
     "escape_markup",
+    "find_channel",
     "get_scheduler",
     "get_world",
     "has_permission",

@@ -19,6 +19,7 @@ from typing import Any
 from ember.errors import EmberError
 from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
+from ember.game.channels import join_default_channels
 from ember.game.sessions import Session
 from ember.interaction import ask_caller
 from ember.world import Character, GameObject, World, create_object, normalize_permission
@@ -105,6 +106,7 @@ class Players:
             world=self.world,
             attributes={ACCOUNT_ATTRIBUTE: account.id},
         )
+        join_default_channels(self.world, character)
         log.info("made character %r for account %r", character, account.name)
         return character
 

@@ -19,6 +19,7 @@ from ember.game._world_setup import (
     start_location,
     starting_room,
 )
+from ember.game.channels import start_channels
 from ember.interaction import choose, questions
 from ember.world import Character, World
 
@@ -81,6 +82,7 @@ class Playing:
         starting = starting_room(world)
         self.world_error = run_world_module(self.game_dir, world, starting)
         start = start_location(world, self.settings.start_location, starting)
+        start_channels(world, self.settings)
         world.default_home = start
         players = Players(
             world,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.errors import EmberError
+from ember.game._channel_limits import channel_setting_problems
 from ember.layout import DEFAULT_DATABASE
 from ember.offload import EXECUTORS
 
@@ -125,6 +126,11 @@ class Settings:
     #: Objects one account may make a minute with the building commands (``dig``, ``open``,
     #: ``create``): a token bucket that refills at this rate, so a flood stops at a message.
     build_objects_per_minute: int = 60
+    #: The channel every new character joins (docs/channels.md), as ``name;alias;alias``:
+    #: made at start if the world has no channel of that name; empty: no default channel.
+    default_channel: str = "public;pub"
+    #: Channel bounds by their ``ChannelLimits`` names, e.g. ``{"max_channels": 20}``.
+    channel_limits: dict[str, int] = field(default_factory=dict)
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -222,6 +228,7 @@ def _check_ranges(settings: Settings, source: str) -> None:
             problems.append(f"{name.upper()} must be at least 0")
     if settings.executor_default not in EXECUTORS:
         problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
+    problems.extend(channel_setting_problems(settings.default_channel, settings.channel_limits))
     if problems:
         raise SettingsError(f"in {source}: " + "; ".join(problems))
 

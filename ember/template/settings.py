@@ -44,3 +44,7 @@ name stops the server with a message naming the closest known one.
 # MAX_CHARACTERS_PER_ACCOUNT = 1  # more: players pick one after login (charcreate, ic)
 # WORLD_MAX_ATTRIBUTE_BYTES = 1 << 20
 # WORLD_MAX_KEY_LENGTH = 80
+
+# -- Channels (docs/channels.md) -------------------------------------------------------------
+# DEFAULT_CHANNEL = "public;pub"  # the channel new characters join ("name;alias"); "" none
+# CHANNEL_LIMITS = {"max_channels": 50, "max_message_length": 400, "max_history": 50}

@@ -18,6 +18,7 @@ from ember.game.commands.building_edit import (
     CmdName,
     CmdSetAttribute,
 )
+from ember.game.commands.channels import ChannelCommand, CmdChannels
 from ember.game.commands.characters import CmdCharCreate, CmdIc, CmdMissing
 from ember.game.commands.developer import CmdPy, CmdReload
 from ember.game.commands.general import CmdHelp, CmdLook, CmdQuit, CmdSay, CmdWho
@@ -27,6 +28,8 @@ from ember.game.commands.tasks import CmdTasks
 __all__ = [
     "BUILDING_COMMANDS",
     "LOGIN_SCREEN",
+    "ChannelCommand",
+    "CmdChannels",
     "CmdCharCreate",
     "CmdConnect",
     "CmdCreate",
@@ -81,5 +84,6 @@ def default_cmdset() -> CmdSet:
             *(CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks),
             *(CmdIc, CmdCharCreate, CmdMissing),
             *BUILDING_COMMANDS,
+            CmdChannels,
         ]
     )

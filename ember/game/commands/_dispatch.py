@@ -15,6 +15,7 @@ from ember.game._players import ACCOUNT_ATTRIBUTE, permissions_for
 from ember.game.accounts import Account
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._suggest import unknown_message
+from ember.game.commands.channels import channel_command
 from ember.game.context import GameContext, StopKind
 from ember.interaction import (
     COMMAND_PREFIX,
@@ -143,9 +144,12 @@ class Dispatcher:
         cmdset = self.cmdset_for(session)
         command_class = cmdset.get(word)
         if command_class is None:
-            if not (isinstance(caller, Character) and traverse(caller, line.strip(), session)):
+            if isinstance(caller, Character) and traverse(caller, line.strip(), session):
+                return
+            command_class = self.fallback_command(session, word)
+            if command_class is None:
                 session.msg(self.unknown_message(word, cmdset, caller))
-            return
+                return
         if not command_class.allowed(caller):
             session.msg(
                 f"{command_class.key}: permission denied (you need {command_class.permission})."
@@ -157,6 +161,13 @@ class Dispatcher:
         command.args, command.switches, command.raw = args, switches, line
         command.cmdstring = line.strip().partition(" ")[0]
         self.run(command)
+
+    def fallback_command(self, session: Session, word: str) -> type[Command] | None:
+        """The command for a word that names no command and no exit: a channel's name or
+        alias runs that channel's command (``pub hello``), once logged in."""
+        if session.account is None:
+            return None
+        return channel_command(self.server.world, word)
 
     def unknown_message(
         self, word: str, cmdset: CmdSet, caller: object, *, lead: str = "Unknown command"
