@@ -122,6 +122,12 @@ class Settings:
     #: attribute value in bytes of its JSON, and the longest key, alias or tag.
     world_max_attribute_bytes: int = 1 << 20
     world_max_key_length: int = 80
+    #: Player commands (docs/playing.md): things one character may carry (``get`` and
+    #: ``give`` refuse beyond), characters in one ``say``/``emote``/``whisper``/``page``,
+    #: and whether colour markup players type in them is shown as colour (else as typed).
+    max_carried: int = 100
+    max_speech_length: int = 2000
+    player_markup: bool = True
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -205,6 +211,8 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "max_characters_per_account",
         "world_max_attribute_bytes",
         "world_max_key_length",
+        "max_carried",
+        "max_speech_length",
     ):
         if getattr(settings, name) < 1:
             problems.append(f"{name.upper()} must be at least 1")

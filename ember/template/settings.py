@@ -44,3 +44,8 @@ name stops the server with a message naming the closest known one.
 # MAX_CHARACTERS_PER_ACCOUNT = 1  # more: players pick one after login (charcreate, ic)
 # WORLD_MAX_ATTRIBUTE_BYTES = 1 << 20
 # WORLD_MAX_KEY_LENGTH = 80
+
+# -- Player commands (docs/playing.md) ---------------------------------------------------------
+# MAX_CARRIED = 100               # things one character may carry (get, give)
+# MAX_SPEECH_LENGTH = 2000        # characters in one say, emote, whisper or page
+# PLAYER_MARKUP = True            # colour codes players type (say |rhi) show as colour

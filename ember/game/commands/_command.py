@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator
+import types
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -12,7 +13,14 @@ if TYPE_CHECKING:
     from ember.game.sessions import Session
     from ember.world import Character
 
-__all__ = ["CmdSet", "Command"]
+__all__ = ["DEFAULT_SHORTCUTS", "CmdSet", "Command"]
+
+#: One-character prefixes typed without a space, and the command each stands for:
+#: ``'hello`` is ``say hello``, ``:waves`` is ``emote waves``. A game changes them on its
+#: command set (``cmdset.add_shortcut("@", "emote")``, ``cmdset.remove_shortcut('"')``).
+DEFAULT_SHORTCUTS: Mapping[str, str] = types.MappingProxyType(
+    {"'": "say", '"': "say", ":": "emote"}
+)
 
 
 class Command:
@@ -46,6 +54,8 @@ class Command:
     aliases: ClassVar[tuple[str, ...]] = ()
     #: Shown by ``help <key>``; the class docstring when left empty.
     help_text: ClassVar[str] = ""
+    #: The heading ``help`` lists the command under.
+    help_category: ClassVar[str] = "General"
     #: ``None`` (anyone) or a permission the account must have, such as ``"Developer"``.
     permission: ClassVar[str | None] = None
     #: Hold the session's further input until this command finishes (logins do).
@@ -113,19 +123,61 @@ class CmdSet:
     """A set of command classes found by key or alias (case-insensitive).
 
     Adding a command whose key or alias is already taken replaces the older one for those
-    names; ``merge`` adds another set's commands on top (later wins).
+    names; ``merge`` adds another set's commands on top (later wins). A set also holds the
+    one-character ``shortcuts`` (``'hello`` for ``say hello``; :data:`DEFAULT_SHORTCUTS`)
+    and the ``help_topics`` that ``help`` shows beside the commands.
 
     Example::
 
         cmdset = CmdSet([CmdLook, CmdSay])
         cmdset.add(CmdSmile)
         cmdset.remove("say")
+        cmdset.add_shortcut(";", "emote")
+        cmdset.help_topics["rules"] = "Be kind."
     """
 
-    def __init__(self, commands: Iterable[type[Command]] = ()) -> None:
+    def __init__(
+        self,
+        commands: Iterable[type[Command]] = (),
+        *,
+        shortcuts: Mapping[str, str] = DEFAULT_SHORTCUTS,
+    ) -> None:
         self._names: dict[str, type[Command]] = {}
+        self._shortcuts: dict[str, str] = {}
+        #: Help pages beyond the commands' own (name -> text): ``help <name>`` shows one.
+        #: The game's ``help/`` folder fills it at start; ``at_cmdset`` may add more.
+        self.help_topics: dict[str, str] = {}
         for command in commands:
             self.add(command)
+        for prefix, key in shortcuts.items():
+            self.add_shortcut(prefix, key)
+
+    @property
+    def shortcuts(self) -> Mapping[str, str]:
+        """The one-character prefixes and the command key each stands for (read only)."""
+        return types.MappingProxyType(self._shortcuts)
+
+    def add_shortcut(self, prefix: str, key: str) -> None:
+        """Make ``prefix`` (one character, not a letter, digit or space) typed at the start
+        of a line stand for the command ``key``: ``add_shortcut(":", "emote")`` turns
+        ``:waves`` into ``emote waves``. Raises ``ValueError`` for another kind of prefix."""
+        if (
+            not isinstance(prefix, str)
+            or len(prefix) != 1
+            or prefix.isalnum()
+            or prefix.isspace()
+            or not prefix.isprintable()
+        ):
+            raise ValueError(
+                f"a shortcut is one character that is not a letter, digit or space: {prefix!r}"
+            )
+        if not isinstance(key, str) or not key.strip() or " " in key.strip():
+            raise ValueError(f"a shortcut stands for one command word, not {key!r}")
+        self._shortcuts[prefix] = key.strip().lower()
+
+    def remove_shortcut(self, prefix: str) -> None:
+        """Stop ``prefix`` standing for a command (unknown: no error)."""
+        self._shortcuts.pop(prefix, None)
 
     def add(self, command: type[Command]) -> None:
         """Add ``command``; it overrides earlier commands with the same key or an alias."""
@@ -153,9 +205,10 @@ class CmdSet:
 
     def merge(self, other: CmdSet) -> CmdSet:
         """Return a new set: this one's commands with ``other``'s added on top."""
-        merged = CmdSet(self)
+        merged = CmdSet(self, shortcuts={**self._shortcuts, **other._shortcuts})
         for command in other:
             merged.add(command)
+        merged.help_topics = {**self.help_topics, **other.help_topics}
         return merged
 
     def get(self, name: str) -> type[Command] | None:
