@@ -36,7 +36,12 @@ def find(
 ) -> GameObject | None:
     """Return the one object ``query`` names among ``candidates`` (default: what
     ``searcher`` can see), or ``None`` after telling the player why: nothing fits
-    (``nothing``, or "You see no 'x' here."), or several do (a numbered choice)."""
+    (``nothing``, or "You see no 'x' here."), or several do (a numbered choice). ``me``
+    and ``self`` name the searcher among any candidates that include it."""
+    if candidates is not None and query.strip().lower() in ("me", "self"):
+        pool = list(candidates)  # "give cup to me": the searcher, if it is a candidate
+        candidates = [searcher] if any(obj is searcher for obj in pool) else []
+        query = searcher.key
     result = searcher.search(query, candidates=candidates)
     if result.found is not None:
         return result.found
