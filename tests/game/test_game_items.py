@@ -10,7 +10,7 @@ from gamekit import FAST, running_game
 from ember.world import Thing, create_object
 
 WORLD = '''
-from ember import Thing
+from ember import Thing, create_object
 
 
 class Anvil(Thing):
@@ -18,6 +18,10 @@ class Anvil(Thing):
 
     def at_pre_move(self, destination):
         return False
+
+
+def at_world_start(world, start):
+    create_object(Anvil, "anvil", location=start, world=world)
 '''
 
 
@@ -79,9 +83,7 @@ async def test_the_get_lock_and_a_refusing_hook_keep_things_in_place(tmp_path: P
         statue.locks.add("get: perm(Builder)")
         await game.portal.command(1, "get statue", "You cannot pick up statue.")
         assert statue.location is hearth
-        from world import Anvil  # type: ignore[import-not-found]  # the game's world.py
-
-        anvil = create_object(Anvil, "anvil", location=hearth)
+        (anvil,) = game.world.find("anvil")  # made by the game's world.py
         await game.portal.command(1, "get anvil", "anvil stays where it is.")
         assert anvil.location is hearth
         await game.portal.command(1, "get Bob", "You cannot pick up Bob.")
