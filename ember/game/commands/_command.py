@@ -37,7 +37,8 @@ class Command:
     ``at_pre_cmd()`` (returning True stops there), ``func()``, ``at_post_cmd()``. ``func``
     may be ``async def`` or a generator (``yield 5`` pauses, ``answer = yield "Sure?"``
     asks; see ``ember.interactive``); it then runs as a task, other commands run meanwhile,
-    and ``at_post_cmd`` follows when it ends (also after an error).
+    and ``at_post_cmd`` follows when it ends (also after an error). ``help`` lists the
+    command under its ``help_category``.
 
     Example::
 
