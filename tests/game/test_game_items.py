@@ -43,6 +43,8 @@ async def test_get_drop_give_and_inventory_move_things_and_tell_the_room(tmp_pat
         await game.portal.expect(2, "Ann gives you brass lamp.")
         await game.portal.expect(3, "Ann gives brass lamp to Bob.")
         assert lamp.location is game.character("Bob")
+        await game.portal.command(2, "give lamp TO Ann", "You give brass lamp to Ann.")
+        await game.portal.command(1, "give lamp to Bob", "You give brass lamp to Bob.")
         await game.portal.command(2, "drop brass", "You drop brass lamp.")  # a partial name
         await game.portal.expect(1, "Bob drops brass lamp.")
         assert lamp.location is hearth
@@ -130,6 +132,7 @@ async def test_bad_input_gets_a_clear_answer(tmp_path: Path) -> None:
             "give cup": "Usage: give <thing> to <someone>",
             "give cup to": "Usage: give <thing> to <someone>",
             "give to Bob": "Usage: give <thing> to <someone>",
+            "give cup to the tower to Bob": "You carry no 'cup to the tower'.",
             "get nothing": "You see no 'nothing' here.",
             "get pot kettle": "You see no 'pot kettle' here.",  # too many words: no such name
             "drop pot": "You carry no 'pot'.",

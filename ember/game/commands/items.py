@@ -7,12 +7,16 @@ the objects' move hooks run and may refuse. ``get`` checks the thing's ``get`` l
 
 from __future__ import annotations
 
+import re
+
 from ember.game._look import listing
 from ember.game.commands._command import Command
 from ember.game.commands._targets import find, playing
 from ember.world import Character, Exit, GameObject, MoveError
 
 __all__ = ["CmdDrop", "CmdGet", "CmdGive", "CmdInventory"]
+
+_GIVE = re.compile(r"(\S.*)\s+to\s+(\S.*)$", re.IGNORECASE)
 
 
 def _full(command: Command, bearer: GameObject) -> bool:
@@ -129,10 +133,11 @@ class CmdGive(Command):
         giver = playing(self)
         if giver is None:
             return
-        what, sep, whom = self.args.rpartition(" to ")
-        if not sep or not what.strip() or not whom.strip():
+        parts = _GIVE.match(self.args)  # the last " to " splits: "give key to the tower to Bob"
+        if parts is None:
             self.session.msg("Usage: give <thing> to <someone>")
             return
+        what, whom = parts.group(1), parts.group(2)
         thing = find(self, giver, what, giver.contents, nothing=f"You carry no '{what.strip()}'.")
         if thing is None:
             return
