@@ -131,6 +131,12 @@ class Settings:
     default_channel: str = "public;pub"
     #: Channel bounds by their ``ChannelLimits`` names, e.g. ``{"max_channels": 20}``.
     channel_limits: dict[str, int] = field(default_factory=dict)
+    #: Player commands (docs/playing.md): things one character may carry (``get`` and
+    #: ``give`` refuse beyond), characters in one ``say``/``emote``/``whisper``/``page``,
+    #: and whether colour markup players type in them is shown as colour (else as typed).
+    max_carried: int = 100
+    max_speech_length: int = 2000
+    player_markup: bool = True
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -215,6 +221,8 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "world_max_attribute_bytes",
         "world_max_key_length",
         "build_objects_per_minute",
+        "max_carried",
+        "max_speech_length",
     ):
         if getattr(settings, name) < 1:
             problems.append(f"{name.upper()} must be at least 1")

@@ -48,3 +48,7 @@ name stops the server with a message naming the closest known one.
 # -- Channels (docs/channels.md) -------------------------------------------------------------
 # DEFAULT_CHANNEL = "public;pub"  # the channel new characters join ("name;alias"); "" none
 # CHANNEL_LIMITS = {"max_channels": 50, "max_message_length": 400, "max_history": 50}
+# -- Player commands (docs/playing.md) ---------------------------------------------------------
+# MAX_CARRIED = 100               # things one character may carry (get, give)
+# MAX_SPEECH_LENGTH = 2000        # characters in one say, emote, whisper or page
+# PLAYER_MARKUP = True            # colour codes players type (say |rhi) show as colour

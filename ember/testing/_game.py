@@ -14,7 +14,9 @@ See docs/testing.md ("Testing your commands").
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -247,3 +249,17 @@ async def running_game(
         async with asyncio.timeout(WAIT):
             await asyncio.gather(task, return_exceptions=True)
         await portal.close()
+        _forget_game_modules(game_dir)
+
+
+def _forget_game_modules(game_dir: Path) -> None:
+    """Drop the game directory from ``sys.path`` and its modules (``world.py``,
+    ``commands.py``) from ``sys.modules``: a later game of the same test run imports its
+    own, and a plain ``import world.weather`` there must not find this game's ``world``."""
+    root = os.path.realpath(game_dir)
+    sys.path[:] = [entry for entry in sys.path if os.path.realpath(entry or ".") != root]
+    root += os.sep
+    for name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None)
+        if isinstance(where, str) and os.path.realpath(where).startswith(root):
+            del sys.modules[name]

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ember.world._changes import DestinationChanged
+from ember.world._moving import going_through
 from ember.world._object import GameObject
 from ember.world._perms import normalize_permission
 
@@ -63,7 +64,8 @@ class Exit(GameObject):
         if destination is None:
             traveller.msg(f"{self._key} leads nowhere.")
             return False
-        return traveller.move_to(destination)
+        with going_through(self):  # so the room left hears "Ann leaves north."
+            return traveller.move_to(destination)
 
 
 class Character(GameObject):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from ember.world._changes import ObjectMoved
@@ -12,9 +14,36 @@ from ember.world._errors import MoveError, ObjectDeletedError
 if TYPE_CHECKING:
     from ember.world._object import GameObject
 
-__all__ = ["check_destination", "move", "place"]
+__all__ = ["check_destination", "going_through", "move", "place", "way_out"]
 
 log = logging.getLogger("ember.world")
+
+# The exit a move is going through (set by Exit.at_traverse around its move_to), so the
+# leaving message can name the way without changing the hooks' signatures.
+_THROUGH: ContextVar[GameObject | None] = ContextVar("ember_world_through", default=None)
+
+
+@contextmanager
+def going_through(exit_: GameObject) -> Iterator[None]:
+    """Mark the moves made inside the ``with`` block as going through ``exit_``."""
+    token = _THROUGH.set(exit_)
+    try:
+        yield
+    finally:
+        _THROUGH.reset(token)
+
+
+def way_out(obj: GameObject, destination: GameObject | None) -> str | None:
+    """The key of the exit ``obj`` is leaving its room by for ``destination``, or ``None``
+    when this move is not a walk through an exit of that room to that place (a teleport)."""
+    exit_ = _THROUGH.get()
+    if (
+        exit_ is None
+        or exit_._location is not obj._location
+        or getattr(exit_, "_destination", None) is not destination
+    ):
+        return None
+    return exit_._key
 
 
 def move(

@@ -372,9 +372,12 @@ class GameObject:
         """Called on the new location after ``obj`` arrived from ``source``."""
 
     def announce_move_from(self, destination: GameObject | None) -> None:
-        """Tell the old location this object leaves (skipped when moving ``quiet``)."""
+        """Tell the old location this object leaves, naming the exit it takes ("Ann leaves
+        north."), if any (skipped when moving ``quiet``)."""
         if self._location is not None:
-            self._location.msg_contents(f"{self._key} leaves.", exclude=self)
+            way = _moving.way_out(self, destination)
+            leaves = f"{self._key} leaves {way}." if way else f"{self._key} leaves."
+            self._location.msg_contents(leaves, exclude=self)
 
     def announce_move_to(self, source: GameObject | None) -> None:
         """Tell the new location this object arrives (skipped when moving ``quiet``)."""

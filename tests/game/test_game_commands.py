@@ -91,8 +91,9 @@ async def test_suggestions_are_typos_not_lookalikes(tmp_path: Path) -> None:
     async with running_game(tmp_path) as game:
         await game.login(1, "Ann")
         await game.portal.command(1, "hello", "You wave.")
-        text = await game.portal.command(1, "tell Bob hi", "Unknown command")
-        assert text == "Unknown command 'tell'. Type 'help' for a list of commands."
+        # `tell` is a command now (page); `jelly` is two edits from `hello` as `tell` was.
+        text = await game.portal.command(1, "jelly Bob hi", "Unknown command")
+        assert text == "Unknown command 'jelly'. Type 'help' for a list of commands."
         await game.portal.command(1, "helo", "Did you mean: hello, help?")
         await game.portal.command(1, "wvae", "Did you mean: wave?")  # a swap is one slip
 

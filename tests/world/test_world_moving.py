@@ -9,6 +9,7 @@ from worldbook import EVENTS, Coin, Grumpy, Walker, Watcher
 
 from ember.testing import WorldKit, build_world
 from ember.world import Exit, MoveError, ObjectMoved, Room, Thing
+from ember.world._moving import going_through
 
 
 def test_hooks_run_in_order_and_rooms_hear_it(kit: WorldKit) -> None:
@@ -115,3 +116,22 @@ def test_objects_that_redefine_equality_still_move(kit: WorldKit) -> None:
     assert first in kit.room.contents and kit.character.contents == [second]
     second.delete()
     assert kit.character.contents == []
+
+
+def test_walking_through_an_exit_names_it_to_the_room_left(kit: WorldKit) -> None:
+    hall, garden = kit.rooms["Hall"], kit.rooms["Garden"]
+    ann = kit.create(Thing, "Ann", location=hall)
+    cat = kit.create(Thing, "Cat", location=garden)
+    way = next(obj for obj in hall.exits if obj.key == "garden")
+    kit.messages.clear()
+    assert way.at_traverse(kit.character) is True
+    assert kit.messages.to(ann) == ["Tester leaves garden."]
+    assert kit.messages.to(cat) == ["Tester arrives."]
+    kit.messages.clear()
+    kit.character.move_to(hall)  # no exit taken: a teleport says only that it leaves
+    assert kit.messages.to(cat) == ["Tester leaves."]
+    # A move made while walking, of something else to elsewhere, does not borrow the exit.
+    kit.messages.clear()
+    with going_through(way):
+        kit.create(Thing, "ball", location=hall).move_to(None)
+    assert kit.messages.to(ann) == ["ball leaves."]

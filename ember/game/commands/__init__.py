@@ -1,6 +1,6 @@
 """Commands: the ``Command`` class, command sets, dispatch, and Ember's default commands."""
 
-from ember.game.commands._command import CmdSet, Command
+from ember.game.commands._command import DEFAULT_SHORTCUTS, CmdSet, Command
 from ember.game.commands._dispatch import Dispatcher, split_command
 from ember.game.commands._loader import GameCommands, load_game_commands
 from ember.game.commands.building import (
@@ -21,12 +21,17 @@ from ember.game.commands.building_edit import (
 from ember.game.commands.channels import ChannelCommand, CmdChannels
 from ember.game.commands.characters import CmdCharCreate, CmdIc, CmdMissing
 from ember.game.commands.developer import CmdPy, CmdReload
-from ember.game.commands.general import CmdHelp, CmdLook, CmdQuit, CmdSay, CmdWho
+from ember.game.commands.general import CmdQuit, CmdWho
+from ember.game.commands.helping import CmdHelp, load_help_topics
+from ember.game.commands.items import CmdDrop, CmdGet, CmdGive, CmdInventory
 from ember.game.commands.login import LOGIN_SCREEN, CmdConnect, CmdCreate
+from ember.game.commands.looking import CmdGo, CmdLook
+from ember.game.commands.talking import CmdEmote, CmdPage, CmdSay, CmdWhisper
 from ember.game.commands.tasks import CmdTasks
 
 __all__ = [
     "BUILDING_COMMANDS",
+    "DEFAULT_SHORTCUTS",
     "LOGIN_SCREEN",
     "ChannelCommand",
     "CmdChannels",
@@ -37,15 +42,22 @@ __all__ = [
     "CmdDesc",
     "CmdDestroy",
     "CmdDig",
+    "CmdDrop",
+    "CmdEmote",
     "CmdExamine",
     "CmdFind",
+    "CmdGet",
+    "CmdGive",
+    "CmdGo",
     "CmdHelp",
     "CmdIc",
+    "CmdInventory",
     "CmdLock",
     "CmdLook",
     "CmdMissing",
     "CmdName",
     "CmdOpen",
+    "CmdPage",
     "CmdPy",
     "CmdQuit",
     "CmdReload",
@@ -54,12 +66,14 @@ __all__ = [
     "CmdSetAttribute",
     "CmdTasks",
     "CmdTeleport",
+    "CmdWhisper",
     "CmdWho",
     "Command",
     "Dispatcher",
     "GameCommands",
     "default_cmdset",
     "load_game_commands",
+    "load_help_topics",
     "login_cmdset",
     "split_command",
 ]
@@ -73,8 +87,9 @@ BUILDING_COMMANDS = (
 
 
 def login_cmdset() -> CmdSet:
-    """Return the commands of the login screen: create, connect, help, who, quit."""
-    return CmdSet([CmdCreate, CmdConnect, CmdHelp, CmdWho, CmdQuit])
+    """Return the commands of the login screen: create, connect, help, who, quit (and no
+    shortcuts: ``'hi`` means nothing before logging in)."""
+    return CmdSet([CmdCreate, CmdConnect, CmdHelp, CmdWho, CmdQuit], shortcuts={})
 
 
 def default_cmdset() -> CmdSet:
@@ -85,5 +100,7 @@ def default_cmdset() -> CmdSet:
             *(CmdIc, CmdCharCreate, CmdMissing),
             *BUILDING_COMMANDS,
             CmdChannels,
+            # Player commands (issue 14): looking, moving, things, talking.
+            *(CmdGo, CmdGet, CmdDrop, CmdGive, CmdInventory, CmdEmote, CmdWhisper, CmdPage),
         ]
     )

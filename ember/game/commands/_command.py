@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Iterator
+import types
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ember.world import UnknownPermissionError, has_permission
@@ -14,7 +15,14 @@ if TYPE_CHECKING:
     from ember.game.sessions import Session
     from ember.world import Character
 
-__all__ = ["CmdSet", "Command"]
+__all__ = ["DEFAULT_SHORTCUTS", "CmdSet", "Command"]
+
+#: One-character prefixes typed without a space, and the command each stands for:
+#: ``'hello`` is ``say hello``, ``:waves`` is ``emote waves``. A game changes them on its
+#: command set (``cmdset.add_shortcut("@", "emote")``, ``cmdset.remove_shortcut('"')``).
+DEFAULT_SHORTCUTS: Mapping[str, str] = types.MappingProxyType(
+    {"'": "say", '"': "say", ":": "emote"}
+)
 
 
 class Command:
@@ -31,7 +39,8 @@ class Command:
     ``at_pre_cmd()`` (returning True stops there), ``func()``, ``at_post_cmd()``. ``func``
     may be ``async def`` or a generator (``yield 5`` pauses, ``answer = yield "Sure?"``
     asks; see ``ember.interactive``); it then runs as a task, other commands run meanwhile,
-    and ``at_post_cmd`` follows when it ends (also after an error).
+    and ``at_post_cmd`` follows when it ends (also after an error). ``help`` lists the
+    command under its ``help_category``.
 
     Example::
 
@@ -48,6 +57,8 @@ class Command:
     aliases: ClassVar[tuple[str, ...]] = ()
     #: Shown by ``help <key>``; the class docstring when left empty.
     help_text: ClassVar[str] = ""
+    #: The heading ``help`` lists the command under.
+    help_category: ClassVar[str] = "General"
     #: ``None`` (anyone) or a permission the caller must hold (or one above it), such as
     #: ``"Builder"``.
     permission: ClassVar[str | None] = None
@@ -122,19 +133,61 @@ class CmdSet:
     """A set of command classes found by key or alias (case-insensitive).
 
     Adding a command whose key or alias is already taken replaces the older one for those
-    names; ``merge`` adds another set's commands on top (later wins).
+    names; ``merge`` adds another set's commands on top (later wins). A set also holds the
+    one-character ``shortcuts`` (``'hello`` for ``say hello``; :data:`DEFAULT_SHORTCUTS`)
+    and the ``help_topics`` that ``help`` shows beside the commands.
 
     Example::
 
         cmdset = CmdSet([CmdLook, CmdSay])
         cmdset.add(CmdSmile)
         cmdset.remove("say")
+        cmdset.add_shortcut(";", "emote")
+        cmdset.help_topics["rules"] = "Be kind."
     """
 
-    def __init__(self, commands: Iterable[type[Command]] = ()) -> None:
+    def __init__(
+        self,
+        commands: Iterable[type[Command]] = (),
+        *,
+        shortcuts: Mapping[str, str] = DEFAULT_SHORTCUTS,
+    ) -> None:
         self._names: dict[str, type[Command]] = {}
+        self._shortcuts: dict[str, str] = {}
+        #: Help pages beyond the commands' own (name -> text): ``help <name>`` shows one.
+        #: The game's ``help/`` folder fills it at start; ``at_cmdset`` may add more.
+        self.help_topics: dict[str, str] = {}
         for command in commands:
             self.add(command)
+        for prefix, key in shortcuts.items():
+            self.add_shortcut(prefix, key)
+
+    @property
+    def shortcuts(self) -> Mapping[str, str]:
+        """The one-character prefixes and the command key each stands for (read only)."""
+        return types.MappingProxyType(self._shortcuts)
+
+    def add_shortcut(self, prefix: str, key: str) -> None:
+        """Make ``prefix`` (one character, not a letter, digit or space) typed at the start
+        of a line stand for the command ``key``: ``add_shortcut(":", "emote")`` turns
+        ``:waves`` into ``emote waves``. Raises ``ValueError`` for another kind of prefix."""
+        if (
+            not isinstance(prefix, str)
+            or len(prefix) != 1
+            or prefix.isalnum()
+            or prefix.isspace()
+            or not prefix.isprintable()
+        ):
+            raise ValueError(
+                f"a shortcut is one character that is not a letter, digit or space: {prefix!r}"
+            )
+        if not isinstance(key, str) or not key.strip() or " " in key.strip():
+            raise ValueError(f"a shortcut stands for one command word, not {key!r}")
+        self._shortcuts[prefix] = key.strip().lower()
+
+    def remove_shortcut(self, prefix: str) -> None:
+        """Stop ``prefix`` standing for a command (unknown: no error)."""
+        self._shortcuts.pop(prefix, None)
 
     def add(self, command: type[Command]) -> None:
         """Add ``command``; it overrides earlier commands with the same key or an alias."""
@@ -162,9 +215,10 @@ class CmdSet:
 
     def merge(self, other: CmdSet) -> CmdSet:
         """Return a new set: this one's commands with ``other``'s added on top."""
-        merged = CmdSet(self)
+        merged = CmdSet(self, shortcuts={**self._shortcuts, **other._shortcuts})
         for command in other:
             merged.add(command)
+        merged.help_topics = {**self.help_topics, **other.help_topics}
         return merged
 
     def get(self, name: str) -> type[Command] | None:

@@ -7,7 +7,8 @@ import inspect
 import logging
 import traceback
 from collections import deque
-from collections.abc import Coroutine, Generator
+from collections.abc import Coroutine, Generator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ember.game._look import traverse
@@ -45,11 +46,17 @@ __all__ = [
 log = logging.getLogger("ember.game")
 
 _NOTICE_NAMES = 5  # names per account the reload notices list; the rest are counted
+EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-def split_command(line: str) -> tuple[str, list[str], str]:
-    """Split ``"tasks/cancel 12"`` into ``("tasks", ["cancel"], "12")`` (word lower-cased)."""
-    word, _, rest = line.strip().partition(" ")
+def split_command(line: str, shortcuts: Mapping[str, str] = EMPTY) -> tuple[str, list[str], str]:
+    """Split ``"tasks/cancel 12"`` into ``("tasks", ["cancel"], "12")`` (word lower-cased);
+    a line starting with one of ``shortcuts`` (``{"'": "say"}``) gives that command and
+    the rest: ``"'hi"`` is ``("say", [], "hi")``."""
+    text = line.strip()
+    if text[:1] in shortcuts:
+        return shortcuts[text[0]], [], text[1:].strip()
+    word, _, rest = text.partition(" ")
     key, *switches = word.split("/")
     return key.lower(), [s.lower() for s in switches if s], rest.strip()
 
@@ -140,8 +147,8 @@ class Dispatcher:
             return
         if not line.strip():
             return
-        word, switches, args = split_command(line)
         cmdset = self.cmdset_for(session)
+        word, switches, args = split_command(line, cmdset.shortcuts)
         command_class = cmdset.get(word)
         if command_class is None:
             if isinstance(caller, Character) and traverse(caller, line.strip(), session):
@@ -159,7 +166,8 @@ class Dispatcher:
         command.caller, command.session, command.context = caller, session, self.server
         command.cmdset = cmdset
         command.args, command.switches, command.raw = args, switches, line
-        command.cmdstring = line.strip().partition(" ")[0]
+        shortcut = line.strip()[0] in cmdset.shortcuts  # "'hi": the word typed is "'"
+        command.cmdstring = line.strip()[0] if shortcut else line.strip().partition(" ")[0]
         self.run(command)
 
     def fallback_command(self, session: Session, word: str) -> type[Command] | None:

@@ -80,6 +80,7 @@ class CmdDig(Command):
     key = "dig"
     aliases = ("@dig",)
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Check everything first, then make the room and its exits in one go."""
@@ -143,6 +144,7 @@ class CmdOpen(Command):
     key = "open"
     aliases = ("@open",)
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Make the exit here, leading to the destination."""
@@ -199,6 +201,7 @@ class CmdCreateObject(Command):
     key = "create"
     aliases = ("@create",)
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Resolve the class (trusted modules only), make the object in your hands."""
@@ -278,6 +281,7 @@ class CmdTeleport(Command):
     key = "teleport"
     aliases = ("tel", "@tel", "@teleport")
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Move the object (yours to move: yourself or one you control) into the place."""
@@ -339,6 +343,7 @@ class CmdDestroy(Command):
     key = "destroy"
     aliases = ("@destroy",)
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> Generator[Any, Any, None] | None:
         """Check, ask yes or no, check again, delete."""

@@ -71,6 +71,7 @@ class CmdDesc(Command):
     key = "desc"
     aliases = ("@desc", "describe")
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Set ``db.desc`` of the object (or the room) you control."""
@@ -104,6 +105,7 @@ class CmdName(Command):
     key = "name"
     aliases = ("@name", "rename")
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Set the key (and the aliases, if any are given) of an object you control."""
@@ -148,6 +150,7 @@ class CmdSetAttribute(Command):
     key = "set"
     aliases = ("@set",)
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """Parse the JSON, check the name, store it (or show it, or delete it)."""
@@ -208,6 +211,7 @@ class CmdExamine(Command):
 
     key = "examine"
     aliases = ("ex", "@examine")
+    help_category = "Building"
 
     def func(self) -> None:
         """Show the object if its examine lock lets the caller."""
@@ -258,6 +262,7 @@ class CmdFind(Command):
     key = "find"
     aliases = ("@find", "locate")
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """List up to LINES_SHOWN matches with their id, class and place."""
@@ -305,6 +310,7 @@ class CmdLock(Command):
     key = "lock"
     aliases = ("@lock",)
     permission = BUILDER
+    help_category = "Building"
 
     def func(self) -> None:
         """List (needs examine), or set or remove (needs control) the locks."""

@@ -178,6 +178,7 @@ class CmdChannels(_ChannelActions):
 
     key = "channels"
     aliases = ("channel", "chan")
+    help_category = "Talking"
 
     def func(self) -> Any:
         """Run the switch asked for (none: the list)."""

@@ -72,6 +72,7 @@ class CmdMissing(Command):
 
     key = "missing"
     permission = DEVELOPER
+    help_category = "Developer"
 
     def func(self) -> None:
         """One line per object: its id, key and the class reference it was stored with."""

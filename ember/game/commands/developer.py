@@ -107,6 +107,7 @@ class CmdPy(Command):
     key = "py"
     aliases = ("!",)
     permission = DEVELOPER
+    help_category = "Developer"
 
     def func(self) -> Coroutine[Any, Any, None] | None:
         """Run the code and send its output, result or traceback to the caller.
@@ -152,6 +153,7 @@ class CmdReload(Command):
 
     key = "reload"
     permission = DEVELOPER
+    help_category = "Developer"
 
     def func(self) -> None:
         """Flush, hand over to the portal (which tells everyone) and exit the game process."""

@@ -1,13 +1,16 @@
-"""Everyday commands: help, who, say, look, quit."""
+"""Everyday commands: who, quit (help, look and say have their own modules)."""
 
 from __future__ import annotations
 
-from ember.game._look import describe
-from ember.game.commands._command import Command
-from ember.game.commands._suggest import unknown_message
-from ember.world import Character
+from typing import TYPE_CHECKING
 
-__all__ = ["CmdHelp", "CmdLook", "CmdQuit", "CmdSay", "CmdWho", "format_duration"]
+from ember.game.commands._command import Command
+from ember.world import has_permission
+
+if TYPE_CHECKING:
+    from ember.game.sessions import Session
+
+__all__ = ["CmdQuit", "CmdWho", "format_duration"]
 
 
 def format_duration(seconds: float) -> str:
@@ -23,100 +26,46 @@ def format_duration(seconds: float) -> str:
     return f"{total}s"
 
 
-class CmdHelp(Command):
-    """Show the commands you can use, or the help of one.
+class CmdWho(Command):
+    """List who is online: each character being played, how long its player has been idle
+    and (to players) where it is.
 
     Usage:
-      help            list the commands
-      help <command>  how to use one command
+      who
+
+    An account that is still choosing a character is counted, not named. Admins also
+    see the account behind each character.
     """
-
-    key = "help"
-    aliases = ("?",)
-
-    def func(self) -> None:
-        """List the allowed commands, or show one's help text."""
-        cmdset = self.cmdset
-        if self.args:
-            found = cmdset.get(self.args.split()[0])
-            if found is None or not found.allowed(self.caller):
-                self.session.msg(
-                    unknown_message(self.args.split()[0], cmdset, self.caller, lead="No help for")
-                )
-                return
-            names = ", ".join(found.names())
-            self.session.msg(f"Help for {found.key} ({names}):\n{found.help()}")
-            return
-        lines = ["Commands:"]
-        for command in cmdset:
-            if command.allowed(self.caller):
-                lines.append(f"  {command.key:<12} {command.summary()}")
-        lines.append("Type 'help <command>' for more.")
-        self.session.msg("\n".join(lines))
-
-
-class CmdWho(Command):
-    """List the accounts online, how long each has been idle, and (to players) where each
-    one's character is."""
 
     key = "who"
     aliases = ("doing",)
 
     def func(self) -> None:
-        """Show one line per online account."""
+        """Show one line per character played (by any number of sessions)."""
         sessions = self.server.sessions
         online = self.server.accounts.registry.online()
-        lines = [f"{'Account':<30} {'Idle':>6}  Sessions  Where"]
-        for account in online:
-            idle = min(sessions.idle(s) for s in account.sessions)
-            where = ""
-            if self.session.account is not None:  # not shown at the login screen
-                places = {_place(s) for s in account.sessions} - {""}
-                where = ", ".join(sorted(places))
-            lines.append(
-                f"{account.name:<30} {format_duration(idle):>6}  {len(account.sessions):>8}"
-                f"  {where}".rstrip()
-            )
+        logged_in = self.session.account is not None  # "where" is not shown at the login
+        staff = logged_in and _is_admin(self.caller)
+        rows: dict[object, list[Session]] = {}
+        for session in sessions:
+            if session.account is not None and session.character is not None:
+                rows.setdefault(session.character, []).append(session)
+        players = {id(s.account) for row in rows.values() for s in row}
+        choosing = sum(1 for account in online if id(account) not in players)
+        lines = [f"{'Name':<30} {'Idle':>6}  Where" if logged_in else f"{'Name':<30} {'Idle':>6}"]
+        for character, playing in sorted(rows.items(), key=lambda row: str(row[0]).lower()):
+            idle = min(sessions.idle(s) for s in playing)
+            name = str(character)
+            account = playing[0].account
+            if staff and account is not None and account.name != name:
+                name += f" ({account.name})"
+            where = _place(playing[0]) if logged_in else ""
+            lines.append(f"{name:<30} {format_duration(idle):>6}  {where}".rstrip())
+        if choosing:
+            lines.append(f"({choosing} choosing a character)")
         count = len(online)
         lines.append(f"{count} account{'s' if count != 1 else ''} online.")
         self.session.msg("\n".join(lines))
-
-
-class CmdSay(Command):
-    """Say something to everyone in the room your character stands in.
-
-    Usage: say <text>
-    """
-
-    key = "say"
-
-    def func(self) -> None:
-        """Send the speech to the speaker and to everyone else in the room."""
-        if not self.args:
-            self.session.msg("Say what?")
-            return
-        speaker = self.caller
-        if not isinstance(speaker, Character):
-            self.session.msg("You are not playing a character yet.")
-            return
-        speaker.msg(f'You say, "{self.args}"')
-        if speaker.location is not None:
-            speaker.location.msg_contents(f'{speaker.key} says, "{self.args}"', exclude=speaker)
-
-
-class CmdLook(Command):
-    """Look around: the room's name, its description, its exits and who and what is here."""
-
-    key = "look"
-    aliases = ("l",)
-
-    def func(self) -> None:
-        """Describe the room the caller's character stands in."""
-        looker = self.caller
-        if not isinstance(looker, Character):
-            self.session.msg("You are not playing a character yet.")
-            return
-        self.session.msg(describe(looker.location, looker))
 
 
 class CmdQuit(Command):
@@ -136,3 +85,8 @@ def _place(session: object) -> str:
     character = getattr(session, "character", None)
     place = character.location if character is not None else None
     return place.key if place is not None else ""
+
+
+def _is_admin(caller: object) -> bool:
+    """Whether ``caller`` holds Admin or more (it sees the accounts behind characters)."""
+    return has_permission(getattr(caller, "permissions", ()), "Admin")
