@@ -24,9 +24,10 @@ async def test_help_lists_commands_by_category_and_the_topics(tmp_path: Path) ->
         lines = text.splitlines()
         assert lines[1] == " General:"  # General first, then the others by name
         headings = [line.strip() for line in lines if line.startswith(" ") and line.endswith(":")]
-        assert headings == ["General:", "Items:", "Looking and moving:", "Talking:"]
+        assert headings == ["General:", "Building:", "Items:", "Looking and moving:", "Talking:"]
         talking = lines.index(" Talking:")
-        assert [line.split()[0] for line in lines[talking + 1 : talking + 5]] == [
+        assert [line.split()[0] for line in lines[talking + 1 : talking + 6]] == [
+            "channels",
             "emote",
             "page",
             "say",
