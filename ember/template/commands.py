@@ -12,12 +12,14 @@ from ember import (
     ask_yes_no,
     create_object,
     delay,
+    has_permission,
     interactive,
     report_progress,
     returnValue,
     run_async,
     sleep,
 )
+from ember.game.commands import CmdOpen as BuildersOpen
 
 
 class CmdWave(Command):
@@ -212,16 +214,24 @@ class CmdCrunch(Command):
 # The demo area (world.py): doors that swing shut by themselves, a fire that spreads.
 
 
-class CmdOpen(Command):
-    """Open a door here; it swings shut by itself a while later.
+class CmdOpen(BuildersOpen):
+    """Open a door here (it swings shut by itself a while later), or, for builders, make an
+    exit: this game's `open` extends Ember's.
 
     Usage:
       open <door>
+      open <exit>[;aliases] = <destination>     (Builders)
     """
 
-    key = "open"
+    permission = None  # anyone may open a door; making exits is checked below
 
     def func(self) -> None:
+        if "=" in self.args:
+            if has_permission(getattr(self.caller, "permissions", ()), "Builder"):
+                super().func()
+            else:
+                self.caller.msg("Only builders make exits; to open a door: open <door>.")
+            return
         door = _door(self)
         if door is not None and not door.open(self.caller):
             self.caller.msg(f"The {door.key} is already open.")
