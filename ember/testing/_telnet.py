@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from types import TracebackType
 
+from ember.testing._scale import scaled
+
 __all__ = ["TelnetClient"]
 
 _IAC, _SB, _SE = 255, 250, 240
@@ -61,11 +63,18 @@ class TelnetClient:
 
     async def expect(self, wanted: str, within: float = 10.0) -> str:
         """Wait until ``wanted`` arrives after what earlier calls consumed; return the text
-        up to and including it. Raises ``TimeoutError`` showing what did arrive."""
-        async with asyncio.timeout(within):
-            while (found := self.text.find(wanted, self._seen)) < 0:
-                if not await self._read():
-                    raise ConnectionError(f"closed before {wanted!r} arrived; got {self.tail()!r}")
+        up to and including it. Raises ``TimeoutError`` showing what did arrive.
+
+        ``within`` is a safety net, stretched by ``EMBER_TEST_TIMEOUT_SCALE`` on slow machines."""
+        try:
+            async with asyncio.timeout(scaled(within)):
+                while (found := self.text.find(wanted, self._seen)) < 0:
+                    if not await self._read():
+                        raise ConnectionError(
+                            f"closed before {wanted!r} arrived; got {self.tail()!r}"
+                        )
+        except TimeoutError:
+            raise TimeoutError(f"{wanted!r} did not arrive; got {self.tail()!r}") from None
         end = found + len(wanted)
         chunk, self._seen = self.text[self._seen : end], end
         return chunk

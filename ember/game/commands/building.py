@@ -8,7 +8,7 @@ docs/building.md.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, ClassVar
 
 from ember.errors import EmberError, UnresolvableReferenceError
 from ember.game._look import describe
@@ -79,7 +79,7 @@ class CmdDig(Command):
 
     key = "dig"
     aliases = ("@dig",)
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -143,7 +143,7 @@ class CmdOpen(Command):
 
     key = "open"
     aliases = ("@open",)
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -200,7 +200,7 @@ class CmdCreateObject(Command):
 
     key = "create"
     aliases = ("@create",)
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -280,7 +280,7 @@ class CmdTeleport(Command):
 
     key = "teleport"
     aliases = ("tel", "@tel", "@teleport")
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -342,7 +342,7 @@ class CmdDestroy(Command):
 
     key = "destroy"
     aliases = ("@destroy",)
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> Generator[Any, Any, None] | None:

@@ -8,7 +8,7 @@ bounded: long values are cut, long lists end with a count. See docs/building.md.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from ember.game._players import ACCOUNT_ATTRIBUTE, AWAY_ATTRIBUTE, LAST_PLAYED_ATTRIBUTE
 from ember.game.commands._building_kit import (
@@ -70,7 +70,7 @@ class CmdDesc(Command):
 
     key = "desc"
     aliases = ("@desc", "describe")
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -104,7 +104,7 @@ class CmdName(Command):
 
     key = "name"
     aliases = ("@name", "rename")
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -149,7 +149,7 @@ class CmdSetAttribute(Command):
 
     key = "set"
     aliases = ("@set",)
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -261,7 +261,7 @@ class CmdFind(Command):
 
     key = "find"
     aliases = ("@find", "locate")
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
@@ -309,7 +309,7 @@ class CmdLock(Command):
 
     key = "lock"
     aliases = ("@lock",)
-    permission = BUILDER
+    permission: ClassVar[str | None] = BUILDER
     help_category = "Building"
 
     def func(self) -> None:
