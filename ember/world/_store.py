@@ -128,7 +128,7 @@ class StoredWorld:
     def _drain(self) -> int:
         changes = self.world.drain_changes()
         if changes:  # no await in between: one drain, one prefix of the journal
-            rows_for(self.world, changes, self._writer.put, self._writer.delete)
+            self._writer.queue(rows_for(self.world, changes))
         return len(changes)
 
     async def _run(self) -> None:

@@ -138,12 +138,15 @@ async def test_a_corrupt_row_is_kept_aside_and_the_rest_loads(
     good = create_object(Thing, "good", location=hall, attributes={"hp": 7})
     await stored.close()
     await database.raw("UPDATE {objects} SET key = ? WHERE id = ?", "bad\x07bell", bad.id)
-    await database.raw(
-        "UPDATE {attributes} SET value = ? WHERE object_id = ? AND name = ?",
-        "{not json",
-        bad.id,
-        "broken",
-    )
+    # SQLite keeps recent attribute writes in its log table: corrupt the value there too.
+    tables = ["{attributes}"] + (["ember_attribute_log"] if database.kind == "sqlite" else [])
+    for table in tables:
+        await database.raw(
+            f"UPDATE {table} SET value = ? WHERE object_id = ? AND name = ?",
+            "{not json",
+            bad.id,
+            "broken",
+        )
     with caplog.at_level(logging.ERROR, logger="ember.world"):
         again = await database.open()
     reasons = [c.reason for c in again.report.corrupt]
