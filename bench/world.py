@@ -209,6 +209,7 @@ def durable_phase(path: str, writes: int, ember: bool) -> list[float]:
 
     async def run() -> list[float]:
         stored = await open_world(path)
+        gc.freeze()  # as the game process does once its world is loaded
         get = stored.world.get
         targets = [(get(o), n) for o, n in chosen]
         start = time.perf_counter()

@@ -267,6 +267,9 @@ class World:
             self.default_home = None
         self._record(ObjectDeleted(obj._id))
         obj._world = None
+        # db's view links back to the object: drop it (it is made again if read), so a
+        # deleted object is freed by reference counting, even among frozen objects (gc).
+        obj._db = None
 
     def _cancel_tasks(self, obj: GameObject) -> None:
         if self._scheduler is None or self._scheduler.closed:
