@@ -110,25 +110,30 @@ def _build(
     if type(ref) is not str:
         raise TypeError(f"class reference {ref!r} is not a str")
     for field in ("location", "home", "destination"):
-        if row.get(field) is not None and type(row[field]) is not int:
-            raise TypeError(f"{field} {row[field]!r} is not an object id")
+        value = row.get(field)
+        if value is not None and type(value) is not int:
+            raise TypeError(f"{field} {value!r} is not an object id")
     key = check_name(row["key"], "the key")
-    aliases = check_aliases(row.get("aliases") or (), f"#{object_id}")
-    tags = tuple(sorted({check_name(tag, "a tag") for tag in row.get("tags") or ()}))
+    # Most objects have no aliases, tags or locks: skip the checks that find nothing.
+    aliases = check_aliases(row["aliases"], f"#{object_id}") if row.get("aliases") else ()
+    tags = (
+        tuple(sorted({check_name(tag, "a tag") for tag in row["tags"]})) if row.get("tags") else ()
+    )
     stored = row.get("attributes") or {}
     if type(stored) is not dict and not isinstance(stored, Mapping):
         raise TypeError("attributes are not a mapping")
     found_refs = False
-
-    def pend(ref_id: int) -> Any:
-        nonlocal found_refs
-        found_refs = True
-        return _Pending(ref_id)
-
     attrs = dict(stored)
-    for name in attrs.keys() - checked:  # a world has few distinct names: check each once
-        checked.add(check_attribute_name(name))
+    if not checked.issuperset(attrs):  # a world has few distinct names: check each once
+        for name in attrs.keys() - checked:
+            checked.add(check_attribute_name(name))
     if not _CONTAINERS.isdisjoint(map(type, attrs.values())):  # scalars are their own form
+
+        def pend(ref_id: int) -> Any:
+            nonlocal found_refs
+            found_refs = True
+            return _Pending(ref_id)
+
         for name, value in attrs.items():
             attrs[name] = decode_value(value, pend)
     cls = classes.get(ref)
@@ -137,18 +142,19 @@ def _build(
             cls = classes[ref] = resolve_class(ref, trusted)
         except UnresolvableReferenceError as error:
             cls = classes[ref] = error
-    missing = isinstance(cls, UnresolvableReferenceError)
     if isinstance(cls, UnresolvableReferenceError):
+        # Kept with its stored class and destination, never rewritten.
+        world._missing[object_id] = (ref, row.get("destination"))
         cls = GameObject
     if cls not in world._class_refs:
         world._class_refs[cls] = class_ref(cls)
-    if missing:  # kept with its stored class and destination, never rewritten
-        world._missing[object_id] = (ref, row.get("destination"))
     obj = object.__new__(cls)
     obj._id, obj._key, obj._aliases, obj._tags = object_id, key, aliases, tags
     obj._location = obj._contents = obj._ndb = obj._db = obj._home = obj._locks = None
     obj._attrs, obj._world = attrs or None, world
-    restore_locks(obj, row.get("locks", ""), world.lock_functions)
+    locks = row.get("locks", "")
+    if locks != "":
+        restore_locks(obj, locks, world.lock_functions)
     if isinstance(obj, Exit):
         obj._destination = None
     world._register(obj)
@@ -159,19 +165,23 @@ def _build(
 def _wire(obj: GameObject, row: Mapping[str, Any], has_refs: bool, world: World) -> int:
     """Connect location, home, destination and attribute references; count dangling ones."""
     dangling = 0
+    objects = world._objects
 
     def find(object_id: int | None, what: str) -> GameObject | None:
         nonlocal dangling
         if object_id is None:
             return None
-        found = world._objects.get(object_id)
+        found = objects.get(object_id)
         if found is None:
             dangling += 1
             log.warning("%r: %s #%d does not exist; it reads as None", obj, what, object_id)
         return found
 
-    _moving.place(obj, find(row.get("location"), "location"))
-    obj._home = find(row.get("home"), "home")
+    location, home = row.get("location"), row.get("home")
+    if location is not None:
+        _moving.place(obj, find(location, "location"))
+    if home is not None:
+        obj._home = find(home, "home")
     if isinstance(obj, Exit):
         world._link_exit(obj, find(row.get("destination"), "destination"))
     if has_refs and obj._attrs:
@@ -197,6 +207,8 @@ def _break_cycles(objects: Iterable[GameObject]) -> int:
     done: set[int] = set()
     broken = 0
     for start in objects:
+        if start._location is None or start._location._location is None:
+            continue  # at most one step from nowhere: no loop through it
         trail: set[int] = set()
         obj: GameObject | None = start
         while obj is not None and obj._id not in done:

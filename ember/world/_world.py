@@ -368,7 +368,8 @@ class World:
         self._index_names(obj)
 
     def _index_names(self, obj: GameObject) -> None:
-        for name in _names(obj):
+        names = _names(obj) if obj._aliases else (_lower(obj._key),)
+        for name in names:
             entry = self._by_name.get(name)
             if entry is None:
                 self._by_name[name] = obj
@@ -388,11 +389,13 @@ class World:
                     self._by_name[name] = entry[0]
 
 
+def _lower(key: str) -> str:
+    lowered = key.lower()
+    return key if lowered == key else lowered  # share the string: most keys are lower-case
+
+
 def _names(obj: GameObject) -> set[str]:
-    key = obj._key.lower()
-    if key == obj._key:
-        key = obj._key  # share the string: most keys are already lower-case
-    return {key, *(alias.lower() for alias in obj._aliases)}
+    return {_lower(obj._key), *(alias.lower() for alias in obj._aliases)}
 
 
 def _id_of(obj: GameObject | None) -> int | None:
