@@ -30,8 +30,10 @@ __all__ = [
     "ObjectRow",
     "RowKey",
     "WorldRow",
+    "attribute_maps",
     "build_rows",
     "object_row",
+    "object_rows",
     "row_key",
     "rows_for",
     "value_text",
@@ -126,31 +128,42 @@ def rows_for(world: World, changes: Sequence[Change]) -> dict[RowKey, WorldRow |
 def build_rows(
     objects: Iterable[Sequence[Any]], attributes: Iterable[Sequence[Any]]
 ) -> tuple[list[dict[str, Any]], list[CorruptRow]]:
-    """Stored tuples back into :func:`load_world` rows; undecodable ones are kept aside.
+    """Stored tuples back into :func:`load_world` rows; undecodable ones are kept aside
+    (:func:`attribute_maps`, then :func:`object_rows`)."""
+    by_object, corrupt = attribute_maps(attributes)
+    rows, bad_objects = object_rows(objects, by_object)
+    return rows, corrupt + bad_objects
+
+
+_decode = json.JSONDecoder().decode
+
+
+def _loads(text: str) -> Any:
+    return [] if text == "[]" else _decode(text)  # most objects have no aliases or tags
+
+
+def attribute_maps(
+    attributes: Iterable[Sequence[Any]],
+) -> tuple[dict[int, dict[str, Any]], list[CorruptRow]]:
+    """``{object id: {name: stored value}}`` of stored attribute tuples.
 
     ``attributes`` holds ``(object id, name, JSON value)`` rows or ``(object id, JSON
     object of its attributes)``, applied in order (a later row or object adds to and
-    overrides the earlier ones; a ``None`` value deletes the attribute). An object row
-    whose aliases or tags are not JSON, or an attribute whose value is not JSON, becomes a
-    :class:`CorruptRow` (the object then loads without that attribute); the rows stay in
-    the database untouched.
+    overrides the earlier ones; a ``None`` value deletes the attribute). A value that is
+    not JSON becomes a :class:`CorruptRow` (the object then loads without that attribute);
+    the rows stay in the database untouched.
     """
     corrupt: list[CorruptRow] = []
     by_object: dict[int, dict[str, Any]] = {}
-    decode = json.JSONDecoder().decode
-
-    def loads(text: str) -> Any:
-        return [] if text == "[]" else decode(text)  # most objects have no aliases or tags
-
     for stored_attributes in attributes:
         if len(stored_attributes) == 2:  # (object id, every attribute as one JSON object)
             object_id, text = stored_attributes
             found = by_object.get(object_id)
             if found is None:
-                by_object[object_id] = loads(text)
+                by_object[object_id] = _loads(text)
             else:  # newer values from a store's attribute log
                 try:
-                    found.update(loads(text))
+                    found.update(_loads(text))
                 except (TypeError, ValueError) as error:
                     corrupt.append(CorruptRow((object_id, text), f"attribute values: {error}"))
             continue
@@ -159,7 +172,7 @@ def build_rows(
             by_object.get(object_id, {}).pop(name, None)
             continue
         try:
-            value = loads(text)
+            value = _loads(text)
         except (TypeError, ValueError) as error:
             corrupt.append(CorruptRow((object_id, name, text), f"attribute value: {error}"))
             by_object.get(object_id, {}).pop(name, None)  # not an older value in its place
@@ -169,11 +182,20 @@ def build_rows(
             by_object[object_id] = {name: value}
         else:
             found[name] = value
+    return by_object, corrupt
+
+
+def object_rows(
+    objects: Iterable[Sequence[Any]], by_object: Mapping[int, Mapping[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]], list[CorruptRow]]:
+    """:func:`load_world` rows of stored object tuples, their attributes from ``by_object``
+    (``{}`` without it); a row whose aliases or tags are not JSON is kept aside."""
+    corrupt: list[CorruptRow] = []
     rows: list[dict[str, Any]] = []
     for stored in objects:
         object_id, ref, key, location, home, destination, aliases, tags, locks = stored
         try:
-            alias_list, tag_list = loads(aliases), loads(tags)
+            alias_list, tag_list = _loads(aliases), _loads(tags)
         except (TypeError, ValueError) as error:
             corrupt.append(CorruptRow(tuple(stored), f"aliases or tags: {error}"))
             continue
@@ -187,7 +209,7 @@ def build_rows(
                 "location": location,
                 "home": home,
                 "destination": destination,
-                "attributes": by_object.get(object_id) or {},
+                "attributes": (by_object.get(object_id) or {}) if by_object is not None else {},
                 "locks": locks,
             }
         )

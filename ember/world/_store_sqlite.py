@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
@@ -191,17 +192,28 @@ class SqliteWorldStore:
         """Fold the attribute log into the attribute table now (tests, maintenance)."""
         await self._db.run("fold the attribute log of", self._fold)
 
-    async def load(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    async def load(
+        self, objects_ready: Callable[[list[tuple[Any, ...]]], None] | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Every object row, and the attributes: ``(object id, JSON object)`` per object, or
         (when a stored value is not JSON) every ``(object id, name, value)`` row as stored;
         then the log's newest values the same way (which override), or its rows in order
-        (``(object id, name, value or None)``).
-        One read transaction, so all of it comes from the same moment."""
+        (``(object id, name, value or None)``). One read transaction, so all of it comes
+        from the same moment.
+
+        ``objects_ready`` is called on the event loop with the object rows as soon as they
+        are read, while this thread goes on reading the attributes: the loop can build the
+        objects meanwhile (SQLite lets go of the GIL while it works). It runs before this
+        returns.
+        """
+        loop = asyncio.get_running_loop()
 
         def load(conn: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
             conn.execute("BEGIN")
             try:
                 objects = conn.execute(SELECT_OBJECTS_SQL).fetchall()
+                if objects_ready is not None:
+                    loop.call_soon_threadsafe(objects_ready, objects)
                 try:
                     attributes = conn.execute(SELECT_GROUPED_SQL).fetchall()
                 except sqlite3.OperationalError:  # a malformed value: row by row, to set it aside

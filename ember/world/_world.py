@@ -9,13 +9,7 @@ from typing import Any, TypeVar
 
 from ember.scheduling import EntityRegistry, Scheduler, entity_registry
 from ember.world import _moving
-from ember.world._changes import (
-    Change,
-    ObjectCreated,
-    ObjectDeleted,
-    ObjectMoved,
-    Snapshot,
-)
+from ember.world._changes import Change, ObjectCreated, ObjectDeleted, ObjectMoved, Snapshot
 from ember.world._classes import class_ref
 from ember.world._errors import InvalidNameError, MoveError, ObjectDeletedError
 from ember.world._ids import IdAllocator
@@ -254,22 +248,14 @@ class World:
         for content in list((obj._contents or {}).values()):
             _moving.place(content, None)
             self._record(ObjectMoved(content._id, obj._id, None))
-        del self._objects[obj._id]
-        members = self._by_class[type(obj)]
-        del members[obj._id]
-        if not members:
-            del self._by_class[type(obj)]
-        self._unindex_names(obj)
-        self._missing.pop(obj._id, None)
+        self._unregister(obj)
         if isinstance(obj, Exit):
             self._link_exit(obj, None)
         if self.default_home is obj:
             self.default_home = None
         self._record(ObjectDeleted(obj._id))
         obj._world = None
-        # db's view links back to the object: drop it (it is made again if read), so a
-        # deleted object is freed by reference counting, even among frozen objects (gc).
-        obj._db = None
+        obj._db = None  # its only link back to obj: freed by refcounts, even if gc-frozen
 
     def _cancel_tasks(self, obj: GameObject) -> None:
         if self._scheduler is None or self._scheduler.closed:
@@ -366,6 +352,16 @@ class World:
             members = self._by_class[type(obj)] = {}
         members[obj._id] = obj
         self._index_names(obj)
+
+    def _unregister(self, obj: GameObject) -> None:
+        """Undo :meth:`_register` of an object not yet placed or linked (loading)."""
+        del self._objects[obj._id]
+        members = self._by_class[type(obj)]
+        del members[obj._id]
+        if not members:
+            del self._by_class[type(obj)]
+        self._unindex_names(obj)
+        self._missing.pop(obj._id, None)
 
     def _index_names(self, obj: GameObject) -> None:
         names = _names(obj) if obj._aliases else (_lower(obj._key),)

@@ -129,3 +129,22 @@ async def test_a_version_1_database_is_upgraded_and_keeps_its_world(tmp_path: Pa
     again = await open_world(SqliteWorldStore(path))
     assert again.world.get(2).db.hp == 8  # type: ignore[union-attr]
     await again.close()
+
+
+async def test_an_object_with_a_bad_attribute_name_is_kept_aside_whole(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    stored = await open_world(SqliteWorldStore(path))
+    hall = create_object(Room, "Hall", world=stored.world)
+    bad = create_object(Thing, "bad", location=hall, attributes={"hp": 1})
+    inside = create_object(Thing, "pebble", location=bad)
+    await stored.close()
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("INSERT INTO ember_attributes VALUES (?, '_private', '1')", (bad.id,))
+    again = await open_world(SqliteWorldStore(path))
+    [kept] = again.report.corrupt
+    assert kept.row["id"] == bad.id and "_private" in kept.reason  # type: ignore[index]
+    assert again.world.get(bad.id) is None and again.world.find("bad") == []
+    pebble = again.world.get(inside.id)
+    assert pebble is not None and pebble.location is None  # its place is gone: nowhere
+    assert again.report.dangling == 1
+    await again.close()
