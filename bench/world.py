@@ -21,12 +21,11 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 from typing import Any
 
-from _common import PASSWORD, Table, ember, in_child, login, new_game, percentile, say
+from _common import Table, in_child, percentile, say
+from _world_game import game_rows
 
-from ember.game import create_account
 from ember.world import Room, SqliteWorldStore, Thing, World, open_world
 from ember.world._store_sqlite import CACHE_KIB
 
@@ -286,70 +285,6 @@ def store_rows(scale: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-# -- look over telnet in a crowded room -----------------------------------------------------
-
-CROWD = 1_000
-# Appended to the bench game's world.py: the starting room holds CROWD pebbles.
-CROWD_CODE = f"""
-
-_build_demo = at_world_start
-
-
-def at_world_start(world: World, start: Room) -> None:
-    _build_demo(world, start)
-    if not any(obj.key == "pebble 0" for obj in start.contents):
-        for i in range({CROWD}):
-            create_object(Thing, f"pebble {{i}}", location=start)
-"""
-
-
-# Closed-loop round trips send far more than the default 20 lines a second a player may.
-LIFTED_LIMITS = (
-    'PORTAL_LIMITS = {"input_lines_per_second": 100000, "input_line_burst": 100000,'
-    ' "input_bytes_per_second": 10000000, "input_byte_burst": 10000000}\n'
-)
-
-
-async def look_timings(port: int, rounds: int) -> tuple[list[float], list[float]]:
-    """Round trips of ``look`` in the crowded room and of ``help say``, taking turns."""
-    client = await login(port, "looker", within=60)
-    await client.expect(f"pebble {CROWD - 1}.", within=60)  # the room shown at login
-    looks: list[float] = []
-    trivial: list[float] = []
-    for _ in range(rounds):
-        for command, reply, samples in (
-            ("look", f"pebble {CROWD - 1}.", looks),
-            ("help say", "say <text>", trivial),
-        ):
-            started = time.perf_counter()
-            client.send(command)
-            try:
-                await client.expect(reply, within=30)
-            except TimeoutError:
-                raise SystemExit(f"no {reply!r} after {command!r}: {client.tail(600)!r}") from None
-            samples.append(time.perf_counter() - started)
-    await client.close()
-    return looks, trivial
-
-
-def look_rows(rounds: int) -> None:
-    """Add the row of ``look`` in a room of CROWD objects, over telnet to a real server."""
-    with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
-        game, port = new_game(Path(tmp), LIFTED_LIMITS)
-        with (game / "world.py").open("a") as out:
-            out.write(CROWD_CODE)
-        create_account(game, "looker", PASSWORD)
-        ember(game, "start")
-        try:
-            looks, trivial = asyncio.run(look_timings(port, rounds))
-        finally:
-            ember(game, "stop")
-    for fraction, name in ((0.5, "p50"), (0.99, "p99")):
-        ours, base = percentile(looks, fraction), percentile(trivial, fraction)
-        target = ("<= 2 ms", ours <= 2e-3) if name == "p99" else ("-", None)
-        add(f"look in a room of {CROWD:,} objects over telnet, {name}", ours, base, "ms", *target)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10x fewer objects and writes")
@@ -380,8 +315,7 @@ def main() -> None:
         add(f"{label}, p50 (of {BATCH}-op batches)", ours[0], base[0], "us", target, ok)
         add(f"{label}, p99", ours[1], base[1], "us")
     store_rows(scale)
-    say("look: a game with a room of 1,000 objects, look and help say in turns")
-    look_rows(200 // scale)
+    game_rows(add, 100_000 // scale, 200 // scale)
     mode = "quick" if options.quick else "full"
     python = sys.version.split()[0]
     note(
