@@ -150,6 +150,7 @@ class WorldHost:
         entity_registry.unregister(GameObject.entity_kind)
         install_world(None)
         self._world = None
+        gc.unfreeze()  # the world is gone: let the collector see what is left of it again
         if self._saved_limits is not None:  # the process's other worlds (tests) keep theirs
             attribute_bytes, key_length = self._saved_limits
             set_limits(attribute_bytes=attribute_bytes, key_length=key_length)

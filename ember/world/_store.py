@@ -245,8 +245,10 @@ async def _load(store: WorldStore, world: World) -> tuple[LoadReport, list[Corru
     loader = Loader(world)
     corrupt: list[CorruptRow] = []
     failed: list[BaseException] = []
+    built: list[bool] = []
 
     def objects_ready(objects: list[tuple[Any, ...]]) -> None:
+        built.append(True)
         try:  # called by the loop: an error must reach open_world, not the loop's handler
             rows, bad = object_rows(objects)
             corrupt.extend(bad)
@@ -255,7 +257,10 @@ async def _load(store: WorldStore, world: World) -> tuple[LoadReport, list[Corru
         except BaseException as error:
             failed.append(error)
 
-    _, attributes = await store.load(objects_ready)
+    objects, attributes = await store.load(objects_ready)
+    if not built:  # a store that does not call back: build the objects now
+        objects_ready(objects)
+    del objects
     if failed:
         raise failed[0]
     by_object, bad_attributes = attribute_maps(attributes)
