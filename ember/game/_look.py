@@ -39,11 +39,15 @@ def describe(place: GameObject | None, looker: GameObject | None = None) -> str:
     desc = place.get_attribute("desc")
     if isinstance(desc, str) and desc:
         lines.append(desc)
-    contents = place.contents
-    exits = [obj.key for obj in contents if isinstance(obj, Exit)]
+    exits: list[str] = []
+    others: list[str] = []
+    for obj in place.contents:  # one pass: a crowded room holds a thousand things
+        if isinstance(obj, Exit):
+            exits.append(obj.key)
+        elif obj is not looker:
+            others.append(obj.key)
     if exits:
         lines.append(f"Exits: {listing(exits)}.")
-    others = [obj.key for obj in contents if not isinstance(obj, Exit) and obj is not looker]
     here = (["you"] if looker is not None and looker.location is place else []) + others
     lines.append(f"Here: {listing(here) if here else 'nobody'}.")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ if they are absent) and then resolves ``START_LOCATION``.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -116,6 +117,11 @@ class WorldHost:
             message_sink=message_sink,
         )
         stored = await open_world(settings.database_url(game_dir), world)
+        # The loaded world lives as long as this process: move it out of the collector's
+        # reach, or every full collection walks a million objects again (which cost a busy
+        # world more CPU than its attribute writes). Cycles among objects loaded now are
+        # then never collected; deleted objects break their links, so little is kept.
+        gc.freeze()
         install_world(world)
         world.register_entities(entity_registry, scheduler=scheduler)
         self._world, self._stored, self.durable = world, stored, True
@@ -144,6 +150,7 @@ class WorldHost:
         entity_registry.unregister(GameObject.entity_kind)
         install_world(None)
         self._world = None
+        gc.unfreeze()  # the world is gone: let the collector see what is left of it again
         if self._saved_limits is not None:  # the process's other worlds (tests) keep theirs
             attribute_bytes, key_length = self._saved_limits
             set_limits(attribute_bytes=attribute_bytes, key_length=key_length)

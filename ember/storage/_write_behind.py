@@ -114,6 +114,14 @@ class WriteBehind(Generic[_K, _R]):
         self._queued += 1
         self._wakeup.set()
 
+    def queue(self, writes: dict[_K, _R | None]) -> None:
+        """Queue many writes at once (``{key: row}``, ``None`` deletes the row), newest
+        last: the same as :meth:`put`/:meth:`delete` for each, in one dict update."""
+        if writes:
+            self._pending.update(writes)
+            self._queued += len(writes)
+            self._wakeup.set()
+
     async def flush(self) -> None:
         """Return once every write queued before this call is durable."""
         target = self._queued

@@ -7,14 +7,21 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from ember.errors import StoreError
 from ember.storage import WriteBehind, WriterStatistics, parse_database_url
 from ember.world._ids import IdAllocator
-from ember.world._load import LoadReport, load_world
-from ember.world._store_rows import RowKey, WorldRow, build_rows, row_key, rows_for
+from ember.world._load import CorruptRow, Loader, LoadReport
+from ember.world._store_rows import (
+    RowKey,
+    WorldRow,
+    attribute_maps,
+    object_rows,
+    row_key,
+    rows_for,
+)
 from ember.world._world import World
 
 __all__ = [
@@ -55,8 +62,11 @@ class WorldStore(Protocol):
         """Apply one batch in one durable transaction."""
         ...
 
-    async def load(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """Every object row and attribute row."""
+    async def load(
+        self, objects_ready: Callable[[list[tuple[Any, ...]]], None] | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Every object row and attribute row; ``objects_ready(object rows)`` is called
+        once before returning, as early as the store can (to build objects meanwhile)."""
         ...
 
     async def reserve_ids(self, at_least: int, count: int) -> int:
@@ -128,7 +138,7 @@ class StoredWorld:
     def _drain(self) -> int:
         changes = self.world.drain_changes()
         if changes:  # no await in between: one drain, one prefix of the journal
-            rows_for(self.world, changes, self._writer.put, self._writer.delete)
+            self._writer.queue(rows_for(self.world, changes))
         return len(changes)
 
     async def _run(self) -> None:
@@ -207,14 +217,10 @@ async def open_world(
     if open_store:
         await store.open()
     try:
-        objects, attributes = await store.load()
         collecting = gc.isenabled()
         gc.disable()  # a million new containers would start full collections again and again
         try:
-            rows, corrupt = build_rows(objects, attributes)
-            del objects, attributes
-            report = load_world(rows, world)
-            del rows
+            report, corrupt = await _load(store, world)
         finally:
             if collecting:
                 gc.enable()
@@ -231,3 +237,35 @@ async def open_world(
         await store.close()
         raise
     return stored
+
+
+async def _load(store: WorldStore, world: World) -> tuple[LoadReport, list[CorruptRow]]:
+    """Load the store's rows into ``world``: the objects are built from their rows while the
+    store still reads the attributes, which are attached after (see :class:`Loader`)."""
+    loader = Loader(world)
+    corrupt: list[CorruptRow] = []
+    failed: list[BaseException] = []
+    built: list[bool] = []
+
+    def objects_ready(objects: list[tuple[Any, ...]]) -> None:
+        built.append(True)
+        try:  # called by the loop: an error must reach open_world, not the loop's handler
+            rows, bad = object_rows(objects)
+            corrupt.extend(bad)
+            for row in rows:
+                loader.build(row, attributes=False)
+        except BaseException as error:
+            failed.append(error)
+
+    objects, attributes = await store.load(objects_ready)
+    if not built:  # a store that does not call back: build the objects now
+        objects_ready(objects)
+    del objects
+    if failed:
+        raise failed[0]
+    by_object, bad_attributes = attribute_maps(attributes)
+    del attributes
+    corrupt[:0] = bad_attributes
+    for object_id, stored in by_object.items():
+        loader.attach(object_id, stored)
+    return loader.finish(), corrupt

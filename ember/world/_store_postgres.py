@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ember.errors import StoreError
@@ -113,9 +113,13 @@ class PostgresWorldStore:
 
         await self._conn.run(f"write {len(puts) + len(deletes)} world rows to", write)
 
-    async def load(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    async def load(
+        self, objects_ready: Callable[[list[tuple[Any, ...]]], None] | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Every object row, and the attributes grouped per object (or, when a stored value
-        is not JSON, row by row), from one moment (as on SQLite)."""
+        is not JSON, row by row), from one moment (as on SQLite). ``objects_ready`` is
+        called with the object rows once, before this returns (here: once all is read, as
+        a lost connection makes the reads start again)."""
         import asyncpg
 
         async def load(
@@ -130,7 +134,10 @@ class PostgresWorldStore:
                     attributes = await conn.fetch(self._sql["select_attributes"])
             return [tuple(r) for r in objects], [tuple(r) for r in attributes]
 
-        return await self._conn.run("load the world from", load)
+        objects, attributes = await self._conn.run("load the world from", load)
+        if objects_ready is not None:
+            objects_ready(objects)
+        return objects, attributes
 
     async def reserve_ids(self, at_least: int, count: int) -> int:
         """Reserve ``count`` object ids durably, above every id stored or reserved before."""

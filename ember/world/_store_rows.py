@@ -30,8 +30,10 @@ __all__ = [
     "ObjectRow",
     "RowKey",
     "WorldRow",
+    "attribute_maps",
     "build_rows",
     "object_row",
+    "object_rows",
     "row_key",
     "rows_for",
     "value_text",
@@ -92,81 +94,108 @@ def value_text(value: Any) -> str:
     return scalar(value) if scalar is not None else _dumps(value)
 
 
-def rows_for(
-    world: World,
-    changes: Sequence[Change],
-    put: Callable[[WorldRow], None],
-    delete: Callable[[RowKey], None],
-) -> None:
-    """Hand ``put``/``delete`` the row writes that bring a store from before ``changes`` to
-    the world as it is now.
+def rows_for(world: World, changes: Sequence[Change]) -> dict[RowKey, WorldRow | None]:
+    """The row writes (``{row key: row}``, ``None`` deletes the row) that bring a store
+    from before ``changes`` to the world as it is now.
 
     Called right after :meth:`World.drain_changes`, so the live objects are exactly the
     state after the last change: object rows are read from them, attribute rows from the
-    records (a later write of the same row replaces an earlier one in the write-behind).
+    records (a later write of the same row replaces an earlier one, so a batch holds each
+    row once however often it changed).
     """
+    writes: dict[RowKey, WorldRow | None] = {}
     dirty: dict[int, None] = {}
     for change in changes:
         kind = type(change)
         if kind is AttributeSet:
-            object_id, name = change.object_id, change.name  # type: ignore[union-attr]
-            put((object_id, name, value_text(change.value)))  # type: ignore[union-attr]
+            key = (change.object_id, change.name)  # type: ignore[union-attr]
+            writes[key] = (*key, value_text(change.value))  # type: ignore[union-attr]
         elif kind is AttributeDeleted:
-            delete((change.object_id, change.name))  # type: ignore[union-attr]
+            writes[(change.object_id, change.name)] = None  # type: ignore[union-attr]
         else:
             dirty[change.object_id] = None
             if kind is ObjectCreated:
                 object_id = change.object_id
                 for name, value in change.attributes.items():  # type: ignore[union-attr]
-                    put((object_id, name, value_text(value)))
+                    writes[(object_id, name)] = (object_id, name, value_text(value))
     objects = world._objects
     for object_id in dirty:
         obj = objects.get(object_id)
-        if obj is None:
-            delete((object_id, ""))
-        else:
-            put(object_row(world, obj))
+        writes[(object_id, "")] = None if obj is None else object_row(world, obj)
+    return writes
 
 
 def build_rows(
     objects: Iterable[Sequence[Any]], attributes: Iterable[Sequence[Any]]
 ) -> tuple[list[dict[str, Any]], list[CorruptRow]]:
-    """Stored tuples back into :func:`load_world` rows; undecodable ones are kept aside.
+    """Stored tuples back into :func:`load_world` rows; undecodable ones are kept aside
+    (:func:`attribute_maps`, then :func:`object_rows`)."""
+    by_object, corrupt = attribute_maps(attributes)
+    rows, bad_objects = object_rows(objects, by_object)
+    return rows, corrupt + bad_objects
+
+
+_decode = json.JSONDecoder().decode
+
+
+def _loads(text: str) -> Any:
+    return [] if text == "[]" else _decode(text)  # most objects have no aliases or tags
+
+
+def attribute_maps(
+    attributes: Iterable[Sequence[Any]],
+) -> tuple[dict[int, dict[str, Any]], list[CorruptRow]]:
+    """``{object id: {name: stored value}}`` of stored attribute tuples.
 
     ``attributes`` holds ``(object id, name, JSON value)`` rows or ``(object id, JSON
-    object of all its attributes)``. An object row whose aliases or tags are not JSON, or
-    an attribute whose value is not JSON, becomes a :class:`CorruptRow` (the object then
-    loads without that attribute);
+    object of its attributes)``, applied in order (a later row or object adds to and
+    overrides the earlier ones; a ``None`` value deletes the attribute). A value that is
+    not JSON becomes a :class:`CorruptRow` (the object then loads without that attribute);
     the rows stay in the database untouched.
     """
     corrupt: list[CorruptRow] = []
     by_object: dict[int, dict[str, Any]] = {}
-    decode = json.JSONDecoder().decode
-
-    def loads(text: str) -> Any:
-        return [] if text == "[]" else decode(text)  # most objects have no aliases or tags
-
     for stored_attributes in attributes:
         if len(stored_attributes) == 2:  # (object id, every attribute as one JSON object)
             object_id, text = stored_attributes
-            by_object[object_id] = loads(text)
+            found = by_object.get(object_id)
+            if found is None:
+                by_object[object_id] = _loads(text)
+            else:  # newer values from a store's attribute log
+                try:
+                    found.update(_loads(text))
+                except (TypeError, ValueError) as error:
+                    corrupt.append(CorruptRow((object_id, text), f"attribute values: {error}"))
             continue
         object_id, name, text = stored_attributes
+        if text is None:  # a deletion in the SQLite store's attribute log
+            by_object.get(object_id, {}).pop(name, None)
+            continue
         try:
-            value = loads(text)
+            value = _loads(text)
         except (TypeError, ValueError) as error:
             corrupt.append(CorruptRow((object_id, name, text), f"attribute value: {error}"))
+            by_object.get(object_id, {}).pop(name, None)  # not an older value in its place
             continue
         found = by_object.get(object_id)
         if found is None:
             by_object[object_id] = {name: value}
         else:
             found[name] = value
+    return by_object, corrupt
+
+
+def object_rows(
+    objects: Iterable[Sequence[Any]], by_object: Mapping[int, Mapping[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]], list[CorruptRow]]:
+    """:func:`load_world` rows of stored object tuples, their attributes from ``by_object``
+    (``{}`` without it); a row whose aliases or tags are not JSON is kept aside."""
+    corrupt: list[CorruptRow] = []
     rows: list[dict[str, Any]] = []
     for stored in objects:
         object_id, ref, key, location, home, destination, aliases, tags, locks = stored
         try:
-            alias_list, tag_list = loads(aliases), loads(tags)
+            alias_list, tag_list = _loads(aliases), _loads(tags)
         except (TypeError, ValueError) as error:
             corrupt.append(CorruptRow(tuple(stored), f"aliases or tags: {error}"))
             continue
@@ -180,7 +209,7 @@ def build_rows(
                 "location": location,
                 "home": home,
                 "destination": destination,
-                "attributes": by_object.get(object_id) or {},
+                "attributes": (by_object.get(object_id) or {}) if by_object is not None else {},
                 "locks": locks,
             }
         )

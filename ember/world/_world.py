@@ -9,13 +9,7 @@ from typing import Any, TypeVar
 
 from ember.scheduling import EntityRegistry, Scheduler, entity_registry
 from ember.world import _moving
-from ember.world._changes import (
-    Change,
-    ObjectCreated,
-    ObjectDeleted,
-    ObjectMoved,
-    Snapshot,
-)
+from ember.world._changes import Change, ObjectCreated, ObjectDeleted, ObjectMoved, Snapshot
 from ember.world._classes import class_ref
 from ember.world._errors import InvalidNameError, MoveError, ObjectDeletedError
 from ember.world._ids import IdAllocator
@@ -254,19 +248,14 @@ class World:
         for content in list((obj._contents or {}).values()):
             _moving.place(content, None)
             self._record(ObjectMoved(content._id, obj._id, None))
-        del self._objects[obj._id]
-        members = self._by_class[type(obj)]
-        del members[obj._id]
-        if not members:
-            del self._by_class[type(obj)]
-        self._unindex_names(obj)
-        self._missing.pop(obj._id, None)
+        self._unregister(obj)
         if isinstance(obj, Exit):
             self._link_exit(obj, None)
         if self.default_home is obj:
             self.default_home = None
         self._record(ObjectDeleted(obj._id))
         obj._world = None
+        obj._db = None  # its only link back to obj: freed by refcounts, even if gc-frozen
 
     def _cancel_tasks(self, obj: GameObject) -> None:
         if self._scheduler is None or self._scheduler.closed:
@@ -364,8 +353,19 @@ class World:
         members[obj._id] = obj
         self._index_names(obj)
 
+    def _unregister(self, obj: GameObject) -> None:
+        """Undo :meth:`_register` of an object not yet placed or linked (loading)."""
+        del self._objects[obj._id]
+        members = self._by_class[type(obj)]
+        del members[obj._id]
+        if not members:
+            del self._by_class[type(obj)]
+        self._unindex_names(obj)
+        self._missing.pop(obj._id, None)
+
     def _index_names(self, obj: GameObject) -> None:
-        for name in _names(obj):
+        names = _names(obj) if obj._aliases else (_lower(obj._key),)
+        for name in names:
             entry = self._by_name.get(name)
             if entry is None:
                 self._by_name[name] = obj
@@ -385,11 +385,13 @@ class World:
                     self._by_name[name] = entry[0]
 
 
+def _lower(key: str) -> str:
+    lowered = key.lower()
+    return key if lowered == key else lowered  # share the string: most keys are lower-case
+
+
 def _names(obj: GameObject) -> set[str]:
-    key = obj._key.lower()
-    if key == obj._key:
-        key = obj._key  # share the string: most keys are already lower-case
-    return {key, *(alias.lower() for alias in obj._aliases)}
+    return {_lower(obj._key), *(alias.lower() for alias in obj._aliases)}
 
 
 def _id_of(obj: GameObject | None) -> int | None:

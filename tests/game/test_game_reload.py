@@ -46,9 +46,7 @@ async def test_persistent_delay_survives_a_reload_and_fires_to_the_session(tmp_p
     async with running_game(tmp_path, clock=clock) as game:
         await make_developer(game, "Dev")
         await game.login(1, "Dev", new=False)
-        text = await game.portal.command(
-            1, 'py delay(60, account.msg, "hi", persistent=True)', ">>>"
-        )
+        text = await game.portal.command(1, 'py delay(60, me.msg, "hi", persistent=True)', ">>>")
         assert "<Task" in text and "persistent scheduled" in text
         await game.portal.line(1, "reload")
         await game.portal.expect_named("reload")
@@ -56,7 +54,8 @@ async def test_persistent_delay_survives_a_reload_and_fires_to_the_session(tmp_p
     clock = VirtualClock(START + 10)  # ten seconds pass while the new process starts
     sessions = [session_dict(1, account="Dev")]
     async with running_game(tmp_path, clock=clock, sessions=sessions, reason="reload") as game:
-        [task] = game.server.scheduler.tasks(owner="account:1")
+        me = game.character("Dev")
+        [task] = game.server.scheduler.tasks(owner=f"{me.entity_kind}:{me.id}")
         assert task.persistent and 49 < task.remaining <= 50
         await clock.advance(49)
         assert "hi" not in game.portal.texts(1)
@@ -69,7 +68,7 @@ async def test_an_overdue_task_reaches_the_restored_session(tmp_path: Path) -> N
     async with running_game(tmp_path, clock=clock) as game:
         await make_developer(game, "Dev")
         await game.login(1, "Dev", new=False)
-        await game.portal.command(1, 'py delay(5, account.msg, "late", persistent=True)', ">>>")
+        await game.portal.command(1, 'py delay(5, me.msg, "late", persistent=True)', ">>>")
     clock = VirtualClock(START + 100)
     sessions = [session_dict(1, account="Dev")]
     async with running_game(tmp_path, clock=clock, sessions=sessions, reason="crash") as game:

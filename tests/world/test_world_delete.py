@@ -59,6 +59,18 @@ def test_exits_to_and_in_a_deleted_room_are_deleted_too(kit: WorldKit) -> None:
     assert kit.room.exits == [] and kit.world.objects_of(Exit) == []
 
 
+def test_an_exit_to_a_deleted_room_is_refused_naming_the_room(kit: WorldKit) -> None:
+    gone = kit.create(Room, "Gone")
+    way = kit.create(Exit, "way", location=kit.room, destination=kit.room)
+    gone.delete()
+    with pytest.raises(ObjectDeletedError, match=r"destination .*Gone.* was deleted"):
+        kit.create(Exit, "into the void", location=kit.room, destination=gone)
+    with pytest.raises(ObjectDeletedError, match=r"destination .*Gone.* was deleted"):
+        way.destination = gone
+    assert way.destination is kit.room
+    assert [obj.key for obj in kit.room.exits].count("into the void") == 0
+
+
 def test_an_exit_that_refuses_deletion_is_kept_broken(
     kit: WorldKit, caplog: pytest.LogCaptureFixture
 ) -> None:

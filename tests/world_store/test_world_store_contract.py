@@ -12,6 +12,7 @@ from worldstore_kinds import Lamp
 
 from ember.storage import SchemaVersionError
 from ember.world import Exit, GameObject, Room, Thing, World, create_object, open_world
+from ember.world._limits import MAX_ATTRIBUTE_BYTES
 from ember.world._store import ID_BLOCK
 
 
@@ -138,12 +139,15 @@ async def test_a_corrupt_row_is_kept_aside_and_the_rest_loads(
     good = create_object(Thing, "good", location=hall, attributes={"hp": 7})
     await stored.close()
     await database.raw("UPDATE {objects} SET key = ? WHERE id = ?", "bad\x07bell", bad.id)
-    await database.raw(
-        "UPDATE {attributes} SET value = ? WHERE object_id = ? AND name = ?",
-        "{not json",
-        bad.id,
-        "broken",
-    )
+    # SQLite keeps recent attribute writes in its log table: corrupt the value there too.
+    tables = ["{attributes}"] + (["ember_attribute_log"] if database.kind == "sqlite" else [])
+    for table in tables:
+        await database.raw(
+            f"UPDATE {table} SET value = ? WHERE object_id = ? AND name = ?",
+            "{not json",
+            bad.id,
+            "broken",
+        )
     with caplog.at_level(logging.ERROR, logger="ember.world"):
         again = await database.open()
     reasons = [c.reason for c in again.report.corrupt]
@@ -156,6 +160,17 @@ async def test_a_corrupt_row_is_kept_aside_and_the_rest_loads(
     ]
     newer = create_object(Thing, "newer", world=again.world)
     assert newer.id > bad.id
+
+
+async def test_an_attribute_at_the_size_limit_is_stored_whole(database: WorldDatabase) -> None:
+    stored = await database.open()
+    box = create_object(Thing, "box", world=stored.world)
+    box.db.big = "é" * ((MAX_ATTRIBUTE_BYTES - 2) // 2)  # 2 bytes each in UTF-8, plus quotes
+    box.db.small = 1
+    await stored.close()
+    again = await database.open()
+    loaded = again.world.get(box.id)
+    assert loaded is not None and loaded.db.big == box.db.big and loaded.db.small == 1
 
 
 async def test_a_newer_schema_is_refused(database: WorldDatabase) -> None:

@@ -1,0 +1,112 @@
+"""World benchmark, game part (``bench/world.py`` runs it): a real game started with the
+``ember`` CLI and a real telnet client.
+
+Rows: ``ember start`` until the first login is answered, with a stored world of 100,000
+objects and 1,000,000 attributes beside the same game with only the demo area and the crowd
+(its second start: the first builds them);
+``look`` in a room holding 1,000 objects beside ``help say`` round trips of the same client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import PASSWORD, ember, in_child, login, new_game, percentile, say
+
+from ember.game import create_account
+from ember.game.settings import load_settings
+
+CROWD = 1_000
+# Appended to the bench game's world.py: the starting room holds CROWD pebbles.
+CROWD_CODE = f"""
+
+_build_demo = at_world_start
+
+
+def at_world_start(world: World, start: Room) -> None:
+    _build_demo(world, start)
+    if not any(obj.key == "pebble 0" for obj in start.contents):
+        for i in range({CROWD}):
+            create_object(Thing, f"pebble {{i}}", location=start)
+"""
+# A closed-loop client sends far more than the default 20 lines a second a player may.
+LIFTED_LIMITS = (
+    'PORTAL_LIMITS = {"input_lines_per_second": 100000, "input_line_burst": 100000,'
+    ' "input_bytes_per_second": 10000000, "input_byte_burst": 10000000}\n'
+)
+
+
+async def first_login(port: int) -> None:
+    """Log in once the game answers (the room, with its crowd, shown at login)."""
+    client = await login(port, "looker", within=300)
+    await client.expect(f"pebble {CROWD - 1}.", within=60)
+    await client.close()
+
+
+def timed_start(game: Path, port: int) -> float:
+    """Seconds from ``ember start`` until the first login is answered (then stopped)."""
+    started = time.perf_counter()
+    ember(game, "start")
+    try:
+        asyncio.run(first_login(port))
+        return time.perf_counter() - started
+    finally:
+        ember(game, "stop")
+
+
+async def look_timings(port: int, rounds: int) -> tuple[list[float], list[float]]:
+    """Round trips of ``look`` in the crowded room and of ``help say``, taking turns."""
+    client = await login(port, "looker", within=300)
+    await client.expect(f"pebble {CROWD - 1}.", within=60)  # the room shown at login
+    looks: list[float] = []
+    trivial: list[float] = []
+    for _ in range(rounds):
+        for command, reply, samples in (
+            ("look", f"pebble {CROWD - 1}.", looks),
+            ("help say", "say <text>", trivial),
+        ):
+            started = time.perf_counter()
+            client.send(command)
+            try:
+                await client.expect(reply, within=30)
+            except TimeoutError:
+                raise SystemExit(f"no {reply!r} after {command!r}: {client.tail(600)!r}") from None
+            samples.append(time.perf_counter() - started)
+    await client.close()
+    return looks, trivial
+
+
+def game_rows(add: Callable[..., Any], objects: int, rounds: int) -> None:
+    """Add the start-up and ``look`` rows measured on one game of the bench's own."""
+    from world import fill  # the store part's filler (bench/world.py imports this module)
+
+    with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
+        game, port = new_game(Path(tmp), LIFTED_LIMITS)
+        with (game / "world.py").open("a") as out:
+            out.write(CROWD_CODE)
+        create_account(game, "looker", PASSWORD)
+        say("game: first start (builds the demo area and the crowd), then a timed one")
+        timed_start(game, port)
+        empty = timed_start(game, port)
+        database = load_settings(game).database_url(game)
+        say(f"game: adding {objects:,} objects x 10 attributes to its database")
+        in_child(lambda: [asyncio.run(fill(database, objects))] and [0])
+        say(f"game: ember start to first login, {objects:,} more objects")
+        full = timed_start(game, port)
+        add(f"ember start to first login, {objects:,} objects + {objects * 10:,} attributes",
+            full, empty, "s", "<= 2 s", full <= 2.0)  # fmt: skip
+        say(f"game: look in a room of {CROWD:,} and help say, in turns")
+        ember(game, "start")
+        try:
+            looks, trivial = asyncio.run(look_timings(port, rounds))
+        finally:
+            ember(game, "stop")
+    for fraction, name in ((0.5, "p50"), (0.99, "p99")):
+        ours, base = percentile(looks, fraction), percentile(trivial, fraction)
+        target = ("<= 2 ms", ours <= 2e-3) if name == "p99" else ("-", None)
+        add(f"look in a room of {CROWD:,} objects over telnet, {name}", ours, base, "ms", *target)
