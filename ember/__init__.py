@@ -35,6 +35,7 @@ from ember.offload import (
 )
 from ember.scheduling import (
     Entity,
+    Repeat,
     Scheduler,
     Task,
     TaskState,
@@ -42,6 +43,7 @@ from ember.scheduling import (
     entity_registry,
     get_scheduler,
     open_task_store,
+    repeat,
 )
 from ember.text import escape_markup, strip_markup
 from ember.world import (
@@ -88,6 +90,7 @@ __all__ = [
     "ObjectDeletedError",
     "PersistenceUnavailableError",
     "QuestionAbortedError",
+    "Repeat",
     "Room",
     "Scheduler",
     "SearchResult",
@@ -114,6 +117,7 @@ __all__ = [
     "interactive",
     "lock_functions",
     "open_task_store",
+    "repeat",
     "report_progress",
     "returnValue",
     "run_async",

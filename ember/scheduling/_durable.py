@@ -21,6 +21,7 @@ from typing import Any
 from ember.errors import UnresolvableReferenceError
 from ember.scheduling import _refs
 from ember.scheduling._entity import owner_of_call
+from ember.scheduling._repeat_store import attach_repeats
 from ember.scheduling._scheduler import Scheduler
 from ember.scheduling._task import PersistedCall, Task
 from ember.scheduling._task_store import StoredTask, TaskRow, TaskState, TaskStore
@@ -70,6 +71,8 @@ class TaskDurability:
         self._id_limit = id_limit
         self._first_id = id_limit - ID_BLOCK  # rows from here on were made by this process
         self._reserving: asyncio.Task[None] | None = None
+        #: Other writers into the same store, flushed and closed with this one (the repeats).
+        self.companions: list[Any] = []
 
     # -- the DurableSide protocol ----------------------------------------------------------
 
@@ -144,9 +147,13 @@ class TaskDurability:
     async def flush(self) -> None:
         """Return once every write queued so far is durable."""
         await self.writer.flush()
+        for companion in self.companions:
+            await companion.flush()
 
     async def close(self, give_up_after: float | None) -> Unwritten:
         """Flush and stop the writer; give unused ids back; return the writes left over."""
+        for companion in self.companions:  # the repeats (_repeat_store.py) stop first
+            await companion.close(give_up_after)
         if self._reserving is not None:
             await asyncio.gather(self._reserving, return_exceptions=True)
         unwritten = await self.writer.close(give_up_after)
@@ -261,10 +268,14 @@ async def attach_store(scheduler: Scheduler, store: TaskStore) -> RestoreReport:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return durable.restore(rows)
+        report = durable.restore(rows)
     finally:
         if collecting:
             gc.enable()
+    repeats = await attach_repeats(scheduler, store)
+    if repeats is not None:
+        durable.companions.append(repeats)
+    return report
 
 
 def _readable_name(callback_json: str) -> str:
