@@ -264,17 +264,18 @@ async def attach_store(scheduler: Scheduler, store: TaskStore) -> RestoreReport:
     scheduler._use_ids(first, first + ID_BLOCK - ID_BLOCK // 2)
     durable.writer.start()
     rows = await store.load()
+    repeats = await attach_repeats(scheduler, store)  # loads; restores below
     # A bulk load of long-lived objects: collecting in the middle of it only costs time.
     collecting = gc.isenabled()
     gc.disable()
     try:
         report = durable.restore(rows)
+        if repeats is not None:
+            repeats.restore_loaded()
+            durable.companions.append(repeats)
     finally:
         if collecting:
             gc.enable()
-    repeats = await attach_repeats(scheduler, store)
-    if repeats is not None:
-        durable.companions.append(repeats)
     return report
 
 

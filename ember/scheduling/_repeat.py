@@ -13,19 +13,29 @@ import enum
 import math
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ember.scheduling._refs import callback_name
-from ember.scheduling._task import PersistedCall
+from ember.scheduling._task import PersistedCall, TaskScheduler
 
 if TYPE_CHECKING:
     import asyncio
 
-    from ember.scheduling._wheel import Repeater
-
 __all__ = ["Repeat", "RepeatState", "check_repeat_arguments", "jitter_unit"]
 
 _MASK = (1 << 64) - 1
+
+
+class Repeater(Protocol):
+    """What a :class:`Repeat` handle asks of the repeats that hold it (``_wheel.Repeater``)."""
+
+    @property
+    def scheduler(self) -> TaskScheduler: ...
+    def cancel(self, rep: Repeat) -> bool: ...
+    def remove(self, rep: Repeat) -> bool: ...
+    def pause(self, rep: Repeat) -> bool: ...
+    def unpause(self, rep: Repeat) -> bool: ...
+    def change_interval(self, rep: Repeat, interval: float) -> None: ...
 
 
 class RepeatState(enum.StrEnum):

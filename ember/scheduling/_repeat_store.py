@@ -97,6 +97,14 @@ class RepeatDurability:
             _Batches(store), key=operator.itemgetter(0), what="repeat", log=log
         )
         self.report: RepeatRestoreReport | None = None
+        self.loaded: tuple[list[StoredRepeat], dict[str, float]] = ([], {})
+
+    def restore_loaded(self) -> RepeatRestoreReport:
+        """Restore what :func:`attach_repeats` loaded; keep the report in :attr:`report`."""
+        rows, marks = self.loaded
+        self.loaded = ([], {})
+        self.report = self.restore(rows, marks)
+        return self.report
 
     def save(self, repeat: Repeat) -> None:
         """Queue the row of ``repeat`` as it stands now."""
@@ -251,9 +259,10 @@ class RepeatDurability:
 async def attach_repeats(scheduler: Scheduler, store: Any) -> RepeatDurability | None:
     """Make persistent repeats possible on ``scheduler`` with ``store`` and restore them.
 
-    Returns the durable side (its ``report`` says what was restored), or None for a store
-    without repeat tables (then ``repeat(persistent=True)`` is refused with a clear error).
-    Called by ``attach_store`` after the tasks are restored.
+    Returns the durable side with the rows loaded, or None for a store without repeat
+    tables (then ``repeat(persistent=True)`` is refused with a clear error). Nothing is
+    scheduled until its :meth:`RepeatDurability.restore_loaded` (``attach_store`` calls it
+    right after restoring the tasks, with no await between, so nothing fires in between).
     """
     if not hasattr(store, "load_repeats"):
         return None
@@ -261,6 +270,5 @@ async def attach_repeats(scheduler: Scheduler, store: Any) -> RepeatDurability |
     durable = RepeatDurability(repeater, store)
     repeater.durable = durable
     durable.writer.start()
-    rows, marks = await store.load_repeats()
-    durable.report = durable.restore(rows, marks)
+    durable.loaded = await store.load_repeats()
     return durable

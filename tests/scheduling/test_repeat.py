@@ -106,7 +106,7 @@ async def test_jitter_spreads_ticks_but_keeps_the_grid() -> None:
         for when, tag in log.calls:
             by_tag.setdefault(tag, []).append(when)
         offsets = set()
-        for index, times in by_tag.items():
+        for times in by_tag.values():
             assert len(times) == 5  # ticks 1..5 (tick 6 may fall after 60 s)
             for k, when in enumerate(times, start=1):
                 offset = when - 10 * k
