@@ -15,6 +15,8 @@ from ember.errors import (
 )
 from ember.game import CmdSet, Command
 from ember.interaction import (
+    Action,
+    ActionInterrupted,
     Flow,
     QuestionAbortedError,
     ask,
@@ -71,6 +73,8 @@ from ember.world import (
 __all__ = [
     "PERMISSIONS",
     "RUN_ASYNC_RESERVED_KEYWORDS",
+    "Action",
+    "ActionInterrupted",
     "AttributeTooLargeError",
     "Character",
     "CmdSet",

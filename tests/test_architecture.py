@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     "scheduling": {"errors", "storage", "layout"},
     "interaction": {"errors", "scheduling"},
     "offload": {"errors", "scheduling"},
-    "world": {"errors", "storage", "scheduling"},
+    # interaction: characters run actions (Character.start_action, issue 15)
+    "world": {"errors", "storage", "scheduling", "interaction"},
     "portal": {"errors", "link", "layout", "text"},
     "game": {
         "errors",
@@ -62,6 +63,8 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 PUBLIC_API = [
+    "Action",
+    "ActionInterrupted",
     "AttributeTooLargeError",
     "Character",
     "CmdSet",

@@ -3,6 +3,7 @@
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._dispatch import Dispatcher, split_command
 from ember.game.commands._loader import GameCommands, load_game_commands
+from ember.game.commands.actions import CmdStop
 from ember.game.commands.characters import CmdCharCreate, CmdIc, CmdMissing
 from ember.game.commands.developer import CmdPy, CmdReload
 from ember.game.commands.general import CmdHelp, CmdLook, CmdQuit, CmdSay, CmdWho
@@ -23,6 +24,7 @@ __all__ = [
     "CmdReload",
     "CmdSay",
     "CmdSet",
+    "CmdStop",
     "CmdTasks",
     "CmdWho",
     "Command",
@@ -45,6 +47,6 @@ def default_cmdset() -> CmdSet:
     return CmdSet(
         [
             *(CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks),
-            *(CmdIc, CmdCharCreate, CmdMissing),
+            *(CmdIc, CmdCharCreate, CmdMissing, CmdStop),
         ]
     )

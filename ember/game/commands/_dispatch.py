@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ember.game._look import traverse
 from ember.game._players import ACCOUNT_ATTRIBUTE, permissions_for
 from ember.game.accounts import Account
+from ember.game.commands._busy import admit
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._suggest import unknown_message
 from ember.game.context import GameContext, StopKind
@@ -142,6 +143,8 @@ class Dispatcher:
         word, switches, args = split_command(line)
         cmdset = self.cmdset_for(session)
         command_class = cmdset.get(word)
+        if isinstance(caller, Character) and not admit(self, session, caller, line, command_class):
+            return  # busy with an action: refused, or run once the action was interrupted
         if command_class is None:
             if not (isinstance(caller, Character) and traverse(caller, line.strip(), session)):
                 session.msg(self.unknown_message(word, cmdset, caller))

@@ -106,6 +106,7 @@ class CmdPy(Command):
 
     key = "py"
     aliases = ("!",)
+    interrupts_action = False  # runs alongside an action
     permission = DEVELOPER
 
     def func(self) -> Coroutine[Any, Any, None] | None:
@@ -151,6 +152,7 @@ class CmdReload(Command):
     """Reload the game's code; everyone stays connected (Developers only)."""
 
     key = "reload"
+    interrupts_action = False  # runs alongside an action
     permission = DEVELOPER
 
     def func(self) -> None:

@@ -33,6 +33,7 @@ class CmdHelp(Command):
 
     key = "help"
     aliases = ("?",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """List the allowed commands, or show one's help text."""
@@ -61,6 +62,7 @@ class CmdWho(Command):
 
     key = "who"
     aliases = ("doing",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """Show one line per online account."""
@@ -89,6 +91,7 @@ class CmdSay(Command):
     """
 
     key = "say"
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """Send the speech to the speaker and to everyone else in the room."""
@@ -109,6 +112,7 @@ class CmdLook(Command):
 
     key = "look"
     aliases = ("l",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """Describe the room the caller's character stands in."""
@@ -124,6 +128,7 @@ class CmdQuit(Command):
 
     key = "quit"
     aliases = ("exit",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """Close this session's connection."""

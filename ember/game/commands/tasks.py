@@ -59,6 +59,7 @@ class CmdTasks(Command):
 
     key = "tasks"
     aliases = ("task",)
+    interrupts_action = False  # runs alongside an action
 
     def visible(self) -> list[Task]:
         """Return the tasks the caller may see: their own, or all for Developers."""
