@@ -62,6 +62,8 @@ def jitter_unit(repeat_id: int, tick: int) -> float:
 
 
 def _number(value: Any, what: str) -> float:
+    if type(value) is float or type(value) is int:  # the usual case, without the ABC check
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"repeat {what} must be a number, got {value!r}")
     return float(value)

@@ -112,20 +112,47 @@ class Wheel:
             return
         now = repeater.scheduler.clock.monotonic()
         heap, slots, width, budget = self._heap, self._slots, self.width, _SLICE
-        tick = repeater.tick
+        interval, tick, scheduled = self.interval, repeater.tick, RepeatState.SCHEDULED
         done_through = None
         while heap and heap[0] * width <= now and budget:
             slot = heap[0]
             subs = slots[slot]
             index = 0
+            target_slot, target = -1, subs  # where the last re-queued repeat went
             # The list may grow while we run it (an unpause due at once), so re-read its length.
             while index < len(subs) and budget:
-                repeat = subs[index]
+                rep = subs[index]
                 index += 1
-                if repeat._slot != slot or repeat._state is not RepeatState.SCHEDULED:
+                if rep._slot != slot or rep._state is not scheduled:
                     continue  # moved, paused or ended since it was queued here
                 budget -= 1
-                tick(repeat, now)
+                following = rep._tick + 1
+                due = rep._anchor + following * interval
+                if rep._left is not None or rep.jitter or rep._running or due <= now:
+                    tick(rep, now)  # counted, jittered, async or late: the full rules
+                    continue
+                # The common case, inline: an endless plain repeat on time.
+                rep._slot, rep._tick, rep._due = -1, following, due
+                try:
+                    callback, kwargs = rep._callback, rep._kwargs
+                    assert callback is not None
+                    result = callback(*rep._args, **kwargs) if kwargs else callback(*rep._args)
+                except Exception as error:
+                    repeater._failed(rep, error)
+                else:
+                    rep.fired += 1
+                    if result is not None or rep._failures:
+                        repeater._ran(rep, result)
+                if rep._state is not scheduled or rep._slot != -1:
+                    continue  # the callback paused, cancelled, failed or moved it
+                next_slot = math.ceil(due / width)
+                if next_slot != target_slot:
+                    target_slot, target = next_slot, slots.get(next_slot)  # type: ignore[assignment]
+                    if target is None:
+                        target = slots[next_slot] = []
+                        heapq.heappush(heap, next_slot)
+                target.append(rep)
+                rep._slot = next_slot
             if index < len(subs):
                 slots[slot] = subs[index:]
                 break
@@ -278,6 +305,10 @@ class Repeater:
             self._failed(rep, error)
             return
         rep.fired += 1
+        self._ran(rep, result)
+
+    def _ran(self, rep: Repeat, result: Any) -> None:
+        """After a callback returned: follow an awaitable it gave, or clear its failures."""
         if result is not None and isawaitable(result):
             rep._running = self.scheduler.loop.create_task(self._finish(rep, result))
         elif rep._failures:
