@@ -1,16 +1,13 @@
-"""Shared interval timers: one wheel per interval, one clock timer per wheel.
+"""The repeats of a scheduler: creating them, the tick rules, and the handle operations.
 
-Every repeat of one interval waits in a slot of that interval's wheel: slot *n* holds the
-ticks due in ``((n - 1) * width, n * width]`` and fires at ``n * width``, so a tick runs at
-its due time or less than one slot width later, never early. The width is a 64th of the
-interval, at most a quarter second. Repeats started together share a slot and, having the
-same interval, stay together: 100,000 objects ticking every 10 s are at most 64 slot firings
-per interval, each a plain loop over its subscribers (``bench/delays.py`` measures it).
+Every repeat of one interval waits in a bucket of that interval's wheel (``_buckets.py``);
+a tick runs at its due time or less than one bucket width later, never early. This module
+holds what is not the hot loop: the full tick (counts, jitter, async callbacks, late ticks),
+failures, pause, unpause, change of interval, cancel.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
 import weakref
@@ -19,7 +16,7 @@ from inspect import isawaitable
 from typing import Any, Protocol
 
 from ember.errors import PersistenceUnavailableError
-from ember.scheduling._clock import TimerHandle
+from ember.scheduling._buckets import Wheel
 from ember.scheduling._entity import owner_of_call
 from ember.scheduling._repeat import Repeat, RepeatState, check_repeat_arguments
 from ember.scheduling._scheduler import Scheduler
@@ -28,12 +25,8 @@ __all__ = ["REPEAT_FAILURES_MAX", "RepeatDurableSide", "Repeater", "Wheel", "rep
 
 log = logging.getLogger("ember.scheduling")
 
-#: Slots per interval, and the widest slot (seconds): how late a tick may run at most.
-SLOTS_PER_INTERVAL = 64
-MAX_SLOT_WIDTH = 0.25
 #: A callback failing this many ticks in a row stops its repeat (kept in ``tasks`` as failed).
 REPEAT_FAILURES_MAX = 3
-_SLICE = 2000  # ticks run per loop iteration before I/O gets a turn
 _ACTIVE = (RepeatState.SCHEDULED, RepeatState.PAUSED)
 
 _repeaters: weakref.WeakKeyDictionary[Scheduler, Repeater] = weakref.WeakKeyDictionary()
@@ -61,111 +54,6 @@ class RepeatDurableSide(Protocol):
     def mark(self, interval: float, through: float) -> None:
         """Record that every tick of ``interval`` due up to monotonic ``through`` has run."""
         ...
-
-
-class Wheel:
-    """The slots of one interval and the one clock timer for the earliest of them."""
-
-    __slots__ = ("_heap", "_slots", "_timer", "_timer_slot", "interval", "repeater", "width")
-
-    def __init__(self, repeater: Repeater, interval: float) -> None:
-        self.repeater = repeater
-        self.interval = interval
-        self.width = min(interval / SLOTS_PER_INTERVAL, MAX_SLOT_WIDTH)
-        self._slots: dict[int, list[Repeat]] = {}
-        self._heap: list[int] = []
-        self._timer: TimerHandle | None = None
-        self._timer_slot = math.inf
-
-    def __len__(self) -> int:
-        return sum(len(subs) for subs in self._slots.values())
-
-    def add(self, repeat: Repeat) -> None:
-        """Queue ``repeat`` in the slot of its next due time."""
-        slot = math.ceil(repeat._due / self.width)
-        repeat._slot = slot
-        subs = self._slots.get(slot)
-        if subs is None:
-            self._slots[slot] = [repeat]
-            heapq.heappush(self._heap, slot)
-            if slot < self._timer_slot:
-                self._arm(slot, slot * self.width)
-        else:
-            subs.append(repeat)
-
-    def _arm(self, slot: float, when: float) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_slot = slot
-        self._timer = self.repeater.scheduler.clock.call_at(when, self._on_timer)
-
-    def stop(self) -> None:
-        """Cancel the clock timer (the scheduler closes)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _on_timer(self) -> None:
-        self._timer, self._timer_slot = None, math.inf
-        repeater = self.repeater
-        if repeater.scheduler.closed:
-            return
-        now = repeater.scheduler.clock.monotonic()
-        heap, slots, width, budget = self._heap, self._slots, self.width, _SLICE
-        interval, tick, scheduled = self.interval, repeater.tick, RepeatState.SCHEDULED
-        done_through = None
-        while heap and heap[0] * width <= now and budget:
-            slot = heap[0]
-            subs = slots[slot]
-            index = 0
-            target_slot, target = -1, subs  # where the last re-queued repeat went
-            # The list may grow while we run it (an unpause due at once), so re-read its length.
-            while index < len(subs) and budget:
-                rep = subs[index]
-                index += 1
-                if rep._slot != slot or rep._state is not scheduled:
-                    continue  # moved, paused or ended since it was queued here
-                budget -= 1
-                following = rep._tick + 1
-                due = rep._anchor + following * interval
-                if rep._left is not None or rep.jitter or rep._running or due <= now:
-                    tick(rep, now)  # counted, jittered, async or late: the full rules
-                    continue
-                # The common case, inline: an endless plain repeat on time.
-                rep._slot, rep._tick, rep._due = -1, following, due
-                try:
-                    callback, kwargs = rep._callback, rep._kwargs
-                    assert callback is not None
-                    result = callback(*rep._args, **kwargs) if kwargs else callback(*rep._args)
-                except Exception as error:
-                    repeater._failed(rep, error)
-                else:
-                    rep.fired += 1
-                    if result is not None or rep._failures:
-                        repeater._ran(rep, result)
-                if rep._state is not scheduled or rep._slot != -1:
-                    continue  # the callback paused, cancelled, failed or moved it
-                next_slot = math.ceil(due / width)
-                if next_slot != target_slot:
-                    target_slot, target = next_slot, slots.get(next_slot)  # type: ignore[assignment]
-                    if target is None:
-                        target = slots[next_slot] = []
-                        heapq.heappush(heap, next_slot)
-                target.append(rep)
-                rep._slot = next_slot
-            if index < len(subs):
-                slots[slot] = subs[index:]
-                break
-            heapq.heappop(heap)
-            del slots[slot]
-            done_through = slot * width
-        if done_through is not None and repeater.durable is not None:
-            repeater.durable.mark(self.interval, done_through)
-        if heap:
-            # Out of budget: go on at the next loop iteration so I/O gets a turn.
-            self._arm(heap[0], heap[0] * width if budget else now)
-        elif not slots:
-            repeater.wheel_empty(self)
 
 
 class Repeater:
@@ -265,7 +153,6 @@ class Repeater:
 
     def tick(self, rep: Repeat, now: float) -> None:
         """Run one tick of ``rep`` and queue its next one on the grid."""
-        rep._slot = -1
         this = rep._tick
         following = this + 1
         if rep._anchor + following * rep.interval <= now:
@@ -291,8 +178,7 @@ class Repeater:
             rep._state = RepeatState.DONE
             self._forget(rep)
             return
-        if rep._slot == -1:  # not re-queued by a change_interval inside the callback
-            self.wheel(rep.interval).add(rep)
+        self.wheel(rep.interval).move(rep)  # its bucket for the next due time
         if rep._persisted is not None and (late or rep._left is not None):
             self.save(rep)
 
@@ -339,12 +225,20 @@ class Repeater:
                 rep.callback_name,
                 rep._failures,
             )
-            rep._slot = -1
+            self._unqueue(rep)
             rep._state, rep._outcome = RepeatState.FAILED, error
             self.save(rep)
 
+    def _unqueue(self, rep: Repeat) -> None:
+        """Take ``rep`` out of its wheel's bucket, if it is in one."""
+        if rep._slot != -1:
+            wheel = self.wheels.get(rep.interval)
+            if wheel is not None:
+                wheel.remove(rep)
+            rep._slot = -1
+
     def _forget(self, rep: Repeat) -> None:
-        rep._slot = -1
+        self._unqueue(rep)
         self.repeats.pop(rep.id, None)
         if rep._persisted is not None and self.durable is not None:
             self.durable.delete(rep.id)
@@ -374,7 +268,7 @@ class Repeater:
         self.scheduler._check_thread()
         if rep._state is not RepeatState.SCHEDULED:
             return False
-        rep._slot = -1
+        self._unqueue(rep)
         rep._remaining = max(0.0, rep._due - self.scheduler.clock.monotonic())
         rep._state = RepeatState.PAUSED
         self.save(rep)
@@ -401,11 +295,11 @@ class Repeater:
                 f"repeat {rep.id} has a jitter of {rep.jitter:g} s; the interval must be "
                 f"above it, got {interval:g}"
             )
+        self._unqueue(rep)  # from the old interval's wheel
         rep.interval = interval
         if rep._state is RepeatState.PAUSED:
             rep._remaining, rep._tick = interval, 1
         else:
-            rep._slot = -1
             self.place(rep, anchor=self.scheduler.clock.monotonic(), tick=1, due=None)
         self.save(rep)
 
