@@ -9,11 +9,13 @@ drift), and every grid point either ran once or was counted as skipped, never bo
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import time
 from pathlib import Path
 
-from support.cli_harness import aember, make_game, started
+from support.cli_harness import aember, make_game, portal_status, started
 
 from ember.testing import TelnetClient
 
@@ -30,6 +32,14 @@ def tick(account):
     with LOG.open("a") as log:
         log.write(f"{time.time()!r}\\n")
     account.msg("tick!")
+
+
+def counted(account, log_name):
+    from ember.scheduling import repeats
+
+    with LOG.with_name(log_name).open("a") as log:
+        log.write("ran\\n")
+    account.msg("last tick!" if repeats()[0].count_left == 0 else "counted tick")
 """
 STATE = (
     "py from ember.scheduling import repeats; r = repeats()[0]; "
@@ -91,3 +101,32 @@ async def test_a_persistent_repeat_across_stop_and_start(tmp_path: Path) -> None
     assert len(log.read_text().split()) >= ran_before + fired  # each run logged
     assert ran_before + fired + skipped_before + skipped == next_tick - 1
     assert skipped >= 2
+
+
+async def test_a_counted_repeat_across_a_crash_and_a_reload(tmp_path: Path) -> None:
+    """A count is stored with every tick: a SIGKILL of the game costs at most one extra run
+    (the tick whose row had not reached the disk yet), a reload none; both finish the count."""
+    game = make_game(tmp_path)
+    (game / "mygame_ticks.py").write_text(TICKS)
+    code, _, err = await aember(
+        "account", "create", "ann", "--developer", cwd=game, stdin=PASSWORD + "\n"
+    )
+    assert code == 0, err
+    start = "py import mygame_ticks; from ember import repeat; repeat(0.5, mygame_ticks.counted"
+    with started(game) as status:
+        async with await login(status["telnet_port"]) as ann:
+            ann.send(f"{start}, account, 'crash.log', count=8, persistent=True)")
+            await ann.expect("counted tick")
+            await ann.expect("counted tick")
+            os.kill(portal_status(game)["game_pid"], signal.SIGKILL)
+            await ann.expect("restarting")
+            await ann.expect("last tick!", within=60)
+            runs = (game / "crash.log").read_text().split()
+            assert 8 <= len(runs) <= 9, runs
+
+            ann.send(f"{start}, account, 'reload.log', count=8, persistent=True)")
+            await ann.expect("counted tick")
+            ann.send("reload")
+            await ann.expect("Reloaded.")
+            await ann.expect("last tick!", within=60)
+            assert len((game / "reload.log").read_text().split()) == 8
