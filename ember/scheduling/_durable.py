@@ -152,11 +152,11 @@ class TaskDurability:
 
     async def close(self, give_up_after: float | None) -> Unwritten:
         """Flush and stop the writer; give unused ids back; return the writes left over."""
-        for companion in self.companions:  # the repeats (_repeat_store.py) stop first
-            await companion.close(give_up_after)
         if self._reserving is not None:
             await asyncio.gather(self._reserving, return_exceptions=True)
-        unwritten = await self.writer.close(give_up_after)
+        # The repeats' writer (_repeat_store.py) closes alongside, within the same deadline.
+        closing = [companion.close(give_up_after) for companion in self.companions]
+        unwritten: Unwritten = (await asyncio.gather(self.writer.close(give_up_after), *closing))[0]
         if not unwritten:  # a failing store keeps its counter; the ids just skip ahead
             await self._release_ids(self.scheduler._next_free_id())
         return unwritten
