@@ -1,6 +1,7 @@
 """Interactive code: pausing and asking in generator and async functions, and the question queue."""
 
 from ember.interaction._actions import (
+    TIDY_SECONDS,
     Action,
     ActionBusyError,
     ActionInterrupted,
@@ -46,6 +47,7 @@ from ember.interaction._questions import (
 __all__ = [
     "COMMAND_PREFIX",
     "DEFAULT_ATTEMPTS",
+    "TIDY_SECONDS",
     "Action",
     "ActionBusyError",
     "ActionInterrupted",

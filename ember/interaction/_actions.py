@@ -23,8 +23,10 @@ from typing import Any
 
 from ember.interaction._driver import drive
 from ember.interaction._questions import Caller
+from ember.scheduling import get_scheduler
 
 __all__ = [
+    "TIDY_SECONDS",
     "Action",
     "ActionBusyError",
     "ActionInterrupted",
@@ -37,6 +39,8 @@ __all__ = [
 log = logging.getLogger("ember.interaction")
 
 _actions: dict[int, Action] = {}  # id(caller) -> its running action
+#: Seconds an interrupted flow may go on tidying up ("You climb out ...") before it is ended.
+TIDY_SECONDS = 10.0
 
 
 class ActionInterrupted(Exception):  # noqa: N818 - it is an event the flow acts on
@@ -93,7 +97,21 @@ class Action:
         self.reason = reason
         self._settled.clear()
         self._interrupt.set_result(ActionInterrupted(reason, by))
+        clock = get_scheduler().clock
+        clock.call_at(clock.monotonic() + TIDY_SECONDS, self._overdue)
         return True
+
+    def _overdue(self) -> None:
+        """The flow had :data:`TIDY_SECONDS` after its interruption and still runs: end it."""
+        if self.running:
+            assert self.task is not None
+            log.warning(
+                "action %r of %r was still tidying up %s s after its interruption; cancelled",
+                self.name,
+                self.caller,
+                TIDY_SECONDS,
+            )
+            self.task.cancel()
 
     async def settled(self) -> None:
         """Return once the flow has taken an interruption in: it waits again or has ended."""
@@ -142,9 +160,10 @@ class Action:
 
 
 def current_action(caller: object) -> Action | None:
-    """The action ``caller`` is busy with (running, not interrupted), or None."""
+    """The action ``caller`` is busy with, or None. An interrupted action that is still
+    tidying up counts (``action.reason`` is set then): until it ends, no other starts."""
     action = _actions.get(id(caller))
-    if action is not None and action.caller is caller and action.busy:
+    if action is not None and action.caller is caller and action.running:
         return action
     return None
 
@@ -187,6 +206,7 @@ def start_action(
     busy = current_action(caller)
     if busy is not None:
         raise ActionBusyError(f"{caller!r} is busy {busy.name} already: {busy.message}")
+
     work = flow() if callable(flow) and not inspect.isgenerator(flow) else flow
     if inspect.isgenerator(work):
         coro: Coroutine[Any, Any, Any] = drive(work, caller, name=name)
@@ -204,7 +224,8 @@ def start_action(
 
 
 def stop_action(caller: object, reason: str = "you stopped", by: str | None = "stop") -> bool:
-    """End ``caller``'s action (interruptible or not); return whether there was one."""
+    """End ``caller``'s action (interruptible or not); return whether it was busy with one
+    (an action already tidying up after an interruption is not interrupted again)."""
     action = current_action(caller)
     return action is not None and action.interrupt(reason, by)
 

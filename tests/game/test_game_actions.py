@@ -16,7 +16,7 @@ import pytest
 from gamekit import running_game
 
 import ember
-from ember import Exit, Room, create_object
+from ember import ActionInterrupted, Exit, Room, create_object
 from ember.interaction import ActionBusyError, current_action
 from ember.testing import RunningGame, VirtualClock
 
@@ -139,3 +139,33 @@ async def test_a_reload_interrupts_an_action_with_the_usual_notice(tmp_path: Pat
         game.server.stop("shutdown", by="test")
         await game.portal.expect(1, "digging was interrupted: the game is stopping.")
         assert await game.stopped() == "shutdown"
+
+
+async def test_a_flow_tidying_up_keeps_the_caller_busy_for_a_bounded_time(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ember.interaction import TIDY_SECONDS
+
+    async with game_with_a_garden(tmp_path) as (game, clock):
+        ann = game.character("Ann")
+
+        def ritual(caller: Any) -> Iterator[Any]:
+            try:
+                yield 30
+            except ActionInterrupted:
+                caller.msg("You start undoing the circle.")
+                yield 600  # far longer than a flow may tidy up
+
+        ann.start_action("chanting", ritual(ann))
+        await game.portal.command(1, "stop", "You start undoing the circle.")
+        # Still finishing: no second interruption, no new action, refused commands say so.
+        await game.portal.command(1, "stop", "You are finishing chanting already.")
+        await game.portal.command(1, "dig", "You are still finishing chanting.")
+        with pytest.raises(ActionBusyError):
+            ann.start_action("digging", ritual(ann))
+        await game.portal.command(1, "north", "Garden")  # moving is not held back
+        with caplog.at_level(logging.WARNING, logger="ember.interaction"):
+            await clock.advance(TIDY_SECONDS)
+        assert ann.action is None
+        assert any("still tidying up" in r.getMessage() for r in caplog.records)
+        await game.portal.command(1, "dig", "You start digging...")

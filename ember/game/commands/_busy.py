@@ -64,6 +64,11 @@ def admit(
         mode = command_class.interrupts_action
     if mode is False:
         return True
+    if action.reason is not None:  # interrupted already, still tidying up
+        if mode is True:
+            return True
+        session.msg(f"You are still finishing {action.name}.")
+        return False
     if mode is None or not action.interruptible:
         session.msg(action.message)
         return False

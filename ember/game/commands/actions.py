@@ -26,5 +26,5 @@ class CmdStop(Command):
         action = current_action(self.caller)
         if action is None:
             self.session.msg("You are not busy with anything.")
-            return
-        action.interrupt("you stopped", by="stop")
+        elif not action.interrupt("you stopped", by="stop"):
+            self.session.msg(f"You are finishing {action.name} already.")
