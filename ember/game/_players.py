@@ -21,7 +21,7 @@ from ember.game._kept import keep_message, show_kept
 from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
 from ember.game.sessions import Session
-from ember.interaction import ask_caller
+from ember.interaction import ask_caller, stop_action
 from ember.world import Character, GameObject, World, create_object, normalize_permission
 
 __all__ = ["CharacterLimitError", "Players", "permissions_for"]
@@ -153,6 +153,7 @@ class Players:
         if not playing:
             self._playing.pop(character.id, None)
             if not quiet and not character.deleted:
+                stop_action(character, "you left the game", by=None)  # docs/actions.md
                 _hook(character, "at_logout")
                 self._put_away(character)
         return character

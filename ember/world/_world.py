@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ember.scheduling import EntityRegistry, Scheduler, entity_registry
+from ember.scheduling import EntityRegistry, Repeat, Scheduler, Task, entity_registry, repeater_of
 from ember.world import _moving
 from ember.world._changes import (
     Change,
@@ -271,7 +271,10 @@ class World:
     def _cancel_tasks(self, obj: GameObject) -> None:
         if self._scheduler is None or self._scheduler.closed:
             return
-        for task in self._scheduler.tasks(owner=f"{obj.entity_kind}:{obj._id}"):
+        owner = f"{obj.entity_kind}:{obj._id}"  # its delays and its repeats
+        held: list[Task | Repeat] = [*self._scheduler.tasks(owner=owner)]
+        held += repeater_of(self._scheduler).all(owner)
+        for task in held:
             if task.active():
                 log.warning(
                     "deleting %r: cancelling timed task %d (%s) that belongs to it",

@@ -169,3 +169,17 @@ async def test_a_flow_tidying_up_keeps_the_caller_busy_for_a_bounded_time(
         assert ann.action is None
         assert any("still tidying up" in r.getMessage() for r in caplog.records)
         await game.portal.command(1, "dig", "You start digging...")
+
+
+async def test_leaving_the_game_ends_the_action(tmp_path: Path) -> None:
+    async with game_with_a_garden(tmp_path) as (game, clock):
+        ann = game.character("Ann")
+        await game.portal.command(1, "dig", "You start digging...")
+        action = ann.action
+        assert action is not None
+        await game.portal.line(1, "quit")
+        await game.portal.expect_named("close")
+        await action
+        assert action.reason == "you left the game" and ann.action is None
+        await clock.advance(60)
+        assert not any("You hit something hard" in t for t in game.portal.texts(1))
