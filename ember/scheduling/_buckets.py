@@ -176,6 +176,8 @@ class Wheel:
             self._arm(now)  # the rest of the bucket on the next loop iteration: I/O first
         elif (found := self._next_firing(self._last)) is not None:
             self._arm(found[0])
+        elif not self._buckets:
+            repeater.wheel_empty(self)
 
     def _fire(
         self, items: list[Repeat], start: int, phase: int, now: float, budget: int

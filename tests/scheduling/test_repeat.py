@@ -186,3 +186,28 @@ async def test_not_callable_and_persistent_without_store() -> None:
             repeat(10, "print")  # type: ignore[arg-type]
         with pytest.raises(PersistenceUnavailableError, match="needs a task store"):
             repeat(10, print, persistent=True)
+
+
+async def test_thousands_in_one_bucket_with_callbacks_that_cancel_and_pause() -> None:
+    async with virtual_time() as clock:
+        calls: list[int] = []
+        tickers: list[Any] = []
+
+        def note(index: int) -> None:
+            calls.append(index)
+            if index % 3 == 1:
+                tickers[index].cancel()  # a callback may end its own repeat
+            elif index % 3 == 2:
+                tickers[index].pause()
+
+        tickers.extend(repeat(10, note, index) for index in range(5000))  # one bucket, sliced
+        await clock.advance(10)
+        assert sorted(calls) == list(range(5000))  # every one once, over several loop turns
+        calls.clear()
+        await clock.advance(10)
+        assert sorted(calls) == list(range(0, 5000, 3))  # cancelled and paused ones are out
+        assert all(not tickers[i].active() for i in range(1, 5000, 3))
+        assert all(tickers[i].paused for i in range(2, 5000, 3))
+        for ticker in tickers:
+            ticker.cancel()
+        assert repeater_of(get_scheduler()).wheels == {}  # an empty wheel is dropped
