@@ -193,14 +193,15 @@ class Wheel:
             if rep._slot != phase or rep._state is not scheduled or rep._due > soon:
                 continue  # moved, paused or ended meanwhile, or due a cycle later
             budget -= 1
-            following = rep._tick + 1
-            due = rep._anchor + following * interval
+            this, anchor = rep._tick, rep._anchor
+            following = this + 1
+            due = anchor + following * interval
             if (
                 rep._left is not None
                 or rep.jitter
                 or rep._running
                 or due <= now
-                or rep._due != due - interval  # off the grid (a catch-up tick, an unpause)
+                or rep._due != anchor + this * interval  # off the grid (catch-up, unpause)
             ):
                 tick(rep, now)  # counted, jittered, async, late or off-grid: the full rules
                 continue
