@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import weakref
 from collections.abc import Callable
 from inspect import isawaitable
 from typing import Any, Protocol
@@ -29,14 +28,19 @@ log = logging.getLogger("ember.scheduling")
 REPEAT_FAILURES_MAX = 3
 _ACTIVE = (RepeatState.SCHEDULED, RepeatState.PAUSED)
 
-_repeaters: weakref.WeakKeyDictionary[Scheduler, Repeater] = weakref.WeakKeyDictionary()
+_ATTRIBUTE = "_ember_repeats"  # where a scheduler keeps its repeats (it has no slot for them)
 
 
 def repeater_of(scheduler: Scheduler) -> Repeater:
-    """Return the repeats of ``scheduler`` (made on first use)."""
-    repeater = _repeaters.get(scheduler)
+    """Return the repeats of ``scheduler`` (made on first use).
+
+    Kept on the scheduler itself, not in a map keyed by it: the repeats refer to their
+    scheduler, so a map would keep every scheduler ever made alive.
+    """
+    repeater: Repeater | None = getattr(scheduler, _ATTRIBUTE, None)
     if repeater is None:
-        repeater = _repeaters[scheduler] = Repeater(scheduler)
+        repeater = Repeater(scheduler)
+        setattr(scheduler, _ATTRIBUTE, repeater)
     return repeater
 
 
