@@ -15,7 +15,6 @@ exception it can name, not a bare ``asyncio.CancelledError``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 from collections.abc import Coroutine
@@ -85,8 +84,8 @@ class Action:
 
     @property
     def busy(self) -> bool:
-        """Whether it keeps the caller busy: running and not interrupted (a flow tidying up
-        after an interruption no longer holds commands back)."""
+        """Whether it can still be interrupted: running and not interrupted yet (a flow
+        tidying up after its interruption is running but no longer busy)."""
         return self.running and self.reason is None
 
     def interrupt(self, reason: str, by: str | None = None) -> bool:
@@ -146,12 +145,12 @@ class Action:
             if not self._interrupt.done():
                 try:
                     await asyncio.wait((yielded, self._interrupt), return_when="FIRST_COMPLETED")
-                except asyncio.CancelledError as cancel:  # the game stops: end the flow too
+                except asyncio.CancelledError as cancel:
+                    # As a task would: the flow gets the cancellation where it waits (the game
+                    # stops, or its own asyncio.timeout() expired and turns it into an error).
                     yielded.cancel()
-                    with contextlib.suppress(BaseException):  # ending it is all we want
-                        coro.throw(cancel)
-                    coro.close()
-                    raise
+                    error = cancel
+                    continue
             if not yielded.done():  # interrupted while waiting
                 yielded.cancel()
                 error = self._interrupt.result()

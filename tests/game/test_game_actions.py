@@ -183,3 +183,22 @@ async def test_leaving_the_game_ends_the_action(tmp_path: Path) -> None:
         assert action.reason == "you left the game" and ann.action is None
         await clock.advance(60)
         assert not any("You hit something hard" in t for t in game.portal.texts(1))
+
+
+async def test_an_async_flow_may_use_its_own_asyncio_timeout(tmp_path: Path) -> None:
+    import asyncio
+
+    async with game_with_a_garden(tmp_path) as (game, _):
+        ann = game.character("Ann")
+
+        async def listen() -> str:
+            try:
+                async with asyncio.timeout(0.01):  # real time: a short, bounded wait
+                    await asyncio.Event().wait()
+            except TimeoutError:
+                ann.msg("Nothing but silence.")
+            return "listened"
+
+        action = ann.start_action("listening", listen())
+        assert await action == "listened"
+        await game.portal.expect(1, "Nothing but silence.")
