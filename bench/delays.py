@@ -24,7 +24,7 @@ from typing import Any
 from _common import Table, in_child, percentile, say
 
 from ember import delay, get_scheduler
-from ember.scheduling import Scheduler, attach_store, store_from_url
+from ember.scheduling import Scheduler, attach_store, repeater_of, store_from_url
 from ember.scheduling._sqlite import CREATE_SQL
 
 FAR = 3600.0  # seconds ahead: tasks that stay pending for the whole run
@@ -37,6 +37,14 @@ RawTaskRow = tuple[int, str, float, None, str, str, str, None, None]
 
 def noop(*args: Any) -> None:
     """The callback of every benchmark task; persistent ones find it again as ``__main__:noop``."""
+
+
+HIT_POINTS: list[int] = []
+
+
+def regenerate(index: int) -> None:
+    """A repeat's callback as a game writes it, kept small: one hit point back, up to 100."""
+    HIT_POINTS[index] = min(HIT_POINTS[index] + 1, 100)
 
 
 TABLE = Table(
@@ -150,6 +158,69 @@ def in_memory(counts: Counts) -> None:
     add(f"lateness p99 ({counts.pending:,} pending)", ember[1], raw[1], "ms", "<= 5 ms", p99_ok)
     add("lateness max", ember[2], raw[2], "ms")
     add("lateness of the first task (dispatch)", ember[3], raw[3], "ms")
+
+
+# -- 2b: repeating timers: many subscribers of one interval share one wheel --------------------
+
+
+def repeat_phase(n: int, spread: bool, persistent: bool) -> list[float]:
+    """``n`` repeats every 10 s on a virtual clock (started together, or spread over the
+    interval); return [loop seconds per interval of ticks, seconds of the bare callbacks]."""
+    from ember.testing import VirtualClock
+
+    async def main() -> list[float]:
+        clock = VirtualClock()
+        scheduler = Scheduler(clock)
+        store = None
+        if persistent:
+            store = store_from_url(os.path.join(tempfile.mkdtemp(), "repeats.db"))
+            await store.open()
+            await attach_store(scheduler, store)
+        repeater = repeater_of(scheduler)
+        HIT_POINTS[:] = [0] * n
+        for i in range(n):
+            if spread:
+                clock._now = 10.0 * i / n
+            repeater.repeat(10.0, regenerate, (i,), {}, persistent=persistent)
+        width = repeater.wheel(10.0).width
+        per_tick = []
+        for window in range(4):  # window 0 warms up; then three intervals are measured
+            took = 0.0
+            for step in range(1, round(10.0 / width) + 1):  # time passes slot by slot
+                clock._now = 10.0 * window + step * width
+                start = time.perf_counter()
+                clock.run_due()  # the wheel's slot firing(s) due by now
+                took += time.perf_counter() - start
+            per_tick.append(took)
+        assert min(HIT_POINTS) >= 3, "every repeat ticked once per interval"
+        bare = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for i in range(n):
+                regenerate(i)
+            bare.append(time.perf_counter() - start)
+        if store is not None:
+            await scheduler.close()
+            await store.close()
+        return [min(per_tick[1:]), min(bare)]
+
+    return asyncio.run(main())
+
+
+def repeating(counts: Counts) -> None:
+    n = counts.pending
+    for spread, persistent in ((False, False), (True, False), (True, True)):
+        how = ("spread over 10 s" if spread else "started together") + (
+            ", persistent" if persistent else ""
+        )
+        say(f"{n:,} repeats every 10 s ({how}): one interval of ticks vs the bare callbacks")
+        ember_s, bare_s = in_child(lambda: repeat_phase(n, spread, persistent))  # noqa: B023
+        ok = ember_s <= 3 * bare_s
+        add(f"{n:,} repeats/10 s ({how}), loop per tick", ember_s, bare_s, "ms", "<= 3x", ok)
+    note(
+        "repeats: loop time to run one interval's ticks of every subscriber (the wheel's slot "
+        "firings) vs calling the same small callback for each in a plain loop; virtual clock"
+    )
 
 
 # -- 3 and 4: persistent creation and restore, against raw SQL on the same database --------------
@@ -291,6 +362,7 @@ def main() -> None:
     options = parser.parse_args()
     counts = Counts(*(n // 10 for n in astuple(Counts()))) if options.quick else Counts()
     in_memory(counts)
+    repeating(counts)
     asyncio.run(on_sqlite(counts))
     asyncio.run(on_postgres(options.postgres, counts))
     mode = "quick" if options.quick else "full"

@@ -14,8 +14,11 @@ from ember.errors import (
     WrongThreadError,
 )
 from ember.game import CmdSet, Command
+from ember.game import commands as default_commands
 from ember.game.channels import Channel, ChannelError, create_channel, find_channel
 from ember.interaction import (
+    Action,
+    ActionInterrupted,
     Flow,
     QuestionAbortedError,
     ask,
@@ -36,6 +39,7 @@ from ember.offload import (
 )
 from ember.scheduling import (
     Entity,
+    Repeat,
     Scheduler,
     Task,
     TaskState,
@@ -43,6 +47,7 @@ from ember.scheduling import (
     entity_registry,
     get_scheduler,
     open_task_store,
+    repeat,
 )
 from ember.text import escape_markup, strip_markup
 from ember.world import (
@@ -70,6 +75,8 @@ from ember.world import (
 __all__ = [
     "PERMISSIONS",
     "RUN_ASYNC_RESERVED_KEYWORDS",
+    "Action",
+    "ActionInterrupted",
     "AttributeTooLargeError",
     "Channel",
     "ChannelError",
@@ -91,6 +98,7 @@ __all__ = [
     "ObjectDeletedError",
     "PersistenceUnavailableError",
     "QuestionAbortedError",
+    "Repeat",
     "Room",
     "Scheduler",
     "SearchResult",
@@ -109,6 +117,7 @@ __all__ = [
     "choose",
     "create_channel",
     "create_object",
+    "default_commands",
     "delay",
     "entity_registry",
     "escape_markup",
@@ -119,6 +128,7 @@ __all__ = [
     "interactive",
     "lock_functions",
     "open_task_store",
+    "repeat",
     "report_progress",
     "returnValue",
     "run_async",

@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     "scheduling": {"errors", "storage", "layout"},
     "interaction": {"errors", "scheduling"},
     "offload": {"errors", "scheduling"},
-    "world": {"errors", "storage", "scheduling"},
+    # interaction: characters run actions (Character.start_action, issue 15)
+    "world": {"errors", "storage", "scheduling", "interaction"},
     "portal": {"errors", "link", "layout", "text"},
     "game": {
         "errors",
@@ -62,6 +63,8 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 PUBLIC_API = [
+    "Action",
+    "ActionInterrupted",
     "AttributeTooLargeError",
     "Channel",
     "ChannelError",
@@ -85,6 +88,7 @@ PUBLIC_API = [
     "PersistenceUnavailableError",
     "QuestionAbortedError",
     "RUN_ASYNC_RESERVED_KEYWORDS",
+    "Repeat",
     "Room",
     "Scheduler",
     "SearchResult",
@@ -103,6 +107,7 @@ PUBLIC_API = [
     "choose",
     "create_channel",
     "create_object",
+    "default_commands",
     "delay",
     "entity_registry",
     "escape_markup",
@@ -113,6 +118,7 @@ PUBLIC_API = [
     "interactive",
     "lock_functions",
     "open_task_store",
+    "repeat",
     "report_progress",
     "returnValue",
     "run_async",

@@ -17,11 +17,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ember.errors import EmberError
+from ember.game._kept import keep_message, show_kept
 from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
 from ember.game.channels import join_default_channels
 from ember.game.sessions import Session
-from ember.interaction import ask_caller
+from ember.interaction import ask_caller, stop_action
 from ember.world import Character, GameObject, World, create_object, normalize_permission
 
 __all__ = ["CharacterLimitError", "Players", "permissions_for"]
@@ -61,12 +62,14 @@ class Players:
         character_class: type[Character] = Character,
         max_per_account: int = 1,
         wall: Callable[[], float] = time.time,
+        kept_max: int = 50,
     ) -> None:
         self.world = world
         self._start = start
         self.character_class = character_class
         self.max_per_account = max_per_account
         self._wall = wall
+        self.kept_max = kept_max  # KEPT_MESSAGES_MAX: msg(keep=True) to nobody playing
         self._playing: dict[int, list[Session]] = {}  # character id -> sessions playing it
 
     @property
@@ -138,6 +141,7 @@ class Players:
         if first and not quiet:
             character.db.last_played = self._wall()
             _hook(character, "at_login")
+            show_kept(character, session)
 
     def stop_playing(self, session: Session, *, quiet: bool = False) -> Character | None:
         """Stop ``session`` playing its character (if any); the last session to leave runs
@@ -151,6 +155,7 @@ class Players:
         if not playing:
             self._playing.pop(character.id, None)
             if not quiet and not character.deleted:
+                stop_action(character, "you left the game", by=None)  # docs/actions.md
                 _hook(character, "at_logout")
                 self._put_away(character)
         return character
@@ -178,8 +183,14 @@ class Players:
     # -- the message sink ------------------------------------------------------------------------
 
     def deliver(self, target: GameObject, text: str, options: Mapping[str, Any]) -> None:
-        """Send ``text`` to every session playing ``target`` (a prompt with ``prompt=True``)."""
-        for session in self._playing.get(target.id, ()):
+        """Send ``text`` to every session playing ``target`` (a prompt with ``prompt=True``).
+        With ``keep=True`` and nobody playing it, the text is kept for its next login."""
+        sessions = self._playing.get(target.id)
+        if not sessions:
+            if options.get("keep"):
+                keep_message(target, text, self.kept_max, self._wall)
+            return
+        for session in sessions:
             if options.get("prompt"):
                 session.prompt(text)
             else:

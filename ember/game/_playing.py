@@ -89,6 +89,7 @@ class Playing:
             start=start,
             character_class=character_class(self.settings.character_class, trusted),
             max_per_account=self.settings.max_characters_per_account,
+            kept_max=self.settings.kept_messages_max,
         )
         world.message_sink = players
         self._players = players

@@ -36,7 +36,7 @@ from ember.game.commands import (
 from ember.game.context import StopKind
 from ember.game.sessions import SessionRegistry
 from ember.game.settings import Settings
-from ember.interaction import get_flows, questions
+from ember.interaction import cancel_actions, get_flows, questions
 from ember.layout import GameLayout
 from ember.link import LinkStream, Message
 from ember.offload import Offloader, install_offloader
@@ -251,6 +251,8 @@ class GameServer(LinkMessages, Playing):
                 task.cancel()
             for flow in await get_flows().cancel_all():  # @interactive functions
                 self.dispatcher.interrupted(flow.caller, flow.name)
+            for action in await cancel_actions():  # caller.start_action (docs/actions.md)
+                self.dispatcher.interrupted(action.caller, action.name)
             # Let them finish cancelling (and tell their players) before output is drained.
             await asyncio.gather(*interrupted, return_exceptions=True)
             questions.cancel_all()  # questions asked from anywhere else

@@ -113,6 +113,9 @@ class Settings:
     #: Characters one account may have; with more than one the player picks one after login
     #: (``ic NAME``) and makes more with ``charcreate NAME`` (docs/world.md).
     max_characters_per_account: int = 1
+    #: Messages kept for a character nobody plays (``msg(text, keep=True)``), shown at its
+    #: next login; the oldest give way beyond this many.
+    kept_messages_max: int = 50
     #: Where new characters start: an object id such as ``"#2"`` or a room's key; empty: the
     #: starting room the game makes on its first start. Checked at start.
     start_location: str = ""
@@ -218,6 +221,7 @@ def _check_ranges(settings: Settings, source: str) -> None:
         "executor_threads",
         "executor_processes",
         "max_characters_per_account",
+        "kept_messages_max",
         "world_max_attribute_bytes",
         "world_max_key_length",
         "build_objects_per_minute",

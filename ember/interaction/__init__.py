@@ -1,5 +1,15 @@
 """Interactive code: pausing and asking in generator and async functions, and the question queue."""
 
+from ember.interaction._actions import (
+    TIDY_SECONDS,
+    Action,
+    ActionBusyError,
+    ActionInterrupted,
+    cancel_actions,
+    current_action,
+    start_action,
+    stop_action,
+)
 from ember.interaction._ask import (
     COMMAND_PREFIX,
     DEFAULT_ATTEMPTS,
@@ -37,6 +47,10 @@ from ember.interaction._questions import (
 __all__ = [
     "COMMAND_PREFIX",
     "DEFAULT_ATTEMPTS",
+    "TIDY_SECONDS",
+    "Action",
+    "ActionBusyError",
+    "ActionInterrupted",
     "Caller",
     "Choice",
     "Flow",
@@ -52,8 +66,10 @@ __all__ = [
     "ask",
     "ask_caller",
     "ask_yes_no",
+    "cancel_actions",
     "cancel_questions",
     "choose",
+    "current_action",
     "current_caller",
     "drive",
     "error_id",
@@ -66,4 +82,6 @@ __all__ = [
     "reported_id",
     "returnValue",
     "sleep",
+    "start_action",
+    "stop_action",
 ]

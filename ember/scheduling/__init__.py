@@ -18,9 +18,12 @@ from ember.scheduling._handover import (
     load_unwritten_file,
 )
 from ember.scheduling._refs import callback_name
+from ember.scheduling._repeat import Repeat, RepeatState
+from ember.scheduling._repeat_api import repeat, repeats
 from ember.scheduling._scheduler import DELAY_RESERVED_KEYWORDS, Scheduler, SchedulerStatistics
 from ember.scheduling._task import Task
 from ember.scheduling._task_store import StoredTask, TaskRow, TaskState, TaskStore
+from ember.scheduling._wheel import repeater_of
 
 __all__ = [
     "DELAY_RESERVED_KEYWORDS",
@@ -29,6 +32,8 @@ __all__ = [
     "Entity",
     "EntityRegistry",
     "LoopClock",
+    "Repeat",
+    "RepeatState",
     "RestoreReport",
     "Scheduler",
     "SchedulerStatistics",
@@ -49,5 +54,8 @@ __all__ = [
     "install_scheduler",
     "load_unwritten_file",
     "open_task_store",
+    "repeat",
+    "repeater_of",
+    "repeats",
     "store_from_url",
 ]

@@ -21,6 +21,7 @@ from typing import Any
 from ember.errors import UnresolvableReferenceError
 from ember.scheduling import _refs
 from ember.scheduling._entity import owner_of_call
+from ember.scheduling._repeat_store import attach_repeats
 from ember.scheduling._scheduler import Scheduler
 from ember.scheduling._task import PersistedCall, Task
 from ember.scheduling._task_store import StoredTask, TaskRow, TaskState, TaskStore
@@ -70,6 +71,8 @@ class TaskDurability:
         self._id_limit = id_limit
         self._first_id = id_limit - ID_BLOCK  # rows from here on were made by this process
         self._reserving: asyncio.Task[None] | None = None
+        #: Other writers into the same store, flushed and closed with this one (the repeats).
+        self.companions: list[Any] = []
 
     # -- the DurableSide protocol ----------------------------------------------------------
 
@@ -144,12 +147,16 @@ class TaskDurability:
     async def flush(self) -> None:
         """Return once every write queued so far is durable."""
         await self.writer.flush()
+        for companion in self.companions:
+            await companion.flush()
 
     async def close(self, give_up_after: float | None) -> Unwritten:
         """Flush and stop the writer; give unused ids back; return the writes left over."""
         if self._reserving is not None:
             await asyncio.gather(self._reserving, return_exceptions=True)
-        unwritten = await self.writer.close(give_up_after)
+        # The repeats' writer (_repeat_store.py) closes alongside, within the same deadline.
+        closing = [companion.close(give_up_after) for companion in self.companions]
+        unwritten: Unwritten = (await asyncio.gather(self.writer.close(give_up_after), *closing))[0]
         if not unwritten:  # a failing store keeps its counter; the ids just skip ahead
             await self._release_ids(self.scheduler._next_free_id())
         return unwritten
@@ -257,14 +264,19 @@ async def attach_store(scheduler: Scheduler, store: TaskStore) -> RestoreReport:
     scheduler._use_ids(first, first + ID_BLOCK - ID_BLOCK // 2)
     durable.writer.start()
     rows = await store.load()
+    repeats = await attach_repeats(scheduler, store)  # loads; restores below
     # A bulk load of long-lived objects: collecting in the middle of it only costs time.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return durable.restore(rows)
+        report = durable.restore(rows)
+        if repeats is not None:
+            repeats.restore_loaded()
+            durable.companions.append(repeats)
     finally:
         if collecting:
             gc.enable()
+    return report
 
 
 def _readable_name(callback_json: str) -> str:

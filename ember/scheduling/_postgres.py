@@ -7,6 +7,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ember.errors import StoreError, StoreThreadError
+from ember.scheduling._repeat_sql import (
+    MarkRow,
+    RepeatRow,
+    StoredRepeat,
+    postgres_sql,
+    split_batch,
+    to_stored,
+)
 from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
 from ember.storage import (
     ConnectionStatistics,
@@ -67,7 +75,13 @@ class PostgresTaskStore:
 
     def __init__(self, dsn: str, *, schema: str = "public") -> None:
         self._sql = {name: qualify(sql, schema) for name, sql in _TEMPLATES.items()}
-        self._schema = Schema("tasks", ("ember_tasks", "ember_meta"), (self._sql["create"],))
+        self._repeat_sql = postgres_sql(
+            _qualify("{t}", schema, t="ember_repeats"),
+            _qualify("{t}", schema, t="ember_repeat_marks"),
+        )
+        # Version 2 adds the persistent repeats (ember.scheduling._repeat_sql).
+        steps = (self._sql["create"], self._repeat_sql["create"])
+        self._schema = Schema("tasks", ("ember_tasks", "ember_meta"), steps)
         self.dsn, self.schema = dsn, schema
         self.url = postgres_url(dsn, schema).url
         # Reconnects by itself after a restart or a terminated backend (ember.storage).
@@ -153,6 +167,36 @@ class PostgresTaskStore:
             "load tasks from", lambda conn: conn.fetch(self._sql["select_all"])
         )
         return [row_to_task(tuple(row)) for row in rows]
+
+    async def write_repeats(
+        self, puts: Sequence[RepeatRow | MarkRow], deletes: Sequence[int | str]
+    ) -> None:
+        """Write a batch of repeat rows, interval marks and repeat deletions in one transaction."""
+        self._check()
+        repeats, marks, delete_params = split_batch(puts, deletes)
+        sql = self._repeat_sql
+
+        async def write(conn: asyncpg.Connection[Any]) -> None:
+            async with conn.transaction():
+                await conn.executemany(sql["upsert"], repeats)
+                await conn.executemany(sql["mark"], marks)
+                await conn.executemany(sql["delete"], delete_params)
+
+        await self._conn.run(f"write {len(puts) + len(deletes)} repeat changes to", write)
+
+    async def load_repeats(self) -> tuple[list[StoredRepeat], dict[str, float]]:
+        """Return every stored repeat (id order) and the interval marks."""
+        self._check()
+        sql = self._repeat_sql
+
+        async def load(
+            conn: asyncpg.Connection[Any],
+        ) -> tuple[list[StoredRepeat], dict[str, float]]:
+            rows = [to_stored(tuple(row)) for row in await conn.fetch(sql["select"])]
+            marks = {str(row[0]): float(row[1]) for row in await conn.fetch(sql["marks"])}
+            return rows, marks
+
+        return await self._conn.run("load repeats from", load)
 
 
 _TEMPLATES = {

@@ -6,6 +6,14 @@ import os
 import sqlite3
 from collections.abc import Sequence
 
+from ember.scheduling._repeat_sql import (
+    MarkRow,
+    RepeatRow,
+    StoredRepeat,
+    split_batch,
+    sqlite_sql,
+    to_stored,
+)
 from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
 from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
 
@@ -17,8 +25,10 @@ CREATE_SQL = (
     " kwargs TEXT NOT NULL, owner TEXT, error TEXT);"
     " CREATE TABLE IF NOT EXISTS ember_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 )
+REPEAT_SQL = sqlite_sql()
 #: The task tables' versions (see ember.storage.Schema); a change appends a step.
-SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL,))
+#: Version 2 adds the persistent repeats (ember.scheduling._repeat_sql).
+SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL, REPEAT_SQL["create"]))
 UPSERT_SQL = (
     f"INSERT INTO ember_tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET state = excluded.state, deadline = excluded.deadline,"
@@ -103,3 +113,26 @@ class SqliteTaskStore:
             return [row_to_task(row) for row in conn.execute(SELECT_ALL_SQL)]
 
         return await self._db.run("load tasks from", load)
+
+    async def write_repeats(
+        self, puts: Sequence[RepeatRow | MarkRow], deletes: Sequence[int | str]
+    ) -> None:
+        """Write a batch of repeat rows, interval marks and repeat deletions in one transaction."""
+        repeats, marks, delete_params = split_batch(puts, deletes)
+
+        def apply(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany(REPEAT_SQL["upsert"], repeats)
+                conn.executemany(REPEAT_SQL["mark"], marks)
+                conn.executemany(REPEAT_SQL["delete"], delete_params)
+
+        await self._db.run(f"write {len(puts) + len(deletes)} repeat changes to", apply)
+
+    async def load_repeats(self) -> tuple[list[StoredRepeat], dict[str, float]]:
+        """Return every stored repeat (id order) and the interval marks."""
+
+        def load(conn: sqlite3.Connection) -> tuple[list[StoredRepeat], dict[str, float]]:
+            rows = [to_stored(row) for row in conn.execute(REPEAT_SQL["select"])]
+            return rows, dict(conn.execute(REPEAT_SQL["marks"]).fetchall())
+
+        return await self._db.run("load repeats from", load)

@@ -5,12 +5,15 @@ A command with the key of a default command replaces it. Edit this file and run
 """
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ember import (
+    ActionInterrupted,
     Command,
     ask_yes_no,
     create_object,
+    default_commands,
     delay,
     has_permission,
     interactive,
@@ -19,7 +22,6 @@ from ember import (
     run_async,
     sleep,
 )
-from ember.game.commands import CmdOpen as BuildersOpen
 
 
 class CmdWave(Command):
@@ -86,27 +88,49 @@ class CmdCompute(Command):
         self.caller.msg(f"The result is {await compute()}.")
 
 
-class CmdDig(Command):
-    """Dig for treasure: a command written as a generator (it pauses with yield).
+# Actions (docs/actions.md): while one runs you are busy. Moving interrupts it (the flow
+# hears why and tidies up), `look`, `say` and `help` run alongside, other commands are
+# refused with the busy message, and `stop` ends it.
+
+
+class CmdDig(default_commands.CmdDig):
+    """Dig for treasure: an action written as a generator (it pauses with yield). Builders
+    also dig rooms with it: this game's `dig` extends Ember's.
 
     Usage:
-      dig
+      dig                                   dig for treasure here
+      dig <room> [= <exit there>, <exit back>]   (Builders) make a room
+
+    Walking away or typing stop interrupts the digging.
     """
 
-    key = "dig"
+    permission = None  # anyone digs for treasure; digging rooms is checked below
 
-    def func(self):  # type: ignore[no-untyped-def]
-        self.caller.msg("You start digging...")
-        yield 10
-        if (yield ask_yes_no("You hit something hard. Dig on?", default=True)):
-            yield 5
-            self.caller.msg("You found a gem!")
-        else:
-            self.caller.msg("You fill the hole in again.")
+    def func(self) -> None:
+        if self.args:
+            if has_permission(getattr(self.caller, "permissions", ()), "Builder"):
+                super().func()
+            else:
+                self.caller.msg("Only builders dig rooms; to dig for treasure: dig.")
+            return
+        self.caller.start_action("digging", self.dig())  # type: ignore[union-attr]
+
+    def dig(self) -> Iterator[Any]:
+        caller = self.caller
+        caller.msg("You start digging...")
+        try:
+            yield 10
+            if (yield ask_yes_no("You hit something hard. Dig on?", default=True)):
+                yield 5
+                caller.msg("You found a gem!")
+            else:
+                caller.msg("You fill the hole in again.")
+        except ActionInterrupted as why:
+            caller.msg(f"You climb out of the half-dug hole ({why.reason}).")
 
 
 class CmdRest(Command):
-    """Rest by the fire: the same kind of command written with async def.
+    """Rest by the fire: the same kind of action written with async def.
 
     Usage:
       rest
@@ -114,12 +138,49 @@ class CmdRest(Command):
 
     key = "rest"
 
-    async def func(self) -> None:
-        self.caller.msg("You sit down by the fire.")
-        await sleep(5)
-        if await ask_yes_no("You feel rested. Stay a while longer?", default=False):
+    def func(self) -> None:
+        self.caller.start_action("resting", self.rest())  # type: ignore[union-attr]
+
+    async def rest(self) -> None:
+        caller = self.caller
+        caller.msg("You sit down by the fire.")
+        try:
             await sleep(5)
-        self.caller.msg("You get up again.")
+            if await ask_yes_no("You feel rested. Stay a while longer?", default=False):
+                await sleep(5)
+        except ActionInterrupted:
+            caller.msg("You get up before you are quite rested.")
+            return
+        caller.msg("You get up again.")
+
+
+class CmdBrew(Command):
+    """Brew a potion: an action nothing but stop can interrupt (you must watch the pot).
+
+    Usage:
+      brew [name]
+    """
+
+    key = "brew"
+
+    def func(self) -> None:
+        name = self.args.strip()[:40] or "something murky"
+        self.caller.start_action(  # type: ignore[union-attr]
+            "brewing",
+            self.brew(name),
+            interruptible=False,
+            message=f"You are busy brewing {name}; stay by the pot (or stop).",
+        )
+
+    def brew(self, name: str) -> Iterator[Any]:
+        caller = self.caller
+        caller.msg(f"You start brewing {name}...")
+        try:
+            yield 10
+        except ActionInterrupted:
+            caller.msg(f"You pour the half-brewed {name} away.")
+            return
+        caller.msg(f"Your {name} is ready.")
 
 
 # Background work (docs/background-work.md): a heavy job that reports its progress.
@@ -214,7 +275,7 @@ class CmdCrunch(Command):
 # The demo area (world.py): doors that swing shut by themselves, a fire that spreads.
 
 
-class CmdOpen(BuildersOpen):
+class CmdOpen(default_commands.CmdOpen):
     """Open a door here (it swings shut by itself a while later), or, for builders, make an
     exit: this game's `open` extends Ember's.
 

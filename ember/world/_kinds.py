@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ember.interaction import Action, current_action, start_action, stop_action
 from ember.world._changes import DestinationChanged
 from ember.world._moving import going_through
 from ember.world._object import GameObject
@@ -104,6 +105,25 @@ class Character(GameObject):
             raise RuntimeError(f"nobody can answer for {self!r}: no game plays it")
         answer: str = await ask(self, question, timeout)
         return answer
+
+    # -- actions (docs/actions.md) -------------------------------------------------------------
+
+    def start_action(
+        self, name: str, flow: Any, *, interruptible: bool = True, message: str | None = None
+    ) -> Action:
+        """Be busy with ``name`` (``"digging"``) while ``flow`` runs: commands meanwhile are
+        refused with ``message``, run alongside, or interrupt it, each as it declares
+        (``interrupts_action``); see :func:`ember.interaction.start_action`."""
+        return start_action(self, name, flow, interruptible=interruptible, message=message)
+
+    @property
+    def action(self) -> Action | None:
+        """The action this character is busy with, or None."""
+        return current_action(self)
+
+    def stop_action(self, reason: str = "you stopped") -> bool:
+        """End the current action (its flow gets ``ActionInterrupted(reason)``)."""
+        return stop_action(self, reason)
 
     def at_login(self) -> None:
         """Called when an account starts playing this character (its first session; not

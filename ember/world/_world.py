@@ -18,6 +18,7 @@ from ember.world._limits import MAX_TAGS, check_attribute_name, check_name
 from ember.world._lockfuncs import LockFunctions, lock_functions
 from ember.world._locks import locks_text
 from ember.world._object import GameObject, check_aliases
+from ember.world._owned_tasks import cancel_owned_tasks
 from ember.world._search import NOBODY, SearchResult, search
 from ember.world._sink import MessageSink
 from ember.world._values import encode_value
@@ -258,17 +259,8 @@ class World:
         obj._db = None  # its only link back to obj: freed by refcounts, even if gc-frozen
 
     def _cancel_tasks(self, obj: GameObject) -> None:
-        if self._scheduler is None or self._scheduler.closed:
-            return
-        for task in self._scheduler.tasks(owner=f"{obj.entity_kind}:{obj._id}"):
-            if task.active():
-                log.warning(
-                    "deleting %r: cancelling timed task %d (%s) that belongs to it",
-                    obj,
-                    task.id,
-                    task.callback_name,
-                )
-                task.cancel()
+        if self._scheduler is not None and not self._scheduler.closed:
+            cancel_owned_tasks(self._scheduler, obj)
 
     # -- the journal, the snapshot, the scheduler ---------------------------------------------
 

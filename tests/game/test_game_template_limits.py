@@ -52,7 +52,7 @@ async def test_reload_notices_are_coalesced_per_account(tmp_path: Path) -> None:
         await game.portal.command(1, "say back", 'You say, "back"')
         notices = [t for t in game.portal.texts(1) if "interrupted" in t]
         assert sorted(notices) == [
-            "dig was interrupted by the reload.",
+            "digging was interrupted by the reload.",
             "myfunc was interrupted by the reload (500 of them).",
         ]
         assert game.server.scheduler.tasks() == []

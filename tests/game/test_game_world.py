@@ -152,17 +152,21 @@ async def test_the_door_swings_shut_by_itself_through_a_persistent_delay(tmp_pat
         await game.portal.command(1, "west", "The door is closed.")
 
 
-async def test_the_templates_open_serves_doors_and_builders(tmp_path: Path) -> None:
+async def test_the_templates_open_and_dig_serve_players_and_builders(tmp_path: Path) -> None:
     async with running_game(demo(tmp_path)) as game:
         await game.login(1, "Ann")
         await game.portal.command(1, "north", "Garden")
         await game.portal.command(
             1, "open gate = The Hearth", "Only builders make exits; to open a door: open <door>."
         )
+        await game.portal.command(
+            1, "dig Cellar", "Only builders dig rooms; to dig for treasure: dig."
+        )
         server = game.server
         account = server.accounts.registry.by_name("Ann")
         await server.accounts.set_permissions(account, ("Builder",))
         await game.portal.command(1, "open gate = The Hearth", "Opened gate")
+        await game.portal.command(1, "dig Cellar = down, up", "Dug Cellar (#")
         await game.portal.command(1, "gate", "The Hearth")
         await game.portal.command(1, "north", "Garden")
         await game.portal.command(1, "open door", "Ann opens the door.")

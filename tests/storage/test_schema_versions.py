@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.pgrole import role_for_test
+from support.pgrole import ADMIN_DSN, role_for_test
 
 from ember.errors import StoreError
 from ember.game._account_store import account_store_from_url
@@ -117,10 +117,11 @@ async def test_sqlite_task_and_account_stores_refuse_a_newer_schema(tmp_path: Pa
     await accounts.open()
     await tasks.close()
     await accounts.close()
-    assert sqlite_version(path, "tasks") == 1 and sqlite_version(path, "accounts") == 1
+    # tasks: version 2 adds the persistent repeats (issue 15)
+    assert sqlite_version(path, "tasks") == 2 and sqlite_version(path, "accounts") == 1
     set_sqlite_version(path, "tasks", 7)
     set_sqlite_version(path, "accounts", 3)
-    with pytest.raises(StoreError, match=r"tasks tables in .*game.db are at schema version 7.* 1"):
+    with pytest.raises(StoreError, match=r"tasks tables in .*game.db .* version 7.* up to 2"):
         await store_from_url(str(path)).open()
     with pytest.raises(StoreError, match=r"accounts tables .* version 3.* up to 1"):
         await account_store_from_url(str(path)).open()
@@ -193,10 +194,10 @@ async def test_postgres_task_and_account_stores_refuse_a_newer_schema() -> None:
         await tasks.close()
         await accounts.close()
         admin, name = role.admin, role.name
-        assert await pg_version(admin, name, "tasks") == 1
+        assert await pg_version(admin, name, "tasks") == 2  # 2: the persistent repeats
         assert await pg_version(admin, name, "accounts") == 1
         await admin.execute(f'UPDATE "{name}".{VERSIONS_TABLE} SET version = version + 4')
-        with pytest.raises(StoreError, match=r"tasks tables .* schema version 5.* up to 1"):
+        with pytest.raises(StoreError, match=r"tasks tables .* schema version 6.* up to 2"):
             await store_from_url(role.url).open()
         with pytest.raises(StoreError, match=r"accounts tables .* schema version 5.* up to 1"):
             await account_store_from_url(role.url).open()
@@ -204,19 +205,27 @@ async def test_postgres_task_and_account_stores_refuse_a_newer_schema() -> None:
 
 @pytest.mark.postgres
 async def test_postgres_tables_made_before_versions_open_without_create_rights() -> None:
-    """A store made before versions were kept counts as version 1 and is only read, so a role
-    granted nothing but the use of existing tables still starts (as it did before)."""
+    """A store made before versions were kept counts as version 1. Its upgrade to the
+    current version (2 for tasks: the repeat tables) needs the right to create tables, so a
+    role granted nothing but the use of existing tables is refused with the database's
+    reason; once the owner has opened it (upgraded), that role starts and is only read."""
     async with role_for_test() as role:
         admin, name = role.admin, role.name
         store = store_from_url(role.url)
         await store.open()
         await store.close()
         await admin.execute(f'DROP TABLE "{name}".{VERSIONS_TABLE}')
+        await admin.execute(f'DROP TABLE "{name}".ember_repeats, "{name}".ember_repeat_marks')
         await admin.execute(f'ALTER SCHEMA "{name}" OWNER TO postgres')
         await admin.execute(f'ALTER TABLE "{name}".ember_tasks OWNER TO postgres')
         await admin.execute(f'ALTER TABLE "{name}".ember_meta OWNER TO postgres')
         await admin.execute(f'REVOKE CREATE ON SCHEMA "{name}" FROM "{name}"')
         await admin.execute(f'GRANT USAGE ON SCHEMA "{name}" TO "{name}"')
+        with pytest.raises(StoreError, match="permission denied for schema"):
+            await store_from_url(role.url).open()
+        owner = store_from_url(f"{ADMIN_DSN}?schema={name}")
+        await owner.open()  # the owner upgrades it to version 2
+        await owner.close()
         await admin.execute(
             f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{name}" TO "{name}"'
         )

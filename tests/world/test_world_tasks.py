@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from worldbook import EVENTS, Door
 
-from ember import TaskState, delay, entity_registry
+from ember import TaskState, delay, entity_registry, repeat
 from ember.scheduling import Scheduler, attach_store, install_scheduler
 from ember.scheduling._sqlite import SqliteTaskStore
 from ember.testing import VirtualClock, build_world
@@ -75,9 +75,11 @@ async def test_deleting_an_object_cancels_its_tasks_with_a_log_line(
     door = kit.create(Door, "door")
     owned = delay(30, door.close, persistent=True)
     transient = delay(30, door.close)
+    ticking = repeat(10, door.close, persistent=True)  # repeats belong to it too (issue 15)
     with caplog.at_level(logging.WARNING, logger="ember.world"):
         door.delete()
-    assert not owned.active() and not transient.active()
+    assert not owned.active() and not transient.active() and not ticking.active()
+    assert f"cancelling timed task {ticking.id} (worldbook.Door.close)" in caplog.text
     assert f"cancelling timed task {owned.id} (worldbook.Door.close)" in caplog.text
     assert f"<Door #{door.id} 'door'>" in caplog.text
     await clock.advance(60)

@@ -3,6 +3,7 @@
 from ember.game.commands._command import DEFAULT_SHORTCUTS, CmdSet, Command
 from ember.game.commands._dispatch import Dispatcher, split_command
 from ember.game.commands._loader import GameCommands, load_game_commands
+from ember.game.commands.actions import CmdStop
 from ember.game.commands.building import (
     CmdCreateObject,
     CmdDestroy,
@@ -64,6 +65,7 @@ __all__ = [
     "CmdSay",
     "CmdSet",
     "CmdSetAttribute",
+    "CmdStop",
     "CmdTasks",
     "CmdTeleport",
     "CmdWhisper",
@@ -97,7 +99,7 @@ def default_cmdset() -> CmdSet:
     return CmdSet(
         [
             *(CmdHelp, CmdWho, CmdSay, CmdLook, CmdQuit, CmdPy, CmdReload, CmdTasks),
-            *(CmdIc, CmdCharCreate, CmdMissing),
+            *(CmdIc, CmdCharCreate, CmdMissing, CmdStop),
             *BUILDING_COMMANDS,
             CmdChannels,
             # Player commands (issue 14): looking, moving, things, talking.

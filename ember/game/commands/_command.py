@@ -64,6 +64,10 @@ class Command:
     permission: ClassVar[str | None] = None
     #: Hold the session's further input until this command finishes (logins do).
     hold_input: ClassVar[bool] = False
+    #: While the caller is busy with an action (docs/actions.md): ``None`` refuses this
+    #: command with the action's message, ``True`` interrupts the action first (movement),
+    #: ``False`` runs alongside it (look, say, help).
+    interrupts_action: ClassVar[bool | None] = None
 
     caller: Character | Account | Session
     session: Session

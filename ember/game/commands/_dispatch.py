@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ember.game._look import traverse
 from ember.game._players import ACCOUNT_ATTRIBUTE, permissions_for
 from ember.game.accounts import Account
+from ember.game.commands._busy import admit
 from ember.game.commands._command import CmdSet, Command
 from ember.game.commands._suggest import unknown_message
 from ember.game.commands.channels import channel_command
@@ -150,6 +151,8 @@ class Dispatcher:
         cmdset = self.cmdset_for(session)
         word, switches, args = split_command(line, cmdset.shortcuts)
         command_class = cmdset.get(word)
+        if isinstance(caller, Character) and not admit(self, session, caller, line, command_class):
+            return  # busy with an action: refused, or run once the action was interrupted
         if command_class is None:
             if isinstance(caller, Character) and traverse(caller, line.strip(), session):
                 return

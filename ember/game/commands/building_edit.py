@@ -211,6 +211,7 @@ class CmdExamine(Command):
 
     key = "examine"
     aliases = ("ex", "@examine")
+    interrupts_action = False  # runs alongside an action
     help_category = "Building"
 
     def func(self) -> None:

@@ -178,6 +178,7 @@ class CmdChannels(_ChannelActions):
 
     key = "channels"
     aliases = ("channel", "chan")
+    interrupts_action = False  # runs alongside an action
     help_category = "Talking"
 
     def func(self) -> Any:
@@ -281,6 +282,7 @@ class ChannelCommand(_ChannelActions):
 
     #: The id of the channel this command talks on (set on the class made per channel).
     channel_id: ClassVar[int] = 0
+    interrupts_action = False  # talking on a channel runs alongside an action
 
     def func(self) -> None:
         """Talk, or run the switch asked for."""

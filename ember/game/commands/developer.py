@@ -106,6 +106,7 @@ class CmdPy(Command):
 
     key = "py"
     aliases = ("!",)
+    interrupts_action = False  # runs alongside an action
     permission = DEVELOPER
     help_category = "Developer"
 
@@ -152,6 +153,7 @@ class CmdReload(Command):
     """Reload the game's code; everyone stays connected (Developers only)."""
 
     key = "reload"
+    interrupts_action = False  # runs alongside an action
     permission = DEVELOPER
     help_category = "Developer"
 

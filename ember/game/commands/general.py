@@ -39,6 +39,7 @@ class CmdWho(Command):
 
     key = "who"
     aliases = ("doing",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """Show one line per character played (by any number of sessions)."""
@@ -73,6 +74,7 @@ class CmdQuit(Command):
 
     key = "quit"
     aliases = ("exit",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """Close this session's connection."""

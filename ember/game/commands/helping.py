@@ -101,6 +101,7 @@ class CmdHelp(Command):
 
     key = "help"
     aliases = ("?",)
+    interrupts_action = False  # runs alongside an action
 
     def func(self) -> None:
         """List the allowed commands and the topics, or show the page the argument names."""

@@ -171,6 +171,7 @@ class CmdInventory(Command):
 
     key = "inventory"
     aliases = ("i", "inv")
+    interrupts_action = False  # runs alongside an action
     help_category = "Items"
 
     def func(self) -> None:

@@ -25,6 +25,7 @@ class CmdLook(Command):
 
     key = "look"
     aliases = ("l",)
+    interrupts_action = False  # runs alongside an action
     help_category = "Looking and moving"
 
     def func(self) -> None:
@@ -59,6 +60,7 @@ class CmdGo(Command):
 
     key = "go"
     aliases = ("walk",)
+    interrupts_action = True  # walking away interrupts an action
     help_category = "Looking and moving"
 
     def func(self) -> None:

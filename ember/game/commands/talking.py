@@ -31,6 +31,7 @@ class CmdSay(Command):
     """
 
     key = "say"
+    interrupts_action = False  # runs alongside an action
     help_category = "Talking"
 
     def func(self) -> None:
@@ -57,6 +58,7 @@ class CmdEmote(Command):
 
     key = "emote"
     aliases = ("pose",)
+    interrupts_action = False  # runs alongside an action
     help_category = "Talking"
 
     def func(self) -> None:
@@ -82,6 +84,7 @@ class CmdWhisper(Command):
     """
 
     key = "whisper"
+    interrupts_action = False  # runs alongside an action
     help_category = "Talking"
 
     def func(self) -> None:
@@ -116,6 +119,7 @@ class CmdPage(Command):
 
     key = "page"
     aliases = ("tell",)
+    interrupts_action = False  # runs alongside an action
     help_category = "Talking"
 
     def func(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ember.game.commands import _repeats
 from ember.game.commands._command import Command
 from ember.game.commands._jobs import (
     JOB_PREFIX,
@@ -12,7 +13,7 @@ from ember.game.commands._jobs import (
 )
 from ember.game.commands.general import format_duration
 from ember.offload import Job
-from ember.scheduling import Task, TaskState
+from ember.scheduling import Repeat, Task, TaskState
 
 __all__ = ["ACTIONS", "CmdTasks"]
 
@@ -49,6 +50,7 @@ class CmdTasks(Command):
       tasks                        list your tasks (Developers see every task)
       tasks/cancel <id or name>    also /pause, /unpause, /do_task, /call, /remove
       tasks/cancel job-<n>         cancel a background job (run_async) as listed
+      tasks/pause <repeat id>      also /unpause, /cancel, /remove a repeating task
 
     <name> is a callback name as listed (e.g. mygame.spells.heal), or its last part when no
     other callback ends the same way (spells.heal, heal): the action then applies to every
@@ -57,6 +59,7 @@ class CmdTasks(Command):
 
     key = "tasks"
     aliases = ("task",)
+    interrupts_action = False  # runs alongside an action
 
     def visible(self) -> list[Task]:
         """Return the tasks the caller may see: their own, or all for Developers."""
@@ -77,6 +80,8 @@ class CmdTasks(Command):
         jobs = visible_jobs(self.context.offloader, self.session.account)
         if not self.switches:
             text = self.store_warning() + self.listing(self.visible())
+            repeats = self.visible_repeats()
+            text += "\n" + _repeats.repeat_listing(repeats) if repeats else ""
             self.session.msg(text + ("\n" + job_listing(jobs) if jobs else ""))
             return
         action = self.switches[0]
@@ -86,6 +91,11 @@ class CmdTasks(Command):
         if self.args.lower().startswith(JOB_PREFIX):
             await self.cancel_job(action, self.args, jobs)
             return
+        if self.args.isdigit() and not self.find(self.args):
+            rep = next((r for r in self.visible_repeats() if r.id == int(self.args)), None)
+            if rep is not None:
+                await self.act_on_repeat(action, rep)
+                return
         targets = self.find(self.args)
         if not targets and (why := self.ambiguity(self.args)) is not None:
             self.session.msg(why)
@@ -105,6 +115,21 @@ class CmdTasks(Command):
             return
         for task in targets:
             self.session.msg(self.apply(action, task))
+
+    def visible_repeats(self) -> list[Repeat]:
+        """The repeating tasks the caller may see (like :meth:`visible`)."""
+        session = self.session
+        return _repeats.visible(self.server.scheduler, session.account, session.character)
+
+    async def act_on_repeat(self, action: str, rep: Repeat) -> None:
+        """Confirm and apply ``action`` to the repeating task ``rep``."""
+        reply = await self.caller.ask(
+            f"{ACTIONS[action]} {_repeats.describe_repeat(rep)}? [yes/no]"
+        )
+        if reply.strip().lower() not in _YES:
+            self.session.msg("Nothing done.")
+            return
+        self.session.msg(_repeats.apply_to_repeat(self.server.scheduler, action, rep))
 
     async def cancel_job(self, action: str, target: str, jobs: list[Job]) -> None:
         """Confirm and cancel the background job named ``target`` (the only action on jobs)."""
