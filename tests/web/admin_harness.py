@@ -32,6 +32,28 @@ def grow(name):
     pass
 
 
+FLAKY = []
+
+
+def flaky(name):
+    FLAKY.append(name)
+    if len(FLAKY) == 1:
+        raise RuntimeError("the first try fails")
+
+
+class CmdFlaky(Command):
+    """Schedule a task that fails the first time it runs (and wait for that)."""
+
+    key = "flaky"
+
+    async def func(self):
+        task = delay(0, flaky, "once")
+        try:
+            await task
+        except RuntimeError:
+            self.caller.msg(f"Task {task.id} failed as planned.")
+
+
 class CmdPlant(Command):
     """Schedule N timed tasks an hour away (for the admin page's task table)."""
 

@@ -230,3 +230,25 @@ def test_logins_expire_and_cookies_are_signed() -> None:
 async def test_metrics_are_off_unless_enabled(web_game: WebGame) -> None:
     status, _, _ = await aget(web_game, "/metrics")
     assert status == 404
+
+
+async def test_a_failed_task_shows_its_error_and_is_retried(admin_game: WebGame) -> None:
+    client = await telnet(admin_game, ADMIN)
+    client.send("flaky")
+    said = await client.expect("failed as planned.")
+    task_id = int(said.rpartition("Task ")[2].split()[0])
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    failed = await page.ok("tasks", state="failed", callback="flaky")
+    row = next(row for row in failed["rows"] if row["id"] == task_id)
+    assert row["error"] == "RuntimeError: the first try fails"
+    client.send("plant 1")
+    await client.expect("Planted 1.")
+    waiting = (await page.ok("tasks", state="scheduled", callback="grow"))["rows"][0]["id"]
+    refused = await page.call("task", id=waiting, action="retry")
+    assert "only failed or orphaned ones retry" in refused["error"]
+    retried = await page.ok("task", id=task_id, action="retry")
+    assert retried.startswith(f"Task {task_id} (") and "retried as task" in retried
+    again = await page.ok("tasks", state="failed", callback="flaky")
+    assert task_id not in [row["id"] for row in again["rows"]]
+    await page.close()
+    await client.close()

@@ -19,6 +19,7 @@ from ember.game.admin._pages import (
     TASK_ACTIONS,
     job_rows,
     object_detail,
+    retry_task,
     search_objects,
     session_rows,
     task_page,
@@ -197,6 +198,19 @@ class AdminService:
         task = self.server.scheduler.get(task_id) if isinstance(task_id, int) else None
         if task is None:
             raise AdminError(f"No task {task_id!r}: it fired, was removed, or never was.")
+        if action == "retry":
+            try:
+                again = retry_task(self.server.scheduler, task)
+            except ValueError as error:
+                raise AdminError(str(error)) from None
+            log.info(
+                "admin page: %s retried task %d as %d (%s)",
+                by,
+                task.id,
+                again.id,
+                again.callback_name,
+            )
+            return f"Task {task.id} ({task.callback_name}) retried as task {again.id}."
         if action != "remove" and not task.active():
             raise AdminError(f"Task {task.id} is {task.state.value}; nothing to {action}.")
         result = getattr(task, action)()

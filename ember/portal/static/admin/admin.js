@@ -193,8 +193,8 @@
   const TASK_BUTTONS = {
     scheduled: [["pause", "pause"], ["run now", "do_task"], ["cancel", "cancel"]],
     paused: [["unpause", "unpause"], ["run now", "do_task"], ["cancel", "cancel"]],
-    failed: [["remove", "remove"]],
-    orphaned: [["remove", "remove"]],
+    failed: [["retry", "retry"], ["remove", "remove"]],
+    orphaned: [["retry", "retry"], ["remove", "remove"]],
   };
 
   async function showTasks() {
