@@ -211,3 +211,32 @@ async def test_another_site_can_neither_frame_the_page_nor_use_its_socket(
     assert await frame.query_selector("#login") is None
     await evil.screenshot(path=str(ARTIFACTS / "admin-framed-refused.png"))
     await context.close()
+
+
+async def test_thousands_of_tasks_page_in_the_browser(browser: Any, admin_game: WebGame) -> None:
+    client = await telnet(admin_game, PLAYER)
+    client.send("plant 2000")
+    await client.expect("Planted 2000.")
+    await client.close()
+    page = await logged_in(browser, admin_game)
+    await page.click("nav button[data-tab=tasks]")
+    await page.fill("#task-callback", "grow")
+    await page.press("#task-callback", "Tab")
+    await page.wait_for_function(
+        "() => Number(document.getElementById('task-range').dataset.total) >= 2000",
+        timeout=TIMEOUT,
+    )
+    assert await page.locator("#tasks tr").count() == 50
+    first = await page.locator("#tasks tr").first.get_attribute("data-task")
+    await page.click("#task-next")
+    await page.wait_for_function(
+        "() => document.getElementById('task-range').textContent.startsWith('51–100 of')",
+        timeout=TIMEOUT,
+    )
+    assert await page.locator("#tasks tr").first.get_attribute("data-task") != first
+    await page.select_option("#task-state", "failed")
+    await page.wait_for_function(
+        "() => document.getElementById('task-range').textContent === 'none'", timeout=TIMEOUT
+    )
+    await page.screenshot(path=str(ARTIFACTS / "admin-tasks-paged.png"))
+    await page.close()

@@ -40,8 +40,10 @@ class _Writer:
         )
 
     def simple(self, name: str, kind: str, help_text: str, value: Any) -> None:
-        self.family(name, kind, help_text)
-        self.sample(f"{name}_total" if kind == "counter" else name, value)
+        # Counters are declared and sampled as NAME_total, as prometheus_client writes them.
+        full = f"{name}_total" if kind == "counter" else name
+        self.family(full, kind, help_text)
+        self.sample(full, value)
 
     def histogram(self, name: str, help_text: str, data: dict[str, Any]) -> None:
         self.family(name, "histogram", help_text)
