@@ -59,13 +59,34 @@ def admin_cookie(web_port: int) -> str:
 
 @contextlib.asynccontextmanager
 async def admin_pages(web_port: int, cookie: str, pages: int) -> AsyncIterator[None]:
-    """``pages`` admin pages open, each asking for sessions and tasks once a second."""
+    """``pages`` admin pages open in a process of their own (so decoding their messages does
+    not slow the measuring clients down), each asking for sessions and tasks once a second."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-pages", str(web_port), cookie, str(pages),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None
+    await child.stdout.readline()  # "open": every page has its hello
+    try:
+        yield
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+async def serve_pages(web_port: int, cookie: str, pages: int) -> None:
+    """The child of :func:`admin_pages`: run the pages until terminated."""
+    opened = asyncio.Event()
+    ready = [0]
 
     async def page() -> None:
         url = f"ws://127.0.0.1:{web_port}/admin/ws"
         origin = f"http://localhost:{web_port}"
         async with connect(url, origin=origin, additional_headers={"Cookie": cookie}) as ws:  # type: ignore[arg-type]
             csrf = json.loads(await ws.recv())["csrf"]
+            ready[0] += 1
+            if ready[0] == pages:
+                opened.set()
             number = 0
             while True:
                 for op in ("sessions", "tasks"):
@@ -77,12 +98,9 @@ async def admin_pages(web_port: int, cookie: str, pages: int) -> AsyncIterator[N
                         await asyncio.wait_for(ws.recv(), left)
 
     tasks = [asyncio.create_task(page()) for _ in range(pages)]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    await opened.wait()
+    print("open", flush=True)
+    await asyncio.gather(*tasks)
 
 
 async def measure(clients: list[TelnetClient], rounds: int) -> tuple[list[float], list[float]]:
@@ -148,7 +166,12 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--pages", type=int, default=2)
+    parser.add_argument("--serve-pages", nargs=3, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.serve_pages:
+        port, cookie, pages = options.serve_pages
+        await serve_pages(int(port), cookie, int(pages))
+        return
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
         game, port = new_game(Path(tmp))
         for i in range(options.clients):

@@ -22,6 +22,7 @@ from web_harness import PASSWORD, WebGame
 from websockets.exceptions import InvalidStatus
 
 from ember.portal.admin.auth import AdminLogins
+from ember.portal.admin.socket import MAX_ANONYMOUS
 from ember.testing import TelnetClient
 
 prometheus = pytest.importorskip("prometheus_client.parser")
@@ -252,3 +253,16 @@ async def test_a_failed_task_shows_its_error_and_is_retried(admin_game: WebGame)
     assert task_id not in [row["id"] for row in again["rows"]]
     await page.close()
     await client.close()
+
+
+async def test_a_crowd_at_the_login_form_cannot_keep_an_admin_out(admin_game: WebGame) -> None:
+    cookie = await admin_cookie(admin_game)
+    crowd = [await AdminClient.open(admin_game) for _ in range(MAX_ANONYMOUS)]
+    with pytest.raises(InvalidStatus) as refused:
+        await AdminClient.open(admin_game)
+    assert refused.value.response.status_code == 503
+    admin = await AdminClient.open(admin_game, cookie)  # a logged-in page still gets in
+    assert admin.hello["account"] == ADMIN
+    assert isinstance(await admin.ok("sessions"), list)
+    for page in [*crowd, admin]:
+        await page.close()

@@ -39,10 +39,15 @@ async def telnet(game: WebGame, name: str) -> TelnetClient:
     return client
 
 
+CONSOLE_ERRORS: list[str] = []  # of every admin tab: a CSP violation or a script error
+
+
 async def open_admin(browser: Any, game: WebGame, name: str = ADMIN) -> Any:
     """A new tab on /admin with the login form filled in and sent."""
     page = await browser.new_page(viewport={"width": 1100, "height": 900})
     page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    page.on("console", lambda m: CONSOLE_ERRORS.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: CONSOLE_ERRORS.append(str(error)))
     await page.goto(f"http://localhost:{game.web_port}/admin")
     await page.wait_for_selector("#login-name", state="visible", timeout=TIMEOUT)
     await page.fill("#login-name", name)
@@ -113,6 +118,7 @@ async def test_admin_logs_in_and_the_plots_move_under_load(
     assert after != before  # the line of commands/s was redrawn with the load in it
     assert "MiB" in (await page.text_content("#f-rss") or "")
     await page.close()
+    assert CONSOLE_ERRORS == []  # the page, uPlot included, lives within its CSP
 
 
 async def test_a_player_cannot_log_in_to_the_admin_page(browser: Any, admin_game: WebGame) -> None:

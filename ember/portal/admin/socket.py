@@ -24,12 +24,14 @@ from websockets.exceptions import ConnectionClosed
 from ember.portal.admin.auth import AdminLogin, AdminLogins
 from ember.portal.admin.gateway import AdminGateway, GameUnavailableError, RefusedError
 
-__all__ = ["ACTIONS", "MAX_SOCKETS", "READS", "AdminSocket", "process_rss"]
+__all__ = ["ACTIONS", "MAX_ANONYMOUS", "MAX_SOCKETS", "READS", "AdminSocket", "process_rss"]
 
 logger = logging.getLogger("ember.portal.admin")
 
-MAX_SOCKETS = 32  # admin pages open at once
+MAX_SOCKETS = 32  # admin pages open at once, logged in
+MAX_ANONYMOUS = 8  # of which at most this many without a login (at the login form)
 MAX_MESSAGE = 16 * 1024
+LOGIN_WINDOW = 120.0  # seconds a page without a login keeps its socket
 PUSH_EVERY = 1.0  # seconds between two pushes of new samples
 READS = frozenset({"sessions", "tasks", "jobs", "world", "world_search", "world_object"})
 ACTIONS = frozenset({"kick", "task", "job_cancel"})
@@ -70,13 +72,18 @@ class AdminSocket:
         )
         pusher = asyncio.create_task(self._push()) if login is not None else None
         try:
-            async for frame in self.ws:
-                if isinstance(frame, bytes) or len(frame) > MAX_MESSAGE:
-                    await self._send(type="reply", id=None, ok=False, error="Message too large.")
-                    continue
-                await self._answer(frame)
+            # A page at the login form has LOGIN_WINDOW seconds to log in (it then loads the
+            # ticket URL, which closes this socket): it cannot hold a place for ever.
+            async with asyncio.timeout(LOGIN_WINDOW if login is None else None):
+                async for frame in self.ws:
+                    if isinstance(frame, bytes) or len(frame) > MAX_MESSAGE:
+                        await self._send(type="reply", id=None, ok=False, error="Too large.")
+                        continue
+                    await self._answer(frame)
         except ConnectionClosed:
             pass
+        except TimeoutError:
+            await self.ws.close(4000, "log in sooner")
         finally:
             if pusher is not None:
                 pusher.cancel()
@@ -88,6 +95,9 @@ class AdminSocket:
 
     async def _push(self) -> None:
         while True:
+            if self.logins.live(self.login) is None:  # expired, or logged out on another page
+                await self.ws.close(4001, "admin session expired")
+                return
             with contextlib.suppress(GameUnavailableError, RefusedError):
                 await self._send(type="samples", **await self.overview())
             await asyncio.sleep(PUSH_EVERY)

@@ -22,7 +22,7 @@ from websockets.http11 import Request, Response
 from ember.portal.admin.auth import AdminLogins
 from ember.portal.admin.gateway import AdminGateway, GameUnavailableError, RefusedError
 from ember.portal.admin.metrics import CONTENT_TYPE, render_metrics
-from ember.portal.admin.socket import MAX_SOCKETS, AdminSocket, process_rss
+from ember.portal.admin.socket import MAX_ANONYMOUS, MAX_SOCKETS, AdminSocket, process_rss
 from ember.portal.config import PortalConfig
 
 __all__ = ["ADMIN_FILES", "ADMIN_WS_PATH", "AdminWeb"]
@@ -99,7 +99,12 @@ class AdminWeb:
             if origin is None or origin not in self.origins():
                 logger.warning("admin page: refused a WebSocket from origin %r", origin)
                 return _text(http.HTTPStatus.FORBIDDEN, "Origin not allowed.\n")
-            if len(self.sockets) >= MAX_SOCKETS:
+            # Pages at the login form have a small quota of their own, so a crowd of them
+            # cannot keep a logged-in admin out.
+            if self.logins.from_cookie_header(request.headers.get("Cookie")) is None:
+                if sum(1 for socket in self.sockets if socket.login is None) >= MAX_ANONYMOUS:
+                    return _text(http.HTTPStatus.SERVICE_UNAVAILABLE, "Too many login pages.\n")
+            elif len(self.sockets) >= MAX_SOCKETS:
                 return _text(http.HTTPStatus.SERVICE_UNAVAILABLE, "Too many admin pages open.\n")
             return None
         if path == "/admin/session":
