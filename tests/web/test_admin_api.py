@@ -17,7 +17,7 @@ from admin_harness import (
     aget,
     make_admin_game,
 )
-from support.cli_harness import ember
+from support.cli_harness import aember, ember
 from web_harness import PASSWORD, WebGame
 from websockets.exceptions import InvalidStatus
 
@@ -266,3 +266,34 @@ async def test_a_crowd_at_the_login_form_cannot_keep_an_admin_out(admin_game: We
     assert isinstance(await admin.ok("sessions"), list)
     for page in [*crowd, admin]:
         await page.close()
+
+
+async def test_the_page_outlives_a_reload_and_actions_are_logged(admin_game: WebGame) -> None:
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    await page.next_samples()
+    status, out, err = await aember("reload", cwd=admin_game.path)
+    assert status == 0, out + err
+    reloaded = await page.ok("overview")  # the same login: the portal kept it
+    started = reloaded["started"]
+    assert reloaded["commands_total"] == 0  # a new game process counts afresh
+    while True:  # pushes go on: the first ones after the reload carry the new game's samples
+        pushed = await page.next_samples()
+        if pushed["samples"] and pushed["started"] == started:
+            break
+    assert all(sample["time"] > started for sample in pushed["samples"])
+    assert pushed["last_reload"]["ok"] is True
+    client = await telnet(admin_game, ADMIN)
+    client.send("plant 1")
+    await client.expect("Planted 1.")
+    await client.close()
+    task_id = (await page.ok("tasks", state="scheduled", callback="grow"))["rows"][0]["id"]
+    await page.ok("task", id=task_id, action="pause")
+    await page.close()
+    portal_log = (admin_game.path / "server" / "logs" / "portal.log").read_text()
+    game_log = (admin_game.path / "server" / "logs" / "game.log").read_text()
+    assert f"admin page: {ADMIN} logged in from 127.0.0.1" in portal_log
+    asked = f"admin page: {ADMIN} (127.0.0.1:"  # who, from where, what
+    assert any(
+        asked in line and f"asks task {{'id': {task_id}" in line for line in portal_log.splitlines()
+    )
+    assert f"admin page: {ADMIN} did pause on task {task_id} (" in game_log

@@ -33,7 +33,9 @@ MAX_ANONYMOUS = 8  # of which at most this many without a login (at the login fo
 MAX_MESSAGE = 16 * 1024
 LOGIN_WINDOW = 120.0  # seconds a page without a login keeps its socket
 PUSH_EVERY = 1.0  # seconds between two pushes of new samples
-READS = frozenset({"sessions", "tasks", "jobs", "world", "world_search", "world_object"})
+READS = frozenset(
+    {"overview", "sessions", "tasks", "jobs", "world", "world_search", "world_object"}
+)
 ACTIONS = frozenset({"kick", "task", "job_cancel"})
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
