@@ -54,6 +54,29 @@ class CmdFlaky(Command):
             self.caller.msg(f"Task {task.id} failed as planned.")
 
 
+def trudge(steps):
+    for step in range(1, steps + 1):
+        time.sleep(0.05)
+        report_progress(step / steps, "Trudging")
+    return steps
+
+
+class CmdTrudge(Command):
+    """A background job of about ten seconds that reports its progress."""
+
+    key = "trudge"
+
+    def func(self):
+        caller = self.caller
+        run_async(
+            trudge,
+            200,
+            at_return=lambda steps: caller.msg("Trudged."),
+            at_err=lambda error: caller.msg(f"Trudge stopped: {type(error).__name__}."),
+        )
+        caller.msg("Trudging off.")
+
+
 class CmdPlant(Command):
     """Schedule N timed tasks an hour away (for the admin page's task table)."""
 

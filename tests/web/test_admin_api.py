@@ -297,3 +297,22 @@ async def test_the_page_outlives_a_reload_and_actions_are_logged(admin_game: Web
         asked in line and f"asks task {{'id': {task_id}" in line for line in portal_log.splitlines()
     )
     assert f"admin page: {ADMIN} did pause on task {task_id} (" in game_log
+
+
+async def test_a_background_job_is_listed_with_its_progress_and_cancelled(
+    admin_game: WebGame,
+) -> None:
+    client = await telnet(admin_game, ADMIN)
+    client.send("trudge")
+    await client.expect("Trudging off.")
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    jobs = (await page.ok("jobs"))["jobs"]
+    job = next(job for job in jobs if job["name"].endswith("trudge"))
+    assert job["executor"] == "thread"
+    assert job["owner"] and job["owner"].startswith("account:")
+    assert "cancelled" in await page.ok("job_cancel", key=job["key"])
+    await client.expect("Trudge stopped: CancelledError.")
+    left = (await page.ok("jobs"))["jobs"]
+    assert job["key"] not in [other["key"] for other in left]
+    await page.close()
+    await client.close()
