@@ -246,3 +246,28 @@ async def test_thousands_of_tasks_page_in_the_browser(browser: Any, admin_game: 
     )
     await page.screenshot(path=str(ARTIFACTS / "admin-tasks-paged.png"))
     await page.close()
+
+
+async def test_the_world_tab_counts_finds_and_shows_objects(
+    browser: Any, admin_game: WebGame
+) -> None:
+    page = await logged_in(browser, admin_game)
+    await page.click("nav button[data-tab=world]")
+    await page.wait_for_selector("#world-classes tr", timeout=TIMEOUT)
+    assert "objects" in (await page.text_content("#world-total") or "")
+    await page.fill("#world-query", "#1")
+    await page.press("#world-query", "Enter")
+    row = page.locator("#world-found tr").first
+    await row.wait_for(timeout=TIMEOUT)
+    assert (await row.locator("td").first.text_content()) == "#1"
+    await row.locator("button[data-action=show]").click()
+    await page.wait_for_selector("#world-object h3", timeout=TIMEOUT)
+    assert (await page.text_content("#world-object h3") or "").startswith("#1 ")
+    await page.screenshot(path=str(ARTIFACTS / "admin-world.png"))
+    await page.fill("#world-query", "no such thing anywhere")
+    await page.press("#world-query", "Enter")
+    await page.wait_for_function(
+        "() => document.getElementById('message').textContent === 'Nothing found.'",
+        timeout=TIMEOUT,
+    )
+    await page.close()
