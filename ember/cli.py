@@ -174,6 +174,8 @@ def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
         telnet_port=settings.telnet_port,
         web_port=settings.web_port,
         web_origins=tuple(str(origin) for origin in settings.web_allowed_origins),
+        metrics=settings.metrics,
+        metrics_token=settings.metrics_token,
         log_level=settings.log_level,
         log_max_bytes=settings.log_max_bytes,
         log_backups=settings.log_backups,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from ember.game._gmcp import receive_gmcp
 from ember.game._portal_link import PortalLink
+from ember.game.admin import AdminService
 from ember.game.commands import LOGIN_SCREEN, Dispatcher, GameCommands
 from ember.game.context import GameContext
 from ember.game.sessions import Session
@@ -30,6 +31,7 @@ class _Server(GameContext, Protocol):
     dispatcher: Dispatcher
     game_commands: GameCommands
     handed_over: Any
+    admin: AdminService
 
     def status(self) -> dict[str, Any]:
         """What ``ember status`` shows."""
@@ -97,6 +99,7 @@ class LinkMessages:
         # A background job started by this line reports its progress to this session and is
         # listed by `tasks` as the account's own.
         owner = session.account.key if session.account is not None else None
+        self.admin.sampler.command()
         with progress_sink(partial(_send_progress, session)), jobs_owned_by(owner):
             self.dispatcher.handle_line(session, text)
 
@@ -127,6 +130,10 @@ class LinkMessages:
         session = self.sessions.get(sid)
         if session is not None:
             receive_gmcp(session, package, data, self.game_commands.at_gmcp)
+
+    def _on_admin(self: _Server, *, request: Any = None, op: Any = None, args: Any = None) -> None:
+        # The admin page or /metrics asks (ember/game/admin): answered with `admin_reply`.
+        self.admin.handle(request, op, args)
 
     def _on_status(self: _Server, *, request: Any = None, **_: Any) -> None:
         status = self.status()

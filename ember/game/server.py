@@ -25,6 +25,7 @@ from ember.game._status import StatusFile
 from ember.game._stopping import StopRequest
 from ember.game._world_setup import WorldHost
 from ember.game.accounts import Account, Accounts
+from ember.game.admin import AdminService
 from ember.game.commands import (
     CmdSet,
     Dispatcher,
@@ -110,6 +111,7 @@ class GameServer(LinkMessages, Playing):
         self._group: asyncio.TaskGroup | None = None
         self._command_tasks: set[asyncio.Task[Any]] = set()
         self._stop = StopRequest(self.link.put)
+        self.admin = AdminService(self)  # samples statistics; answers /admin and /metrics
         self._reload_check: asyncio.Task[None] | None = None
         #: Task writes a previous process could not make durable, from the portal's `sync`.
         self.handed_over: Any = None
@@ -243,9 +245,10 @@ class GameServer(LinkMessages, Playing):
             watch = group.create_task(
                 watch_store(self.store_health, self.status_changed), name="ember-store-watch"
             )
+            sampler = group.create_task(self.admin.run(), name="ember-admin-sampler")
             await self._stop.event.wait()
-            status.cancel()
-            watch.cancel()
+            for loop_task in (status, watch, sampler):
+                loop_task.cancel()
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()

@@ -44,6 +44,10 @@ class Settings:
     #: (``http://localhost:WEB_PORT`` and ``http://127.0.0.1:WEB_PORT``).
     web_allowed_origins: list[str] = field(default_factory=list)
     bind: str = "127.0.0.1"
+    #: Serve ``/metrics`` (Prometheus' text format) on the web port; with a token, a scrape
+    #: must send ``Authorization: Bearer <token>`` (docs/operating.md "Metrics").
+    metrics: bool = False
+    metrics_token: str = ""
     #: A file path relative to the game directory, ``sqlite://...`` or ``postgresql://...``.
     database: str = DEFAULT_DATABASE
     log_level: str = "INFO"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ember.portal.config import PORTAL_LIMITS, PortalConfig
+from ember.portal.config import METRICS_TOKEN_ENV, PORTAL_LIMITS, PortalConfig
 from ember.portal.run import run_portal
 
 __all__ = ["main", "parse_args"]
@@ -28,6 +29,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
     parser.add_argument(
         "--web-origin", action="append", default=[], help="an allowed Origin (repeatable)"
     )
+    parser.add_argument("--metrics", action="store_true", help="serve /metrics on the web port")
     parser.add_argument("--log-level", default=defaults.log_level)
     parser.add_argument("--log-max-bytes", type=int, default=defaults.log_max_bytes)
     parser.add_argument("--log-backups", type=int, default=defaults.log_backups)
@@ -54,6 +56,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[PortalConfig, argpars
             telnet_port=args.telnet_port,
             web_port=args.web_port,
             web_origins=tuple(args.web_origin),
+            metrics=args.metrics,
+            metrics_token=os.environ.get(METRICS_TOKEN_ENV, ""),
             log_level=args.log_level,
             log_max_bytes=args.log_max_bytes,
             log_backups=args.log_backups,

@@ -9,7 +9,10 @@ from pathlib import Path
 from ember.portal.input_limits import InputLimits
 from ember.portal.state_files import ServerFiles
 
-__all__ = ["PORTAL_LIMITS", "PortalConfig"]
+__all__ = ["METRICS_TOKEN_ENV", "PORTAL_LIMITS", "PortalConfig"]
+
+METRICS_TOKEN_ENV = "EMBER_METRICS_TOKEN"
+"""The environment variable that hands the /metrics token to ``python -m ember.portal``."""
 
 PORTAL_LIMITS = (
     "input_lines_per_second",
@@ -73,6 +76,10 @@ class PortalConfig:
         progress_line_interval: seconds between two progress lines of one job for telnet
             clients that cannot redraw a line (MUD clients; see ``redraws_lines``): they get
             a whole line now and then, and the last one, instead of one line rewritten.
+        metrics: serve ``/metrics`` (Prometheus' text format) on the web port.
+        metrics_token: when set, ``/metrics`` wants ``Authorization: Bearer <token>``; passed
+            to the portal process in its environment (``EMBER_METRICS_TOKEN``), never on its
+            command line, where any local user could read it.
     """
 
     game_dir: Path
@@ -104,6 +111,8 @@ class PortalConfig:
     shutdown_timeout: float = 25.0
     game_name: str = field(default="")
     progress_line_interval: float = 2.0
+    metrics: bool = False
+    metrics_token: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "game_dir", Path(self.game_dir).resolve())

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.errors import EmberError
-from ember.portal.config import PORTAL_LIMITS, PortalConfig
+from ember.portal.config import METRICS_TOKEN_ENV, PORTAL_LIMITS, PortalConfig
 from ember.portal.state_files import ServerFiles, pid_alive, read_json, read_pid
 
 __all__ = [
@@ -73,6 +73,8 @@ def portal_arguments(config: PortalConfig) -> list[str]:
         args += ["--web-port", str(config.web_port)]
     for origin in config.web_origins:
         args += ["--web-origin", origin]
+    if config.metrics:
+        args.append("--metrics")
     for name in PORTAL_LIMITS:
         args += ["--" + name.replace("_", "-"), str(getattr(config, name))]
     return args
@@ -144,6 +146,7 @@ def start_detached(config: PortalConfig, *, timeout: float = 30.0) -> dict[str, 
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 pass_fds=(write_fd,),
+                env={**os.environ, METRICS_TOKEN_ENV: config.metrics_token},
             )
     finally:
         os.close(write_fd)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from ember.link import JSON, LinkStream, Message
+from ember.portal.admin import AdminGateway
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
 from ember.portal.notices import NOTICES
@@ -43,6 +44,7 @@ class _Portal(Protocol):
     _game_failure: str | None
     _failing_since_ready: str | None
     _on_ready: Callable[[dict[str, Any]], None] | None
+    admin: AdminGateway
 
     def status(self) -> dict[str, Any]:
         """The status report."""
@@ -117,6 +119,7 @@ class LinkMessages:
                 pump.cancel()
         finally:
             self._game = None
+            self.admin.game_gone()
             self._supervisor.link_down()
             logger.info("game link closed")
             self._status.soon()
@@ -216,6 +219,9 @@ class LinkMessages:
                     self._notify_all(notice)
                 return
             if name == "status_reply":
+                return
+            if name == "admin_reply":
+                self.admin.reply(kwargs)
                 return
             sid = args[0] if args else None
             session = self._sessions.get(sid) if isinstance(sid, int) else None

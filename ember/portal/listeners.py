@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ember.errors import EmberError
+from ember.portal.admin import AdminGateway
 from ember.portal.config import PortalConfig
 from ember.portal.telnet_server import SessionHub, listen_telnet
 from ember.portal.web_server import WebListener, listen_web
@@ -34,7 +35,7 @@ class Listeners:
         """The port the web client is served on, or None when it is not."""
         return self._web.port if self._web is not None else None
 
-    async def open(self, hub: SessionHub) -> None:
+    async def open(self, hub: SessionHub, admin: AdminGateway | None = None) -> None:
         """Listen for telnet players, then for web players if ``config.web_port`` is set.
 
         Raises:
@@ -47,7 +48,7 @@ class Listeners:
             self.telnet_port = self._telnet.sockets[0].getsockname()[1]
             if config.web_port is not None:
                 what, port = "the web client", config.web_port
-                self._web = await listen_web(hub, config)
+                self._web = await listen_web(hub, config, admin)
         except OSError as error:
             raise PortalStartError(
                 f"cannot listen for {what} on {config.bind}:{port}: {error.strerror or error}"

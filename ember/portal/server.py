@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ember.link import Message, serve_link, socket_path_for
+from ember.portal.admin import AdminGateway
 from ember.portal.config import PortalConfig
 from ember.portal.game_link import GameLink
 from ember.portal.link_messages import LinkMessages
@@ -74,6 +75,8 @@ class Portal(LinkMessages, PlayerHub):
         # `ember reload` outcomes, task writes handed between games, unread lines.
         self._reloads = ReloadBook(config.game_dir)
         self._told_down = False  # players were told the game is gone; tell them it is back
+        #: Requests of /admin and /metrics to the game (ember/portal/admin).
+        self.admin = AdminGateway(self._send_admin, self.status)
 
     # -- life cycle -------------------------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class Portal(LinkMessages, PlayerHub):
             self.files.lock_down()
             link_path = socket_path_for(self.config.game_dir)
             secret = self._supervisor.new_link_secret(link_path)
-            await self._listeners.open(self)
+            await self._listeners.open(self, self.admin)
             link_server = await serve_link(link_path, "portal", self._serve_game, secret=secret)
             write_atomic(self.files.portal_pid, f"{os.getpid()}\n")
             self._status.write()
@@ -225,6 +228,13 @@ class Portal(LinkMessages, PlayerHub):
             "started_at": self._started_at,
             "updated_at": time.time(),
         }
+
+    def _send_admin(self, message: Message) -> bool:
+        game = self._game
+        if game is None or not game.accepting:
+            return False
+        game.send(message)
+        return True
 
     def _notify_all(self, text: str, *, close: bool = False) -> None:
         for session in list(self._sessions.values()):

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from ember.link import JSON
+from ember.portal.admin import ADMIN_WS_PATH, AdminGateway, AdminWeb
 from ember.portal.config import PortalConfig
 from ember.portal.input_limits import INPUT_NOTICES
 from ember.portal.sessions import PortalSession
@@ -245,8 +246,13 @@ class WebPlayer:
 class WebListener:
     """The web server of a portal: the page, the WebSocket endpoint, and who may connect."""
 
-    def __init__(self, hub: SessionHub, config: PortalConfig) -> None:
+    def __init__(
+        self, hub: SessionHub, config: PortalConfig, admin: AdminGateway | None = None
+    ) -> None:
         self.hub, self.config = hub, config
+        self._gateway = admin
+        #: /admin and /metrics (ember/portal/admin), when the portal gives a way to the game.
+        self.admin: AdminWeb | None = None
         self.max_message_bytes = config.max_line_bytes + _ENVELOPE
         self.stopping = False
         self.port = 0
@@ -261,6 +267,8 @@ class WebListener:
         """
         static = importlib.resources.files("ember.portal") / "static"
         self._files = {name: (static / name).read_bytes() for name, _ in STATIC_FILES.values()}
+        if self._gateway is not None:
+            self.admin = AdminWeb(self._gateway, self.config, self.allowed_origins)
         self._server = await serve(
             self._handle,
             self.config.bind,
@@ -288,8 +296,10 @@ class WebListener:
         if self._server is not None:
             self._server.close(close_connections=False)
 
-    def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         path = request.path.partition("?")[0]
+        if self.admin is not None and self.admin.handles(path):
+            return await self.admin.respond(ws, request)
         if path == WS_PATH:
             origin = request.headers.get("Origin")
             # Browsers always send Origin; other programs (a richer client) need not.
@@ -315,15 +325,20 @@ class WebListener:
         if self.stopping:
             await ws.close(1001, "server stopping")
             return
+        if self.admin is not None and ws.request and ws.request.path.startswith(ADMIN_WS_PATH):
+            await self.admin.handle(ws)
+            return
         await WebPlayer(self.hub, ws, self).run()
 
 
-async def listen_web(hub: SessionHub, config: PortalConfig) -> WebListener:
+async def listen_web(
+    hub: SessionHub, config: PortalConfig, admin: AdminGateway | None = None
+) -> WebListener:
     """Serve the web client on ``config.bind:config.web_port`` (0 picks a free port).
 
     Raises:
         OSError: the address cannot be bound (a port in use, an unknown address).
     """
-    listener = WebListener(hub, config)
+    listener = WebListener(hub, config, admin)
     await listener.start()
     return listener

@@ -62,6 +62,7 @@ class Scheduler(HeldTasks):
         self._restored_at = -math.inf
         self._lateness: deque[float] = deque(maxlen=_LATENESS_SAMPLES)
         self._lateness_max = 0.0
+        self.lateness_observer: Callable[[float], None] | None = None  # e.g. /metrics' histogram
         self.closed = False
 
     # -- creating tasks ------------------------------------------------------------------------
@@ -171,6 +172,8 @@ class Scheduler(HeldTasks):
             budget -= 1
             lateness = now - max(when, self._restored_at)
             self._lateness.append(lateness)
+            if self.lateness_observer is not None:
+                self.lateness_observer(lateness)
             if lateness > self._lateness_max:
                 self._lateness_max = lateness
             self._fire(task)

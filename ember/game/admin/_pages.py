@@ -1,0 +1,202 @@
+"""The rows of the admin page's tables, as JSON-safe dicts: sessions, tasks, jobs, the world.
+
+Every list is bounded: tasks come a page at a time (at most ``PAGE_LIMIT`` rows, filtered
+here so the portal never holds thousands), searches return at most ``SEARCH_LIMIT`` objects,
+an object shows at most ``ATTRIBUTE_LIMIT`` attributes, each value's ``repr`` cut to
+``VALUE_CHARS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from ember.game.context import GameContext
+from ember.interaction import get_flows
+from ember.offload import get_offloader
+from ember.scheduling import Scheduler, Task, TaskState
+from ember.world import GameObject, World
+
+__all__ = [
+    "PAGE_LIMIT",
+    "TASK_ACTIONS",
+    "job_rows",
+    "object_detail",
+    "retry_task",
+    "search_objects",
+    "session_rows",
+    "task_page",
+    "world_counts",
+]
+
+PAGE_LIMIT = 200
+SEARCH_LIMIT = 50
+ATTRIBUTE_LIMIT = 200
+VALUE_CHARS = 500
+_ERROR_CHARS = 500
+TASK_ACTIONS = ("pause", "unpause", "do_task", "cancel", "remove", "retry")
+"""What the page may do to a task: ``Task`` methods (``remove`` clears a failed one) and
+``retry`` (a failed or orphaned task scheduled again, see :func:`retry_task`)."""
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def session_rows(server: GameContext) -> list[dict[str, Any]]:
+    """Every session: account, character, protocol, address, idle seconds and client."""
+    rows = []
+    for session in server.sessions:
+        client = session.info.get("client")
+        rows.append(
+            {
+                "sid": session.sid,
+                "account": session.account.name if session.account is not None else None,
+                "character": session.character.key if session.character is not None else None,
+                "protocol": session.protocol,
+                "address": session.address,
+                "idle": round(server.sessions.idle(session), 1),
+                "client": str(client) if client else session.ttype,
+                "connected_at": session.connected_at,
+            }
+        )
+    return sorted(rows, key=lambda row: row["sid"])
+
+
+def _task_row(task: Task) -> dict[str, Any]:
+    state = task.state
+    waiting = state in (TaskState.SCHEDULED, TaskState.PAUSED)
+    error = task.error if state in (TaskState.FAILED, TaskState.ORPHANED) else None
+    return {
+        "id": task.id,
+        "callback": task.callback_name,
+        "owner": task.owner,
+        "state": state.value,
+        "due": round(task.remaining, 3) if waiting else None,
+        "persistent": task.persistent,
+        "args": _cut(task.describe_arguments(), 80),
+        "error": _cut(f"{type(error).__name__}: {error}", _ERROR_CHARS) if error else None,
+    }
+
+
+def task_page(scheduler: Scheduler, args: dict[str, Any]) -> dict[str, Any]:
+    """One page of tasks matching the filters (``state`` exact; ``owner`` and ``callback``
+    substrings), with the number matching and the count of every state."""
+    state, owner, callback = (str(args.get(name) or "") for name in ("state", "owner", "callback"))
+    offset = args.get("offset")
+    limit = args.get("limit")
+    offset = offset if isinstance(offset, int) and offset >= 0 else 0
+    limit = min(limit, PAGE_LIMIT) if isinstance(limit, int) and limit > 0 else 50
+    states: Counter[str] = Counter()
+    matching: list[Task] = []
+    for task in scheduler.tasks():
+        value = task.state.value
+        states[value] += 1
+        if state and value != state:
+            continue
+        if owner and owner not in (task.owner or ""):
+            continue
+        if callback and callback not in task.callback_name:
+            continue
+        matching.append(task)
+    return {
+        "total": len(matching),
+        "offset": offset,
+        "limit": limit,
+        "states": dict(states),
+        "rows": [_task_row(task) for task in matching[offset : offset + limit]],
+    }
+
+
+def retry_task(scheduler: Scheduler, task: Task) -> Task:
+    """Schedule a failed or orphaned task's call again, now, and clear the old one away.
+
+    The call is the task's own (for a persistent one, decoded from its stored reference
+    again, so an orphan whose code is back can run). Raises :class:`ValueError` for a task
+    that has not failed, or whose callback still cannot be found (the message says why).
+    """
+    if task.state not in (TaskState.FAILED, TaskState.ORPHANED):
+        raise ValueError(
+            f"Task {task.id} is {task.state.value}; only failed or orphaned ones retry."
+        )
+    try:
+        # The scheduler's own decoding (trusted modules only): there is no public accessor.
+        callback, args, kwargs = scheduler._resolve(task)
+    except Exception as error:
+        raise ValueError(f"Task {task.id} still cannot run: {error}") from None
+    again = scheduler.delay(0, callback, *args, persistent=task.persistent, **kwargs)
+    task.remove()
+    return again
+
+
+def job_rows() -> dict[str, Any]:
+    """Running background jobs (``run_async``) and interactive functions (``@interactive``)."""
+    try:
+        jobs = get_offloader().running()
+    except RuntimeError:
+        jobs = []
+    flows = get_flows().running()
+    return {
+        "jobs": [
+            {
+                "key": job.key,
+                "name": job.name,
+                "executor": job.executor,
+                "owner": job.owner,
+                "elapsed": round(job.elapsed, 1),
+                "progress": job.progress,
+                "label": job.label,
+            }
+            for job in jobs
+        ],
+        "flows": [
+            {"name": flow.name, "caller": getattr(flow.caller, "key", None) or str(flow.caller)}
+            for flow in flows[:PAGE_LIMIT]
+        ],
+        "flows_total": len(flows),
+        "time": time.time(),
+    }
+
+
+def world_counts(world: World) -> dict[str, Any]:
+    """How many objects of each class (``module.Class``), most first."""
+    counts = Counter(f"{type(obj).__module__}.{type(obj).__qualname__}" for obj in world)
+    classes = [[name, count] for name, count in counts.most_common(PAGE_LIMIT)]
+    return {"objects": len(world), "classes": classes}
+
+
+def _object_row(obj: GameObject) -> dict[str, Any]:
+    location = obj.location
+    return {
+        "id": obj.id,
+        "key": obj.key,
+        "class": f"{type(obj).__module__}.{type(obj).__qualname__}",
+        "location": f"{location.key} (#{location.id})" if location is not None else None,
+    }
+
+
+def search_objects(world: World, query: Any) -> list[dict[str, Any]]:
+    """Objects named ``query`` (key or alias) or with the id ``#N`` / ``N``."""
+    text = str(query or "").strip()[:200]
+    if not text:
+        return []
+    number = text[1:] if text.startswith("#") else text
+    if number.isdigit():
+        obj = world.get(int(number))
+        return [_object_row(obj)] if obj is not None else []
+    return [_object_row(obj) for obj in world.find(text)[:SEARCH_LIMIT]]
+
+
+def object_detail(world: World, object_id: Any) -> dict[str, Any] | None:
+    """One object and its stored attributes (``repr`` of each, read-only), or None."""
+    obj = world.get(object_id) if isinstance(object_id, int) else None
+    if obj is None:
+        return None
+    names = sorted(obj.db)
+    shown = names[:ATTRIBUTE_LIMIT]
+    row = _object_row(obj)
+    row["attributes"] = {name: _cut(repr(getattr(obj.db, name)), VALUE_CHARS) for name in shown}
+    row["attributes_total"] = len(names)
+    row["contents"] = [_object_row(item) for item in obj.contents[:SEARCH_LIMIT]]
+    return row
