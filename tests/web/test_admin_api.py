@@ -246,7 +246,7 @@ async def test_a_failed_task_shows_its_error_and_is_retried(admin_game: WebGame)
     await client.expect("Planted 1.")
     waiting = (await page.ok("tasks", state="scheduled", callback="grow"))["rows"][0]["id"]
     refused = await page.call("task", id=waiting, action="retry")
-    assert "only failed or orphaned ones retry" in refused["error"]
+    assert "only failed or orphaned tasks retry" in refused["error"]
     retried = await page.ok("task", id=task_id, action="retry")
     assert retried.startswith(f"Task {task_id} (") and "retried as task" in retried
     again = await page.ok("tasks", state="failed", callback="flaky")

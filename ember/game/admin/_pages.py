@@ -23,7 +23,6 @@ __all__ = [
     "TASK_ACTIONS",
     "job_rows",
     "object_detail",
-    "retry_task",
     "search_objects",
     "session_rows",
     "task_page",
@@ -37,7 +36,7 @@ VALUE_CHARS = 500
 _ERROR_CHARS = 500
 TASK_ACTIONS = ("pause", "unpause", "do_task", "cancel", "remove", "retry")
 """What the page may do to a task: ``Task`` methods (``remove`` clears a failed one) and
-``retry`` (a failed or orphaned task scheduled again, see :func:`retry_task`)."""
+``retry`` (a failed or orphaned task scheduled again: :meth:`Task.retry`)."""
 
 
 def _cut(text: str, limit: int) -> str:
@@ -107,27 +106,6 @@ def task_page(scheduler: Scheduler, args: dict[str, Any]) -> dict[str, Any]:
         "states": dict(states),
         "rows": [_task_row(task) for task in matching[offset : offset + limit]],
     }
-
-
-def retry_task(scheduler: Scheduler, task: Task) -> Task:
-    """Schedule a failed or orphaned task's call again, now, and clear the old one away.
-
-    The call is the task's own (for a persistent one, decoded from its stored reference
-    again, so an orphan whose code is back can run). Raises :class:`ValueError` for a task
-    that has not failed, or whose callback still cannot be found (the message says why).
-    """
-    if task.state not in (TaskState.FAILED, TaskState.ORPHANED):
-        raise ValueError(
-            f"Task {task.id} is {task.state.value}; only failed or orphaned ones retry."
-        )
-    try:
-        # The scheduler's own decoding (trusted modules only): there is no public accessor.
-        callback, args, kwargs = scheduler._resolve(task)
-    except Exception as error:
-        raise ValueError(f"Task {task.id} still cannot run: {error}") from None
-    again = scheduler.delay(0, callback, *args, persistent=task.persistent, **kwargs)
-    task.remove()
-    return again
 
 
 def job_rows() -> dict[str, Any]:

@@ -13,13 +13,13 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ember.errors import UnresolvableReferenceError
 from ember.game._login_limits import LoginError
 from ember.game._portal_link import PortalLink
 from ember.game.admin._pages import (
     TASK_ACTIONS,
     job_rows,
     object_detail,
-    retry_task,
     search_objects,
     session_rows,
     task_page,
@@ -200,9 +200,9 @@ class AdminService:
             raise AdminError(f"No task {task_id!r}: it fired, was removed, or never was.")
         if action == "retry":
             try:
-                again = retry_task(self.server.scheduler, task)
-            except ValueError as error:
-                raise AdminError(str(error)) from None
+                again = task.retry()
+            except (ValueError, UnresolvableReferenceError) as error:
+                raise AdminError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
             log.info(
                 "admin page: %s retried task %d as %d (%s)",
                 by,
