@@ -78,14 +78,15 @@ class CmdTrudge(Command):
 
 
 class CmdPlant(Command):
-    """Schedule N timed tasks an hour away (for the admin page's task table)."""
+    """Schedule N timed tasks an hour away (for the admin page's task table); `plant N kept`
+    makes them persistent (written to the task store)."""
 
     key = "plant"
 
     def func(self):
-        count = int(self.args or 1)
-        for number in range(count):
-            delay(3600 + number, grow, f"seed {number}")
+        count, _, kept = (self.args or "1").partition(" ")
+        for number in range(int(count)):
+            delay(3600 + number, grow, f"seed {number}", persistent=kept == "kept")
         self.caller.msg(f"Planted {count}.")
 '''
 )

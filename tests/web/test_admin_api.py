@@ -80,8 +80,47 @@ async def test_metrics_need_the_token_and_move_under_load(admin_game: WebGame) -
     assert after["ember_loop_lag_seconds_count"] > before["ember_loop_lag_seconds_count"]
     assert after["ember_loop_lag_seconds_bucket{le=+Inf}"] == after["ember_loop_lag_seconds_count"]
     assert after["ember_accounts_online"] >= 1
-    assert "ember_task_writer_queue" in after
+    assert "ember_writer_queue{store=tasks}" in after
     assert "ember_jobs_running{executor=thread}" in after
+
+
+async def test_metrics_time_the_commits_of_the_task_and_world_stores(
+    admin_game: WebGame,
+) -> None:
+    before = await scrape(admin_game)
+    for store in ("tasks", "world"):
+        count = before[f"ember_writer_commit_seconds_count{{store={store}}}"]
+        assert before[f"ember_writer_commit_seconds_bucket{{le=+Inf,store={store}}}"] == count
+        assert before[f"ember_writer_queue{{store={store}}}"] >= 0
+    client = await telnet(admin_game, ADMIN)
+    client.send("plant 3 kept")  # persistent: three task rows to commit
+    await client.expect("Planted 3.")
+    for number in range(3):  # new objects: world rows to commit
+        client.send(f"create lantern{number}")
+        await client.expect(f"lantern{number}")
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    moved: dict[str, Any] = {}
+    for _push in range(20):  # the stores commit on their own: look again at each push
+        after = await scrape(admin_game)
+        moved = {
+            store: after[f"ember_writer_commit_seconds_count{{store={store}}}"]
+            - before[f"ember_writer_commit_seconds_count{{store={store}}}"]
+            for store in ("tasks", "world")
+        }
+        if all(moved.values()):
+            break
+        await page.next_samples()
+    assert moved["tasks"] >= 1 and moved["world"] >= 1, moved
+    for store in ("tasks", "world"):
+        batches = after[f"ember_writer_batches_total{{store={store}}}"]
+        assert after[f"ember_writer_commit_seconds_count{{store={store}}}"] == batches
+        assert after[f"ember_writer_commit_seconds_sum{{store={store}}}"] > 0
+        assert after[f"ember_writer_last_commit_seconds{{store={store}}}"] > 0
+    samples = (await page.next_samples())["samples"]
+    assert {"task_writer_queue", "task_commit_p99", "world_commit_p99"} <= set(samples[-1])
+    assert samples[-1]["task_commit_p99"] > 0 and samples[-1]["world_commit_p99"] > 0
+    await page.close()
+    await client.close()
 
 
 async def test_an_admin_logs_in_and_a_player_or_wrong_password_does_not(

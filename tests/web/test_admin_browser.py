@@ -102,7 +102,7 @@ async def test_admin_logs_in_and_the_plots_move_under_load(
     page = await logged_in(browser, admin_game)
     assert await page.is_visible("#app")
     assert not await page.is_visible("#login")
-    assert await page.locator("#charts .chart canvas").count() == 4
+    assert await page.locator("#charts .chart canvas").count() == 6
     seen = await wait_attribute_above(page, "#charts", "last", 0)
     chart = page.locator("#charts .chart").nth(2)  # commands/s
     before = await chart.screenshot()
@@ -119,6 +119,32 @@ async def test_admin_logs_in_and_the_plots_move_under_load(
     assert "MiB" in (await page.text_content("#f-rss") or "")
     await page.close()
     assert CONSOLE_ERRORS == []  # the page, uPlot included, lives within its CSP
+
+
+async def test_the_overview_shows_the_stores_commit_times(
+    browser: Any, admin_game: WebGame
+) -> None:
+    page = await logged_in(browser, admin_game)
+    client = await telnet(admin_game, ADMIN)
+    client.send("plant 2 kept")  # task rows to commit
+    await client.expect("Planted 2.")
+    client.send("create teapot")  # a world row to commit
+    await client.expect("teapot")
+    for fact in ("f-task-writer", "f-world-writer"):
+        # "N / X.Y ms": a commit p99 above zero once the store has committed something
+        await page.wait_for_function(
+            f"""() => {{
+                const text = document.getElementById('{fact}').textContent;
+                return / \\/ [0-9.]+ ms$/.test(text) && parseFloat(text.split(' / ')[1]) > 0;
+            }}""",
+            timeout=TIMEOUT,
+        )
+    commits = page.locator("#charts .chart").nth(4)
+    assert "Store commit p99" in (await commits.text_content() or "")
+    await commits.screenshot(path=str(ARTIFACTS / "admin-store-commits.png"))
+    await client.close()
+    await page.close()
+    assert CONSOLE_ERRORS == []
 
 
 async def test_a_player_cannot_log_in_to_the_admin_page(browser: Any, admin_game: WebGame) -> None:

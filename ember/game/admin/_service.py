@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ember.errors import UnresolvableReferenceError
 from ember.game._login_limits import LoginError
 from ember.game._portal_link import PortalLink
+from ember.game._world_setup import WorldHost
 from ember.game.admin._pages import (
     TASK_ACTIONS,
     job_rows,
@@ -28,6 +29,7 @@ from ember.game.admin._pages import (
 from ember.game.admin._sampler import Sampler, rss_bytes
 from ember.game.context import GameContext
 from ember.link import Message
+from ember.storage import WriterStatistics
 from ember.world import PERMISSIONS
 
 
@@ -35,6 +37,7 @@ class AdminHost(GameContext, Protocol):
     """The parts of the game server the admin requests use (the server implements them)."""
 
     link: PortalLink
+    world_host: WorldHost
 
 
 __all__ = ["ADMIN_PERMISSIONS", "AdminError", "AdminService"]
@@ -74,11 +77,21 @@ class AdminService:
         self.server.scheduler.lateness_observer = self.sampler.counters.lateness.observe
         await self.sampler.run()
 
-    def _read(self) -> tuple[int, int, int, float, float]:
+    def _read(self) -> dict[str, Any]:
         server = self.server
         stats = server.scheduler.statistics()
-        online = len(server.accounts.registry.online())
-        return len(server.sessions), online, stats.pending, stats.lateness_p50, stats.lateness_p99
+        tasks, world = stats.writer, server.world_host.writer_statistics()
+        return {
+            "sessions": len(server.sessions),
+            "accounts": len(server.accounts.registry.online()),
+            "pending_tasks": stats.pending,
+            "lateness_p50": stats.lateness_p50,
+            "lateness_p99": stats.lateness_p99,
+            "task_writer_queue": tasks.pending if tasks is not None else 0,
+            "task_commit_p99": tasks.commit_times.p99 if tasks is not None else 0.0,
+            "world_writer_queue": world.pending if world is not None else 0,
+            "world_commit_p99": world.commit_times.p99 if world is not None else 0.0,
+        }
 
     # -- the link ----------------------------------------------------------------------------
 
@@ -151,7 +164,7 @@ class AdminService:
     def _metrics(self, args: dict[str, Any]) -> dict[str, Any]:
         server, counters = self.server, self.sampler.counters
         stats = server.scheduler.statistics()
-        writer = stats.writer
+        writer, world_writer = stats.writer, server.world_host.writer_statistics()
         offloader = server.offloader
         jobs: dict[str, int] = {}
         if offloader is not None:
@@ -168,9 +181,11 @@ class AdminService:
             "tasks_failed_total": stats.failed,
             "tasks_orphaned_total": stats.orphaned,
             "tasks_cancelled_total": stats.cancelled,
-            "writer_pending": writer.pending if writer is not None else 0,
-            "writer_batches_total": writer.batches if writer is not None else 0,
-            "writer_failures_total": writer.failures if writer is not None else 0,
+            "writers": {
+                name: _writer_metrics(stats)
+                for name, stats in (("tasks", writer), ("world", world_writer))
+                if stats is not None
+            },
             "jobs_running": jobs,
             "jobs_finished_total": offloader.finished if offloader is not None else 0,
             "jobs_failed_total": offloader.failed if offloader is not None else 0,
@@ -230,3 +245,20 @@ class AdminService:
         if not job.cancel(f"{job.name} was cancelled by {by} (admin page)"):
             raise AdminError(f"Background job {key} has finished meanwhile.")
         return f"Background job {job.key} ({job.name}) cancelled."
+
+
+def _writer_metrics(stats: WriterStatistics) -> dict[str, Any]:
+    """One store's write-behind for /metrics: queue, totals, commit-time histogram."""
+    times = stats.commit_times
+    return {
+        "pending": stats.pending,
+        "batches_total": stats.batches,
+        "rows_total": stats.rows_written,
+        "failures_total": stats.failures,
+        "last_commit": times.last,
+        "commit": {
+            "buckets": [list(pair) for pair in times.cumulative()],
+            "sum": times.total,
+            "count": times.count,
+        },
+    }
