@@ -355,3 +355,42 @@ async def test_a_background_job_is_listed_with_its_progress_and_cancelled(
     assert job["key"] not in [other["key"] for other in left]
     await page.close()
     await client.close()
+
+
+async def test_flows_show_what_they_wait_on_and_are_cancelled(admin_game: WebGame) -> None:
+    client = await telnet(admin_game, ADMIN)
+    client.send("linger")
+    await client.expect("Lingering.")
+    client.send("linger job")
+    await client.expect("Lingering.")
+    client.send("quiz")
+    await client.expect("What is your quest?")
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    flows = {flow["name"]: flow for flow in (await page.ok("jobs"))["flows"]}
+    assert flows["linger"]["waits"] == "a pause of 600 s"
+    assert 0 < flows["linger"]["remaining"] <= 600
+    assert flows["quest"]["waits"] == "an answer to 'What is your quest?'"
+    assert flows["quest"]["remaining"] is None
+    assert flows["haul"]["waits"].startswith("background job ")
+    assert "trudge, thread)" in flows["haul"]["waits"]
+    assert all(flow["caller"] == ADMIN for flow in flows.values())
+
+    unknown = await page.call("flow_cancel", number=10**9)
+    assert unknown["error"] == "No running interactive function 1000000000: it has ended."
+    wrong = await page.call("flow_cancel", number="linger")
+    assert "No running interactive function 'linger'" in wrong["error"]
+    for name in ("linger", "quest"):
+        done = await page.ok("flow_cancel", number=flows[name]["number"])
+        assert done == f"Interactive function {flows[name]['number']} ({name}) cancelled."
+        await client.expect(f"{name} was stopped by an administrator.")
+    client.send("say still here")  # the question went with its function: a command again
+    await client.expect('You say, "still here"')
+    left = {flow["name"] for flow in (await page.ok("jobs"))["flows"]}
+    assert "linger" not in left and "quest" not in left and "haul" in left
+    again = await page.call("flow_cancel", number=flows["linger"]["number"])
+    assert "it has ended" in again["error"]  # a number is never given to another function
+    await page.ok("flow_cancel", number=flows["haul"]["number"])
+    await page.close()
+    await client.close()
+    game_log = (admin_game.path / "server" / "logs" / "game.log").read_text()
+    assert f"admin page: {ADMIN} cancelled interactive function" in game_log

@@ -297,3 +297,30 @@ async def test_the_world_tab_counts_finds_and_shows_objects(
         timeout=TIMEOUT,
     )
     await page.close()
+
+
+async def test_a_pausing_flow_is_shown_and_cancelled_from_the_page(
+    browser: Any, admin_game: WebGame
+) -> None:
+    client = await telnet(admin_game, ADMIN)
+    client.send("linger")
+    await client.expect("Lingering.")
+    page = await logged_in(browser, admin_game)
+    await page.click("nav button[data-tab=jobs]")
+    row = page.locator("#flows tr", has_text="linger").first
+    await row.wait_for(timeout=TIMEOUT)
+    text = await row.text_content() or ""
+    assert "a pause of 600 s" in text and ADMIN in text
+    assert re.search(r"\d+\.\d s", text)  # the time it has left
+    number = await row.get_attribute("data-flow")
+    await page.screenshot(path=str(ARTIFACTS / "admin-flows.png"))
+    await row.locator("button[data-action=cancel]").click()  # confirmed by the dialog handler
+    await page.wait_for_selector(f"#flows tr[data-flow='{number}']", state="detached",
+                                 timeout=TIMEOUT)  # fmt: skip
+    assert f"Interactive function {number} (linger) cancelled." in (
+        await page.text_content("#message") or ""
+    )
+    await client.expect("linger was stopped by an administrator.")
+    await client.close()
+    await page.close()
+    assert CONSOLE_ERRORS == []

@@ -19,6 +19,7 @@ from ember.game._portal_link import PortalLink
 from ember.game._world_setup import WorldHost
 from ember.game.admin._pages import (
     TASK_ACTIONS,
+    find_flow,
     job_rows,
     object_detail,
     search_objects,
@@ -70,6 +71,7 @@ class AdminService:
             "kick": self._kick,
             "task": self._task_action,
             "job_cancel": self._job_cancel,
+            "flow_cancel": self._flow_cancel,
         }
 
     async def run(self) -> None:
@@ -245,6 +247,20 @@ class AdminService:
         if not job.cancel(f"{job.name} was cancelled by {by} (admin page)"):
             raise AdminError(f"Background job {key} has finished meanwhile.")
         return f"Background job {job.key} ({job.name}) cancelled."
+
+    def _flow_cancel(self, args: dict[str, Any]) -> str:
+        number, by = args.get("number"), args.get("account")
+        flow = find_flow(number)
+        if flow is None:
+            raise AdminError(f"No running interactive function {number!r}: it has ended.")
+        log.info("admin page: %s cancelled interactive function %s (%s)", by, number, flow.name)
+        flow.cancel()
+        if flow.caller is not None:
+            try:
+                flow.caller.msg(f"{flow.name} was stopped by an administrator.")
+            except Exception:
+                log.exception("telling %r that %s was stopped failed", flow.caller, flow.name)
+        return f"Interactive function {number} ({flow.name}) cancelled."
 
 
 def _writer_metrics(stats: WriterStatistics) -> dict[str, Any]:

@@ -243,7 +243,13 @@
       button(row, "cancel", () => act(`Cancel background job ${j.key} (${j.name})?`,
         "job_cancel", { key: j.key }));
     });
-    fill("flows", found.flows, (row, f) => { cell(row, f.name); cell(row, f.caller); });
+    fill("flows", found.flows, (row, f) => {
+      row.dataset.flow = f.number;
+      const left = f.remaining === null ? "" : f.remaining.toFixed(1) + " s";
+      for (const value of [f.number, f.name, f.caller, f.waits, left]) cell(row, value);
+      button(row, "cancel", () => act(`Cancel interactive function ${f.number} (${f.name})?`,
+        "flow_cancel", { number: f.number }));
+    });
   }
 
   async function showWorld() {
