@@ -43,7 +43,7 @@ from ember.interaction._questions import (
     has_question,
     questions,
 )
-from ember.interaction._waits import Wait, flow_number, flow_wait
+from ember.interaction._waits import Wait, flow_number, flow_wait, watch_waits
 
 __all__ = [
     "COMMAND_PREFIX",
@@ -88,4 +88,5 @@ __all__ = [
     "sleep",
     "start_action",
     "stop_action",
+    "watch_waits",
 ]

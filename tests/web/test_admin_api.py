@@ -358,6 +358,8 @@ async def test_a_background_job_is_listed_with_its_progress_and_cancelled(
 
 
 async def test_flows_show_what_they_wait_on_and_are_cancelled(admin_game: WebGame) -> None:
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    assert "flows" in await page.ok("jobs")  # watched from now: pauses are timed
     client = await telnet(admin_game, ADMIN)
     client.send("linger")
     await client.expect("Lingering.")
@@ -365,7 +367,6 @@ async def test_flows_show_what_they_wait_on_and_are_cancelled(admin_game: WebGam
     await client.expect("Lingering.")
     client.send("quiz")
     await client.expect("What is your quest?")
-    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
     flows = {flow["name"]: flow for flow in (await page.ok("jobs"))["flows"]}
     assert flows["linger"]["waits"] == "a pause of 600 s"
     assert 0 < flows["linger"]["remaining"] <= 600

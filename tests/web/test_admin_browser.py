@@ -302,11 +302,12 @@ async def test_the_world_tab_counts_finds_and_shows_objects(
 async def test_a_pausing_flow_is_shown_and_cancelled_from_the_page(
     browser: Any, admin_game: WebGame
 ) -> None:
+    page = await logged_in(browser, admin_game)
+    await page.click("nav button[data-tab=jobs]")  # watched from now: pauses are timed
+    await page.wait_for_selector("#flows[data-time]", state="attached", timeout=TIMEOUT)
     client = await telnet(admin_game, ADMIN)
     client.send("linger")
     await client.expect("Lingering.")
-    page = await logged_in(browser, admin_game)
-    await page.click("nav button[data-tab=jobs]")
     row = page.locator("#flows tr", has_text="linger").first
     await row.wait_for(timeout=TIMEOUT)
     text = await row.text_content() or ""

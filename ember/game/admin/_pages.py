@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ember.game.context import GameContext
-from ember.interaction import Flow, Wait, flow_number, flow_wait, get_flows
+from ember.interaction import Flow, Wait, flow_number, flow_wait, get_flows, watch_waits
 from ember.offload import Job, get_offloader
 from ember.scheduling import Scheduler, Task, TaskState
 from ember.world import GameObject, World
@@ -116,6 +116,7 @@ def job_rows() -> dict[str, Any]:
         jobs = get_offloader().running()
     except RuntimeError:
         jobs = []
+    watch_waits()  # from now on pauses are timed, so they show their time left
     flows = get_flows().running()
     return {
         "jobs": [

@@ -250,6 +250,7 @@
       button(row, "cancel", () => act(`Cancel interactive function ${f.number} (${f.name})?`,
         "flow_cancel", { number: f.number }));
     });
+    $("flows").dataset.time = found.time; // when the game answered (tests wait for it)
   }
 
   async function showWorld() {
