@@ -88,7 +88,7 @@ async def test_metrics_time_the_commits_of_the_task_and_world_stores(
     admin_game: WebGame,
 ) -> None:
     before = await scrape(admin_game)
-    for store in ("tasks", "world"):
+    for store in ("tasks", "repeats", "world"):
         count = before[f"ember_writer_commit_seconds_count{{store={store}}}"]
         assert before[f"ember_writer_commit_seconds_bucket{{le=+Inf,store={store}}}"] == count
         assert before[f"ember_writer_queue{{store={store}}}"] >= 0

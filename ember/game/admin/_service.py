@@ -30,6 +30,7 @@ from ember.game.admin._pages import (
 from ember.game.admin._sampler import Sampler, rss_bytes
 from ember.game.context import GameContext
 from ember.link import Message
+from ember.scheduling import repeater_of
 from ember.storage import WriterStatistics
 from ember.world import PERMISSIONS
 
@@ -166,7 +167,9 @@ class AdminService:
     def _metrics(self, args: dict[str, Any]) -> dict[str, Any]:
         server, counters = self.server, self.sampler.counters
         stats = server.scheduler.statistics()
-        writer, world_writer = stats.writer, server.world_host.writer_statistics()
+        writer, world = stats.writer, server.world_host.writer_statistics()
+        durable_repeats = repeater_of(server.scheduler).durable
+        repeats = durable_repeats.writer_statistics() if durable_repeats is not None else None
         offloader = server.offloader
         jobs: dict[str, int] = {}
         if offloader is not None:
@@ -185,7 +188,7 @@ class AdminService:
             "tasks_cancelled_total": stats.cancelled,
             "writers": {
                 name: _writer_metrics(stats)
-                for name, stats in (("tasks", writer), ("world", world_writer))
+                for name, stats in (("tasks", writer), ("repeats", repeats), ("world", world))
                 if stats is not None
             },
             "jobs_running": jobs,
