@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ember.errors import EmberError
 from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
 from ember.game.sessions import Session
+from ember.game.settings import CLIENT_DATA
 from ember.interaction import ask_caller
 from ember.world import Character, GameObject, World, create_object, normalize_permission
 
@@ -31,6 +32,12 @@ log = logging.getLogger("ember.game")
 ACCOUNT_ATTRIBUTE, LAST_PLAYED_ATTRIBUTE = "account_id", "last_played"
 #: Where a character stood when its last session left (it waits nowhere until it is back).
 AWAY_ATTRIBUTE = "prelogout_location"
+#: The Character method that builds each default client data package (None: not sent).
+CLIENT_DATA_HOOKS = {
+    "Room.Info": "at_gmcp_room_info",
+    "Char.Vitals": "at_gmcp_vitals",
+    "Char.Status": "at_gmcp_status",
+}
 
 
 class CharacterLimitError(EmberError, ValueError):
@@ -60,6 +67,7 @@ class Players:
         character_class: type[Character] = Character,
         max_per_account: int = 1,
         wall: Callable[[], float] = time.time,
+        client_data: Iterable[str] = CLIENT_DATA,
     ) -> None:
         self.world = world
         self._start = start
@@ -67,6 +75,8 @@ class Players:
         self.max_per_account = max_per_account
         self._wall = wall
         self._playing: dict[int, list[Session]] = {}  # character id -> sessions playing it
+        #: The default client data packages sent (the ``CLIENT_DATA`` setting).
+        self.client_data = frozenset(client_data)
 
     @property
     def start(self) -> GameObject:
@@ -175,13 +185,41 @@ class Players:
 
     # -- the message sink ------------------------------------------------------------------------
 
-    def deliver(self, target: GameObject, text: str, options: Mapping[str, Any]) -> None:
-        """Send ``text`` to every session playing ``target`` (a prompt with ``prompt=True``)."""
-        for session in self._playing.get(target.id, ()):
-            if options.get("prompt"):
+    def deliver(self, target: GameObject, text: str | None, options: Mapping[str, Any]) -> None:
+        """Send ``text`` to every session playing ``target`` (a prompt with ``prompt=True``),
+        with client data ``oob=(package, data)`` if given."""
+        sessions = self._playing.get(target.id)
+        if not sessions:
+            return
+        if options.get("prompt") and text is not None:
+            for session in sessions:
                 session.prompt(text)
-            else:
-                session.msg(text)
+            return
+        oob = options.get("oob")
+        for session in sessions:
+            session.msg(text, oob=oob)
+
+    def moved(self, obj: GameObject, source: GameObject | None) -> None:
+        """After any move (the world calls it): a played character's clients get Room.Info."""
+        if obj.id in self._playing and "Room.Info" in self.client_data:
+            self.send_client_data(obj, ("Room.Info",))
+
+    def send_client_data(
+        self, character: GameObject, packages: Iterable[str] = CLIENT_DATA
+    ) -> None:
+        """Send those of ``packages`` that ``CLIENT_DATA`` allows to whoever plays
+        ``character``, each built by its ``at_gmcp_*`` method (``None``: not sent). An error
+        in game code is logged with its traceback and the package skipped."""
+        for package in packages:
+            hook = getattr(character, CLIENT_DATA_HOOKS.get(package, ""), None)
+            if package not in self.client_data or hook is None:
+                continue
+            try:
+                data = hook()
+                if data is not None:
+                    character.msg(oob=(package, data))
+            except Exception:  # game code: the move or login goes on
+                log.exception("sending %s for %r failed", package, character)
 
     async def ask(self, target: GameObject, question: str, timeout: float | None) -> str:  # noqa: ASYNC109
         """Ask ``question`` of whoever plays ``target``; their next line answers it."""

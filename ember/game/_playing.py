@@ -19,6 +19,7 @@ from ember.game._world_setup import (
     start_location,
     starting_room,
 )
+from ember.game.settings import CLIENT_DATA
 from ember.interaction import choose, questions
 from ember.world import Character, World
 
@@ -87,6 +88,7 @@ class Playing:
             start=start,
             character_class=character_class(self.settings.character_class, trusted),
             max_per_account=self.settings.max_characters_per_account,
+            client_data=self.settings.client_data,
         )
         world.message_sink = players
         self._players = players
@@ -112,8 +114,13 @@ class Playing:
     def play(self, session: Session, character: Character, *, quiet: bool = False) -> None:
         """Make ``session`` play ``character`` and, unless ``quiet``, show its surroundings."""
         self.players.play(session, character, quiet=quiet)
+        nowhere = character.location is None
         self.players.bring_back(character)  # from where it waited while nobody played it
         if not quiet:
+            # The data first: a client's triggers on the room's text then see it current.
+            # Coming back was a move, which sent Room.Info already.
+            later = ("Char.Vitals", "Char.Status")
+            self.players.send_client_data(character, later if nowhere else CLIENT_DATA)
             session.msg(describe(character.location, character))
             questions.repeat(character, via=session)
 

@@ -14,6 +14,7 @@ from ember.layout import DEFAULT_DATABASE
 from ember.offload import EXECUTORS
 
 __all__ = [
+    "CLIENT_DATA",
     "SETTINGS_FILE",
     "Settings",
     "SettingsError",
@@ -22,6 +23,8 @@ __all__ = [
 ]
 
 SETTINGS_FILE = "settings.py"
+#: The client data packages Ember knows how to send by itself (``CLIENT_DATA``).
+CLIENT_DATA: tuple[str, ...] = ("Room.Info", "Char.Vitals", "Char.Status")
 
 
 class SettingsError(EmberError, ValueError):
@@ -122,6 +125,10 @@ class Settings:
     #: attribute value in bytes of its JSON, and the longest key, alias or tag.
     world_max_attribute_bytes: int = 1 << 20
     world_max_key_length: int = 80
+    #: The client data (GMCP) Ember sends by itself: ``Room.Info`` at login and after each
+    #: move, ``Char.Vitals`` and ``Char.Status`` at login. ``[]`` turns all off; a Character's
+    #: ``at_gmcp_*`` methods change what they hold (docs/talking-to-clients.md).
+    client_data: list[str] = field(default_factory=lambda: list(CLIENT_DATA))
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -216,6 +223,9 @@ def _check_ranges(settings: Settings, source: str) -> None:
     for name in ("executor_thread_switch_interval", "executor_thread_lag_warning"):
         if getattr(settings, name) < 0:
             problems.append(f"{name.upper()} must be at least 0")
+    unknown = [name for name in settings.client_data if name not in CLIENT_DATA]
+    if unknown:
+        problems.append(f"CLIENT_DATA may name only {', '.join(CLIENT_DATA)}, not {unknown!r:.80}")
     if settings.executor_default not in EXECUTORS:
         problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
     if problems:
