@@ -146,3 +146,26 @@ def test_a_room_with_very_many_exits_lists_a_bounded_number() -> None:
     kit.character.move_to(garden)
     assert len(oob(sent, "Room.Info")[0][1]["exits"]) == 100
     assert isinstance(garden, Room)
+
+
+class NotJson(Character):
+    def at_gmcp_status(self) -> dict[str, Any] | None:
+        return {"seen": {1, 2}}  # a set is not JSON
+
+
+def test_data_that_is_not_json_is_logged_and_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    kit, players, sent = playing(NotJson)
+    with caplog.at_level(logging.ERROR):
+        players.send_client_data(kit.character)
+    assert [m.args[1] for m in sent if m.name == "oob"] == ["Room.Info"]
+    assert "sending Char.Status" in caplog.text and "not JSON" in caplog.text
+
+
+def test_unknown_client_data_names_are_refused_by_the_settings() -> None:
+    from ember.game.settings import SettingsError, settings_from_mapping
+
+    assert settings_from_mapping({"CLIENT_DATA": []}).client_data == []
+    with pytest.raises(SettingsError, match=r"CLIENT_DATA may name only Room\.Info"):
+        settings_from_mapping({"CLIENT_DATA": ["Room.Info", "Char.Items"]})
+    with pytest.raises(SettingsError, match="CLIENT_DATA must be list"):
+        settings_from_mapping({"CLIENT_DATA": "Room.Info"})
