@@ -44,3 +44,6 @@ name stops the server with a message naming the closest known one.
 # MAX_CHARACTERS_PER_ACCOUNT = 1  # more: players pick one after login (charcreate, ic)
 # WORLD_MAX_ATTRIBUTE_BYTES = 1 << 20
 # WORLD_MAX_KEY_LENGTH = 80
+
+# -- Client data (docs/talking-to-clients.md) ------------------------------------------------
+# CLIENT_DATA = ["Room.Info", "Char.Vitals", "Char.Status"]  # GMCP sent by Ember; [] for none
