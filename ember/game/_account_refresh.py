@@ -7,20 +7,41 @@ closed with a notice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from ember.game.server import GameServer
+from ember.game.accounts import Accounts
+from ember.game.sessions import SessionRegistry
 
-__all__ = ["DISABLED_NOTICE", "accounts_changed", "refresh_accounts"]
+__all__ = ["DISABLED_NOTICE", "AccountHost", "accounts_changed", "refresh_accounts"]
 
 log = logging.getLogger("ember.game")
 
 DISABLED_NOTICE = "This account has been disabled; you are disconnected."
 
 
-async def refresh_accounts(server: GameServer) -> int:
+class AccountHost(Protocol):
+    """What re-reading the accounts needs of the game server (``GameServer`` is one)."""
+
+    ready: asyncio.Event
+    sessions: SessionRegistry
+
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts loaded at start."""
+        ...
+
+    def status_changed(self) -> None:
+        """Note that the status file should be rewritten."""
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run ``coroutine`` as a task the server owns."""
+        ...
+
+
+async def refresh_accounts(server: AccountHost) -> int:
     """Reload every account from the database into the running game; close the sessions of
     accounts disabled since. Returns how many sessions were closed. A database error is
     logged (the accounts stay as they were; the next login reads them again)."""
@@ -48,7 +69,7 @@ async def refresh_accounts(server: GameServer) -> int:
     return closed
 
 
-def accounts_changed(server: GameServer) -> None:
+def accounts_changed(server: AccountHost) -> None:
     """The SIGUSR1 handler: re-read the accounts soon (ignored while not serving: a game
     starting reads them anyway, a game stopping no longer needs them)."""
     try:
