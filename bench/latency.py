@@ -1,4 +1,5 @@
-"""Server benchmark: cold start, logins, round trips, idle memory, reload time, reload losses.
+"""Server benchmark: cold start, logins, round trips, a say heard by a crowded room, walking,
+idle memory, reload time, reload losses.
 
 Run ``scripts/bench latency [--clients 50 200] [--rounds 40]``. It creates a game in a temp
 dir on free ports, starts it with the ``ember`` CLI, connects N telnet clients on 127.0.0.1,
@@ -74,6 +75,73 @@ async def echo_baseline(count: int, rounds: int) -> tuple[list[float], list[floa
     return idle, loaded
 
 
+async def broadcasts(clients: list[TelnetClient], rounds: int) -> list[float]:
+    """Each client in turn says a line in the room all of them stand in; a sample is the
+    time until every other client (and the speaker's own echo) has it."""
+    samples: list[float] = []
+    for turn in range(rounds):
+        for index, speaker in enumerate(clients):
+            text = f"b{turn}-{index}"
+            heard = f'says, "{text}"'
+            started = time.perf_counter()
+            speaker.send(f"say {text}")
+            await asyncio.gather(
+                *(
+                    client.expect(f'You say, "{text}"' if client is speaker else heard, within=30)
+                    for client in clients
+                )
+            )
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def walks(clients: list[TelnetClient], rounds: int) -> list[float]:
+    """Each client in turn walks north to the Garden and back (the demo area); a sample is
+    one step until the mover sees the new room. The others in both rooms see it leave and
+    arrive, and the mover's client gets Room.Info (GMCP) with each step."""
+    samples: list[float] = []
+    for _ in range(rounds):
+        for client in clients:
+            for way, sight in (("n", "Rows of herbs"), ("s", "A warm room around")):
+                started = time.perf_counter()
+                client.send(way)
+                await client.expect(sight, within=30)
+                samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def room_baseline(count: int, rounds: int) -> tuple[list[float], list[float]]:
+    """The say and walk cases against a bare asyncio server that only relays: a ``say``
+    line goes to every connection, a step is told to the others and answered with the
+    room's text (the floor of the machine and of 50 clients reading in one process)."""
+    writers: list[asyncio.StreamWriter] = []
+    sights = {b"n": b"Rows of herbs\r\n", b"s": b"A warm room around\r\n"}
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while line := (await reader.readline()).strip():
+            if line.startswith(b"say "):
+                text = line[4:]
+                for other in writers:
+                    said = b"You say" if other is writer else b"someone says"
+                    other.write(said + b', "' + text + b'"\r\n')
+            else:
+                for other in writers:
+                    if other is not writer:
+                        other.write(b"someone leaves.\r\n")
+                writer.write(sights.get(line, b"?\r\n"))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    clients = [await TelnetClient.connect(port) for _ in range(count)]
+    heard = await broadcasts(clients, rounds)
+    walked = await walks(clients, rounds)
+    for client in clients:
+        await client.close()
+    server.close()
+    return heard, walked
+
+
 def add(measure: str, value: str, baseline: str = "", target: str = "") -> None:
     rows.append((measure, value, baseline, target))
 
@@ -100,6 +168,23 @@ async def bench(game: Path, port: int, count: int, rounds: int) -> None:
         mine, raw = percentile(ours, fraction) * 1e3, percentile(base, fraction) * 1e3
         add(f"{label}, {count} clients", f"{mine:.2f} ms", f"{raw:.2f} ms echo", goal)
     add(f"commands/s all at once, {count} clients", f"{rate:,.0f}/s")
+    # Issue 14: a say reaching everyone in one crowded room, and players walking.
+    goal = "<= 5 ms" if count <= 50 else ""
+    turns_each = max(1, rounds // 10) if count <= 50 else 1
+    heard = await broadcasts(clients, turns_each)
+    walked = await walks(clients, turns_each)
+    base_heard, base_walked = await room_baseline(count, turns_each)
+    for label, ours, base in (
+        ("say heard by all", heard, base_heard),
+        ("step to the next room", walked, base_walked),
+    ):
+        for fraction, name in ((0.5, "p50"), (0.99, "p99")):
+            add(
+                f"{label} {name}, {count} in one room",
+                f"{percentile(ours, fraction) * 1e3:.2f} ms",
+                f"{percentile(base, fraction) * 1e3:.2f} ms relay",
+                goal if name == "p99" else "",
+            )
     pids = [int((game / "server" / name).read_text()) for name in ("portal.pid", "game.pid")]
     add(
         f"RSS portal + game, {count} idle clients",

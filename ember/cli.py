@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib.resources
 import sys
 import time
@@ -11,6 +10,7 @@ from collections.abc import Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from ember.cli_accounts import add_account_commands
 from ember.cli_server import portal_config, print_ready, print_status
 from ember.errors import EmberError
 from ember.game.settings import SETTINGS_FILE, Settings, load_settings
@@ -101,15 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.set_defaults(handler=_doctor)
 
-    account = commands.add_parser("account", help="manage accounts")
-    account_commands = account.add_subparsers(title="account commands", metavar="ACTION")
-    create = account_commands.add_parser(
-        "create",
-        help="create an account (password from stdin when it is not a terminal)",
-    )
-    create.add_argument("name")
-    create.add_argument("--developer", action="store_true", help="give Developer permission")
-    create.set_defaults(handler=_account_create)
+    account = commands.add_parser("account", help="manage accounts (docs/operating.md)")
+    add_account_commands(account, find_game_dir)
 
     def account_help(_: argparse.Namespace) -> int:
         account.print_help()
@@ -280,43 +273,12 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
-def _account_create(args: argparse.Namespace) -> int:
-    from ember.errors import StoreError
-    from ember.game import AccountError, create_account  # the database only when needed
-
-    game_dir = find_game_dir(args.game_dir)
-    password = _read_password()
-    try:
-        record = create_account(game_dir, args.name, password, developer=args.developer)
-    except (AccountError, ValueError, StoreError) as error:  # Duplicate...: a ValueError
-        raise CliError(str(error)) from None
-    role = " (Developer)" if args.developer else ""
-    name = getattr(record, "name", args.name)
-    print(f"Created the account {name}{role}.")
-    if server_state(game_dir, clean=False).running:
-        # A login reads the account from the database, so no reload is needed (issue 11).
-        print(f"The server is running: {name} can log in now.")
-    return 0
-
-
 def _world(args: argparse.Namespace) -> int:
     from ember.world._dump import run_world_command  # a bad file: an EmberError, one line
 
     game_dir, settings = _load(args)
     running = server_state(game_dir, clean=False).running
     return run_world_command(args, game_dir, settings.database_url(game_dir), running)
-
-
-def _read_password() -> str:
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline()
-        if not line.strip():
-            raise CliError("no password on standard input")
-        return line.rstrip("\r\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Password again: ") != first:
-        raise CliError("the passwords differ")
-    return first
 
 
 if __name__ == "__main__":

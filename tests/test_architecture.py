@@ -26,6 +26,7 @@ EVERYTHING = {
     "game",
     "portal",
     "cli",
+    "cli_accounts",
     "cli_server",
 }
 
@@ -59,6 +60,7 @@ ALLOWED: dict[str, set[str]] = {
     # The test kit starts a real game in-process (running_game), so it sits above `game`.
     "testing": {"errors", "scheduling", "interaction", "offload", "link", "text", "world", "game"},
     "cli": EVERYTHING,
+    "cli_accounts": EVERYTHING - {"cli"},  # the `ember account` commands, under cli
     "cli_server": EVERYTHING - {"cli"},  # what `ember start` and `ember status` say, under cli
     "__init__": {"errors", "scheduling", "interaction", "offload", "game", "text", "world"},
     "template": {"__init__"},  # game code imports from `ember` only

@@ -1,6 +1,7 @@
 """The game process: sessions, accounts, commands, settings and the server tying them together."""
 
-from ember.game.accounts import Account, AccountError, LoginError, create_account
+from ember.game._account_admin import create_account
+from ember.game.accounts import Account, AccountError, LoginError
 from ember.game.commands import CmdSet, Command
 from ember.game.server import GameServer
 from ember.game.sessions import Session, SessionRegistry

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ember.errors import StoreError
+from ember.game._account_refresh import accounts_changed
 from ember.game.server import GameServer
 from ember.game.settings import Settings, SettingsError, load_settings
 from ember.layout import GameLayout
@@ -38,11 +39,15 @@ async def _serve(server: GameServer) -> str:
     # SIGTERM (ember stop, the portal) is a graceful shutdown: tasks are flushed first.
     loop.add_signal_handler(signal.SIGTERM, lambda: server.stop("shutdown", by="SIGTERM"))
     loop.add_signal_handler(signal.SIGINT, lambda: server.stop("shutdown", by="SIGINT"))
+    # SIGUSR1 (ember account grant/disable/...): re-read the accounts of players online.
+    loop.add_signal_handler(signal.SIGUSR1, accounts_changed, server)
     return await server.run()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the game process for the game directory in ``argv[0]``; return the exit status."""
+    # Until the loop handles it (below), SIGUSR1 must not end the process (its default).
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m ember.game GAME_DIR", file=sys.stderr)

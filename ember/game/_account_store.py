@@ -32,7 +32,7 @@ __all__ = [
     "account_store_from_url",
 ]
 
-COLUMNS = "id, name, name_key, password_hash, permissions, created"
+COLUMNS = "id, name, name_key, password_hash, permissions, created, disabled"
 INSERT_COLUMNS = "name, name_key, password_hash, permissions, created"
 SQLITE_CREATE = (
     "CREATE TABLE IF NOT EXISTS ember_accounts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -44,8 +44,11 @@ CREATE TABLE IF NOT EXISTS {accounts} (id BIGSERIAL PRIMARY KEY,
     name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
     permissions TEXT NOT NULL DEFAULT '', created DOUBLE PRECISION NOT NULL);
 """
+#: Version 2: accounts can be disabled (``ember account disable``); existing ones are not.
+SQLITE_DISABLED = "ALTER TABLE ember_accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0"
+POSTGRES_DISABLED = "ALTER TABLE {accounts} ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
 #: The account table's versions (ember.storage.Schema); a change appends a step to both.
-SQLITE_SCHEMA = Schema("accounts", ("ember_accounts",), (SQLITE_CREATE,))
+SQLITE_SCHEMA = Schema("accounts", ("ember_accounts",), (SQLITE_CREATE, SQLITE_DISABLED))
 
 
 class DuplicateAccountError(EmberError, ValueError):
@@ -62,12 +65,14 @@ class AccountRecord:
     password_hash: str
     permissions: tuple[str, ...]
     created: float
+    #: A disabled account cannot log in (``ember account disable``).
+    disabled: bool = False
 
 
 def _record(row: Any) -> AccountRecord:
-    rid, name, key, password_hash, permissions, created = tuple(row)
+    rid, name, key, password_hash, permissions, created, disabled = tuple(row)
     perms = tuple(p for p in str(permissions).split(",") if p)
-    return AccountRecord(int(rid), name, key, password_hash, perms, float(created))
+    return AccountRecord(int(rid), name, key, password_hash, perms, float(created), bool(disabled))
 
 
 class AccountStore(abc.ABC):
@@ -118,13 +123,17 @@ class AccountStore(abc.ABC):
         """Replace an account's permissions."""
         await self._update("permissions", ",".join(permissions), account_id)
 
+    async def set_disabled(self, account_id: int, disabled: bool) -> None:
+        """Disable an account (it cannot log in) or enable it again."""
+        await self._update("disabled", int(disabled), account_id)
+
     @abc.abstractmethod
     async def _insert_row(self, row: tuple[str, str, str, str, float]) -> int | None:
         """Insert ``row`` (the values of INSERT_COLUMNS); return its new id, or None if the
         name is taken."""
 
     @abc.abstractmethod
-    async def _update(self, column: str, value: str, account_id: int) -> None:
+    async def _update(self, column: str, value: str | int, account_id: int) -> None:
         """Set one column of an account (a column name from this module, never user input)."""
 
 
@@ -176,7 +185,7 @@ class SqliteAccountStore(AccountStore):
 
         return await self._db.run("add an account to", insert)
 
-    async def _update(self, column: str, value: str, account_id: int) -> None:
+    async def _update(self, column: str, value: str | int, account_id: int) -> None:
         sql = f"UPDATE ember_accounts SET {column} = ? WHERE id = ?"
 
         def update(conn: sqlite3.Connection) -> None:
@@ -194,7 +203,8 @@ class PostgresAccountStore(AccountStore):
         self.dsn, self.url, self.schema = dsn, url, schema
         self._table = qualify("{accounts}", schema, accounts="ember_accounts")
         create = qualify(POSTGRES_CREATE, schema, accounts="ember_accounts")
-        self._schema = Schema("accounts", ("ember_accounts",), (create,))
+        disabled = qualify(POSTGRES_DISABLED, schema, accounts="ember_accounts")
+        self._schema = Schema("accounts", ("ember_accounts",), (create, disabled))
         self._conn = SupervisedConnection(dsn, url=url)
 
     async def open(self) -> None:
@@ -239,7 +249,7 @@ class PostgresAccountStore(AccountStore):
 
         return await self._conn.run("add an account to", insert)
 
-    async def _update(self, column: str, value: str, account_id: int) -> None:
+    async def _update(self, column: str, value: str | int, account_id: int) -> None:
         sql = f"UPDATE {self._table} SET {column} = $1 WHERE id = $2"
         await self._conn.run("update an account in", lambda c: c.execute(sql, value, account_id))
 

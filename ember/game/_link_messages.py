@@ -10,6 +10,7 @@ import logging
 from functools import partial
 from typing import Any, Protocol
 
+from ember.game._account_refresh import DISABLED_NOTICE
 from ember.game._gmcp import receive_gmcp
 from ember.game._portal_link import PortalLink
 from ember.game.admin import AdminService
@@ -66,8 +67,14 @@ class LinkMessages:
         restored = self.sessions.sync(list(sessions or ()), self.accounts.registry.by_name)
         log.info("sync (%s): %d sessions", reason, len(restored))
         for session in restored:
-            if session.account is not None:
-                self.resume(session)
+            if session.account is None:
+                continue
+            self.resume(session)
+            if session.account.record.disabled:
+                # Disabled while no game ran to close it (ember account disable): it leaves
+                # as at any disconnect (at_logout, its character put away).
+                self.sessions.close(session, DISABLED_NOTICE)
+            else:
                 self.warn_developer(session)
         self.status_changed()
 

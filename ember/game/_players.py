@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ember.errors import EmberError
@@ -22,6 +22,7 @@ from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
 from ember.game.channels import join_default_channels
 from ember.game.sessions import Session
+from ember.game.settings import CLIENT_DATA
 from ember.interaction import ask_caller, stop_action
 from ember.world import Character, GameObject, World, create_object, normalize_permission
 
@@ -33,6 +34,12 @@ log = logging.getLogger("ember.game")
 ACCOUNT_ATTRIBUTE, LAST_PLAYED_ATTRIBUTE = "account_id", "last_played"
 #: Where a character stood when its last session left (it waits nowhere until it is back).
 AWAY_ATTRIBUTE = "prelogout_location"
+#: The Character method that builds each default client data package (None: not sent).
+CLIENT_DATA_HOOKS = {
+    "Room.Info": "at_gmcp_room_info",
+    "Char.Vitals": "at_gmcp_vitals",
+    "Char.Status": "at_gmcp_status",
+}
 
 
 class CharacterLimitError(EmberError, ValueError):
@@ -63,6 +70,7 @@ class Players:
         max_per_account: int = 1,
         wall: Callable[[], float] = time.time,
         kept_max: int = 50,
+        client_data: Iterable[str] = CLIENT_DATA,
     ) -> None:
         self.world = world
         self._start = start
@@ -71,6 +79,8 @@ class Players:
         self._wall = wall
         self.kept_max = kept_max  # KEPT_MESSAGES_MAX: msg(keep=True) to nobody playing
         self._playing: dict[int, list[Session]] = {}  # character id -> sessions playing it
+        #: The default client data packages sent (the ``CLIENT_DATA`` setting).
+        self.client_data = frozenset(client_data)
 
     @property
     def start(self) -> GameObject:
@@ -182,19 +192,44 @@ class Players:
 
     # -- the message sink ------------------------------------------------------------------------
 
-    def deliver(self, target: GameObject, text: str, options: Mapping[str, Any]) -> None:
-        """Send ``text`` to every session playing ``target`` (a prompt with ``prompt=True``).
-        With ``keep=True`` and nobody playing it, the text is kept for its next login."""
+    def deliver(self, target: GameObject, text: str | None, options: Mapping[str, Any]) -> None:
+        """Send ``text`` to every session playing ``target`` (a prompt with ``prompt=True``),
+        with client data ``oob=(package, data)`` if given. With ``keep=True`` and nobody
+        playing it, the text is kept for its next login."""
         sessions = self._playing.get(target.id)
         if not sessions:
-            if options.get("keep"):
+            if options.get("keep") and text is not None:
                 keep_message(target, text, self.kept_max, self._wall)
             return
-        for session in sessions:
-            if options.get("prompt"):
+        if options.get("prompt") and text is not None:
+            for session in sessions:
                 session.prompt(text)
-            else:
-                session.msg(text)
+            return
+        oob = options.get("oob")
+        for session in sessions:
+            session.msg(text, oob=oob)
+
+    def moved(self, obj: GameObject, source: GameObject | None) -> None:
+        """After any move (the world calls it): a played character's clients get Room.Info."""
+        if obj.id in self._playing and "Room.Info" in self.client_data:
+            self.send_client_data(obj, ("Room.Info",))
+
+    def send_client_data(
+        self, character: GameObject, packages: Iterable[str] = CLIENT_DATA
+    ) -> None:
+        """Send those of ``packages`` that ``CLIENT_DATA`` allows to whoever plays
+        ``character``, each built by its ``at_gmcp_*`` method (``None``: not sent). An error
+        in game code is logged with its traceback and the package skipped."""
+        for package in packages:
+            hook = getattr(character, CLIENT_DATA_HOOKS.get(package, ""), None)
+            if package not in self.client_data or hook is None:
+                continue
+            try:
+                data = hook()
+                if data is not None:
+                    character.msg(oob=(package, data))
+            except Exception:  # game code: the move or login goes on
+                log.exception("sending %s for %r failed", package, character)
 
     async def ask(self, target: GameObject, question: str, timeout: float | None) -> str:  # noqa: ASYNC109
         """Ask ``question`` of whoever plays ``target``; their next line answers it."""

@@ -20,6 +20,7 @@ from ember.game._world_setup import (
     starting_room,
 )
 from ember.game.channels import start_channels
+from ember.game.settings import CLIENT_DATA
 from ember.interaction import choose, questions
 from ember.world import Character, World
 
@@ -90,6 +91,7 @@ class Playing:
             character_class=character_class(self.settings.character_class, trusted),
             max_per_account=self.settings.max_characters_per_account,
             kept_max=self.settings.kept_messages_max,
+            client_data=self.settings.client_data,
         )
         world.message_sink = players
         self._players = players
@@ -115,8 +117,13 @@ class Playing:
     def play(self, session: Session, character: Character, *, quiet: bool = False) -> None:
         """Make ``session`` play ``character`` and, unless ``quiet``, show its surroundings."""
         self.players.play(session, character, quiet=quiet)
+        nowhere = character.location is None
         self.players.bring_back(character)  # from where it waited while nobody played it
         if not quiet:
+            # The data first: a client's triggers on the room's text then see it current.
+            # Coming back was a move, which sent Room.Info already.
+            later = ("Char.Vitals", "Char.Status")
+            self.players.send_client_data(character, later if nowhere else CLIENT_DATA)
             session.msg(describe(character.location, character))
             questions.repeat(character, via=session)
 

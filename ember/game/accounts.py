@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import ClassVar
 
-from ember.errors import EmberError
+from ember.errors import EmberError, StoreError
 from ember.game._account_store import (
     AccountRecord,
     AccountStore,
     DuplicateAccountError,
-    account_store_from_url,
 )
 from ember.game._connection import Connection
 from ember.game._login_limits import LoginError, LoginLimits
 from ember.game._names import name_skeleton
 from ember.game._passwords import Passwords
 from ember.game._throttle import LoginThrottle
-from ember.game.settings import Settings, load_settings
+from ember.game.settings import Settings
 from ember.interaction import ask_caller
-from ember.layout import GameLayout
 
 __all__ = [
     "DEVELOPER",
@@ -33,11 +31,12 @@ __all__ = [
     "Accounts",
     "DuplicateAccountError",
     "LoginError",
-    "create_account",
     "passwords_for",
     "validate_name",
     "validate_password",
 ]
+
+log = logging.getLogger("ember.game")
 
 DEVELOPER = "Developer"
 """The permission that unlocks ``py``, ``reload`` and every task in ``tasks``."""
@@ -306,17 +305,7 @@ class Accounts:
     async def set_permissions(self, account: Account, permissions: tuple[str, ...]) -> None:
         """Store new permissions for ``account`` (e.g. ``("Developer",)``) and apply them."""
         await self.store.set_permissions(account.id, permissions)
-        record = account.record
-        self.registry.add(
-            AccountRecord(
-                record.id,
-                record.name,
-                record.name_key,
-                record.password_hash,
-                tuple(permissions),
-                record.created,
-            )
-        )
+        self.registry.add(dataclasses.replace(account.record, permissions=tuple(permissions)))
 
     async def authenticate(self, name: str, password: str, *, address: str) -> Account:
         """Return the account if ``password`` is right, else raise :class:`LoginError`.
@@ -332,62 +321,27 @@ class Accounts:
         async with self.limits.attempt(key, address) as attempt:
             if key is None:
                 raise LoginError("Wrong account name or password.")
-            account = self.registry.by_name(name)
-            if account is None:
-                # Created by `ember account create` while the server runs: load it now.
-                record = await self.store.find(key)
-                account = self.registry.add(record) if record is not None else None
+            account = await self._fresh(key)
             ok, new_hash = await self.passwords.verify(
                 account.record.password_hash if account is not None else None, password
             )
             if account is None or not ok:
                 raise LoginError("Wrong account name or password.")
             attempt.succeeded = True
+        if account.record.disabled:  # said only to whoever knows the password
+            raise LoginError(f"The account {account.name} is disabled; ask the game's operators.")
         if new_hash is not None:
             await self.store.set_password_hash(account.id, new_hash)
-            self.registry.add(_replace_hash(account.record, new_hash))
+            self.registry.add(dataclasses.replace(account.record, password_hash=new_hash))
         return account
 
-
-def _replace_hash(record: AccountRecord, password_hash: str) -> AccountRecord:
-    return AccountRecord(
-        record.id, record.name, record.name_key, password_hash, record.permissions, record.created
-    )
-
-
-async def _create_offline(
-    game_dir: Path, name: str, password: str, developer: bool
-) -> AccountRecord:
-    settings = load_settings(game_dir)
-    GameLayout(game_dir).server_dir.mkdir(exist_ok=True)
-    store = account_store_from_url(settings.database_url(game_dir))
-    await store.open()
-    try:
-        accounts = Accounts.from_settings(store, settings)
-        await accounts.load()
-        account = await accounts.create(name, password, developer=developer)
-        return account.record
-    finally:
-        await store.close()
-
-
-def create_account(
-    game_dir: str | Path, name: str, password: str, developer: bool = False
-) -> AccountRecord:
-    """Create an account in the game's database while the server is stopped (``ember account``).
-
-    Runs its own event loop, so call it from synchronous code only.
-
-    Raises:
-        AccountError: the name or password is not acceptable (the message says why).
-        DuplicateAccountError: the name is taken.
-        StoreError: the database cannot be opened.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(_create_offline(Path(game_dir), name, password, developer))
-    raise RuntimeError(
-        "create_account() runs its own event loop; from async code, call it in a thread "
-        "(await asyncio.to_thread(create_account, ...))"
-    )
+    async def _fresh(self, key: str) -> Account | None:
+        """The account as the database has it now: ``ember account`` may have created,
+        disabled or changed it while the server runs. If the database cannot be read, the
+        account as loaded (a login should not need a healthy database more than before)."""
+        try:
+            record = await self.store.find(key)
+        except StoreError as error:
+            log.warning("logging in %r with the account as loaded: %s", key, error)
+            return self.registry.by_name(key)
+        return self.registry.add(record) if record is not None else None

@@ -15,6 +15,7 @@ from ember.layout import DEFAULT_DATABASE
 from ember.offload import EXECUTORS
 
 __all__ = [
+    "CLIENT_DATA",
     "SETTINGS_FILE",
     "Settings",
     "SettingsError",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 SETTINGS_FILE = "settings.py"
+#: The client data packages Ember knows how to send by itself (``CLIENT_DATA``).
+CLIENT_DATA: tuple[str, ...] = ("Room.Info", "Char.Vitals", "Char.Status")
 
 
 class SettingsError(EmberError, ValueError):
@@ -144,6 +147,10 @@ class Settings:
     max_carried: int = 100
     max_speech_length: int = 2000
     player_markup: bool = True
+    #: The client data (GMCP) Ember sends by itself: ``Room.Info`` at login and after each
+    #: move, ``Char.Vitals`` and ``Char.Status`` at login. ``[]`` turns all off; a Character's
+    #: ``at_gmcp_*`` methods change what they hold (docs/talking-to-clients.md).
+    client_data: list[str] = field(default_factory=lambda: list(CLIENT_DATA))
 
     def database_url(self, game_dir: str | Path) -> str:
         """Return the database setting, a relative file path made absolute under ``game_dir``."""
@@ -242,6 +249,9 @@ def _check_ranges(settings: Settings, source: str) -> None:
     for name in ("executor_thread_switch_interval", "executor_thread_lag_warning"):
         if getattr(settings, name) < 0:
             problems.append(f"{name.upper()} must be at least 0")
+    unknown = [name for name in settings.client_data if name not in CLIENT_DATA]
+    if unknown:
+        problems.append(f"CLIENT_DATA may name only {', '.join(CLIENT_DATA)}, not {unknown!r:.80}")
     if settings.executor_default not in EXECUTORS:
         problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
     problems.extend(channel_setting_problems(settings.default_channel, settings.channel_limits))

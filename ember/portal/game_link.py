@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import TypeGuard
 
 from ember.link import JSON, LinkClosedError, LinkStream, Message
 from ember.portal.rendering import TextRenderer
-from ember.portal.sessions import PortalSession, RichTransport, StyledTransport
+from ember.portal.sessions import PlayerTransport, PortalSession, RichTransport, StyledTransport
 
 __all__ = ["SESSION_MESSAGES", "GameLink", "apply_to_session"]
 
@@ -152,7 +153,7 @@ def apply_to_session(
     transport = session.transport
     if name in ("text", "prompt"):
         text = _text(args[1])
-        if isinstance(transport, StyledTransport):
+        if _styled(transport):
             plain, spans = renderer.web(text)
             transport.send_styled(plain, spans, prompt=name == "prompt")
         elif name == "text":
@@ -174,13 +175,13 @@ def apply_to_session(
         transport.set_echo(bool(args[1]))
     elif name in ("login", "logout"):
         session.account = _text(args[1]) if name == "login" else None
-        if isinstance(transport, RichTransport):
+        if _rich(transport):
             transport.set_account(session.account)
     elif name == "close":
         reason = kwargs.get("reason")
         if reason is None:
             transport.close(None)
-        elif isinstance(transport, StyledTransport):
+        elif _styled(transport):
             transport.close(renderer.plain(_text(reason)))
         else:
             transport.close(renderer.telnet(_text(reason), session.colours))
@@ -189,12 +190,35 @@ def apply_to_session(
         if not isinstance(fraction, int | float) or isinstance(fraction, bool):
             raise TypeError(f"progress fraction must be a number, not {fraction!r}")
         label = renderer.plain(_text(kwargs.get("label") or args[1]))
-        if isinstance(transport, RichTransport):
+        if _rich(transport):
             transport.send_progress(_text(args[1]), float(fraction), label)
         else:
             transport.send_text(f"{label}: {round(100 * fraction)}%\n")
     else:
         raise ValueError(f"{name!r} is not a session message")
+
+
+# isinstance() against a runtime-checkable protocol walks the protocol's attributes on every
+# call (a fifth of a millisecond in the portal's profile, once per message to each player of
+# a crowded room); the answer depends only on the transport's class, so it is kept per class.
+_STYLED: dict[type, bool] = {}
+_RICH: dict[type, bool] = {}
+
+
+def _styled(transport: PlayerTransport) -> TypeGuard[StyledTransport]:
+    kind = type(transport)
+    found = _STYLED.get(kind)
+    if found is None:
+        found = _STYLED[kind] = isinstance(transport, StyledTransport)
+    return found
+
+
+def _rich(transport: PlayerTransport) -> TypeGuard[RichTransport]:
+    kind = type(transport)
+    found = _RICH.get(kind)
+    if found is None:
+        found = _RICH[kind] = isinstance(transport, RichTransport)
+    return found
 
 
 def _text(value: JSON) -> str:

@@ -52,3 +52,5 @@ name stops the server with a message naming the closest known one.
 # MAX_CARRIED = 100               # things one character may carry (get, give)
 # MAX_SPEECH_LENGTH = 2000        # characters in one say, emote, whisper or page
 # PLAYER_MARKUP = True            # colour codes players type (say |rhi) show as colour
+# -- Client data (docs/talking-to-clients.md) ------------------------------------------------
+# CLIENT_DATA = ["Room.Info", "Char.Vitals", "Char.Status"]  # GMCP sent by Ember; [] for none

@@ -20,7 +20,7 @@ class Delivery:
     """One ``obj.msg()``: to whom, what, with which keyword options."""
 
     target: GameObject
-    text: str
+    text: str | None  # None: client data only (``msg(oob=...)``)
     options: Mapping[str, Any]
 
 
@@ -30,13 +30,13 @@ class MessageLog:
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
 
-    def deliver(self, target: GameObject, text: str, options: Mapping[str, Any]) -> None:
+    def deliver(self, target: GameObject, text: str | None, options: Mapping[str, Any]) -> None:
         """Record the message (the :class:`ember.world.MessageSink` protocol)."""
         self.deliveries.append(Delivery(target, text, dict(options)))
 
     def to(self, target: GameObject) -> list[str]:
         """The texts ``target`` received, oldest first."""
-        return [d.text for d in self.deliveries if d.target is target]
+        return [d.text for d in self.deliveries if d.target is target and d.text is not None]
 
     def clear(self) -> None:
         """Forget what was recorded so far."""

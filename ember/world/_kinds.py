@@ -7,6 +7,7 @@ from typing import Any
 
 from ember.interaction import Action, current_action, start_action, stop_action
 from ember.world._changes import DestinationChanged
+from ember.world._client_data import char_status, char_vitals, room_info
 from ember.world._moving import going_through
 from ember.world._object import GameObject
 from ember.world._perms import normalize_permission
@@ -132,6 +133,21 @@ class Character(GameObject):
     def at_logout(self) -> None:
         """Called when the last session playing this character logs out or disconnects
         (not on a reload)."""
+
+    # The client data the game sends about this character (GMCP; docs/talking-to-clients.md):
+    # each returns the package's data, or None to send nothing. Override to change them.
+
+    def at_gmcp_room_info(self) -> dict[str, Any] | None:
+        """``Room.Info`` (at login and after each move): room number, name, area, exits."""
+        return room_info(self)
+
+    def at_gmcp_vitals(self) -> dict[str, Any] | None:
+        """``Char.Vitals`` (at login): ``db.hp``, ``db.maxhp``... when the character has them."""
+        return char_vitals(self)
+
+    def at_gmcp_status(self) -> dict[str, Any] | None:
+        """``Char.Status`` (at login): the character's name, room and area."""
+        return char_status(self)
 
 
 class Thing(GameObject):

@@ -55,7 +55,8 @@ def move(
     when ``forced``, as when a deleted location sends its contents home); unless ``quiet``,
     ``obj.announce_move_from``; ``source.at_object_leave``; the move itself (one journal
     record holding both ends); unless ``quiet``, ``obj.announce_move_to``;
-    ``destination.at_object_receive``; ``obj.at_post_move``. Hooks after the gate are
+    ``destination.at_object_receive``; ``obj.at_post_move``; the message sink's
+    ``moved(obj, source)`` if it has one. Hooks after the gate are
     notifications: an exception in one is logged with its traceback and the move stands.
 
     Raises :class:`MoveError` for a move that can never be made (into itself, into its own
@@ -92,6 +93,10 @@ def move(
     if destination is not None:
         _notify(destination.at_object_receive, obj, source)
     _notify(obj.at_post_move, source)
+    # The game's sink may want to know (it sends clients Room.Info); a plain sink need not.
+    moved = getattr(world.message_sink, "moved", None)
+    if moved is not None:
+        _notify(moved, obj, source)
     return True
 
 

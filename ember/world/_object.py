@@ -324,10 +324,10 @@ class GameObject:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def msg(self, text: str, **kwargs: Any) -> None:
+    def msg(self, text: str | None = None, **kwargs: Any) -> None:
         """Send ``text`` to whoever plays or watches this object, through the world's
-        message sink (the game delivers it to sessions). Without a sink, or for a deleted
-        object, nobody is listening and nothing happens."""
+        message sink (the game delivers it to sessions); ``oob=("Char.Vitals", {...})``
+        adds client data (GMCP). Without a sink, or for a deleted object, nothing happens."""
         world = self._world
         if world is not None and world.message_sink is not None:
             world.message_sink.deliver(self, text, kwargs)

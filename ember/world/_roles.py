@@ -22,7 +22,7 @@ __all__ = ["AttributeOwner", "Delivery", "Named", "ObjectWorld"]
 class Delivery(Protocol):
     """Where ``obj.msg()`` goes (the world's ``message_sink``)."""
 
-    def deliver(self, target: Any, text: str, options: Mapping[str, Any]) -> None:
+    def deliver(self, target: Any, text: str | None, options: Mapping[str, Any]) -> None:
         """Deliver ``text`` to ``target``'s players."""
         ...
 

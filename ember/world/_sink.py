@@ -15,6 +15,6 @@ class MessageSink(Protocol):
     """Where ``obj.msg()`` goes: the game registers one that reaches the sessions playing
     an object; tests use :class:`ember.testing.MessageLog`."""
 
-    def deliver(self, target: GameObject, text: str, options: Mapping[str, Any]) -> None:
+    def deliver(self, target: GameObject, text: str | None, options: Mapping[str, Any]) -> None:
         """Deliver ``text`` (with the keyword ``options`` of ``msg``) to ``target``'s players."""
         ...

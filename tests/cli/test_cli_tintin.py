@@ -130,3 +130,32 @@ async def test_tintin_receives_gmcp_through_its_event(tmp_path: Path, tintin: st
                 tmux("kill-session", "-t", session)
     # The data came before the text it goes with.
     assert screen.index("vitals-event: Char.Vitals {") < screen.rindex("Vitals sent."), screen
+
+
+async def test_tintin_receives_room_info_after_each_move(tmp_path: Path, tintin: str) -> None:
+    # No game code: Ember sends Room.Info at login and after every move (the demo area).
+    game = make_game(tmp_path)
+    done = ember("account", "create", "tinuser", cwd=game, stdin="long-password-1\n")
+    assert done.returncode == 0, done.stderr
+    session = f"ember-{uuid.uuid4().hex[:8]}"
+    with started(game) as status:
+        port = int(status["telnet_port"])
+        tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50", tintin)
+        try:
+            agree = "#event {IAC WILL GMCP} {#send {\\xFF\\xFD\\xC9\\}}"
+            event = "#event {IAC SB GMCP Room.Info IAC SE} {#showme {room-event: %1}}"
+            for line in (agree, event, f"#session mud 127.0.0.1 {port}"):
+                tmux("send-keys", "-t", session, line, "Enter")
+            await screen_shows(session, "connect NAME PASSWORD")
+            tmux("send-keys", "-t", session, "connect tinuser long-password-1", "Enter")
+            await screen_shows(session, '"name":"The Hearth"')
+            tmux("send-keys", "-t", session, "n", "Enter")
+            await screen_shows(session, '"name":"Garden"')
+            tmux("send-keys", "-t", session, "w", "Enter")
+            screen = await screen_shows(session, '"name":"Dry Meadow"')
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                tmux("kill-session", "-t", session)
+    events = [line for line in screen.splitlines() if line.startswith("room-event: ")]
+    assert len(events) == 3, screen  # login, north, west: one each
+    assert '"area":"demo:area"' in events[1] and '"exits":{"s":' in events[1], events

@@ -76,3 +76,46 @@ async def test_the_game_on_postgresql(tmp_path: Path) -> None:
             await clock.advance(30)
             await game.portal.expect(1, "pg hi")
         assert not (tmp_path / "server" / "ember.db").exists()
+
+
+async def test_an_account_table_of_version_1_is_upgraded_keeping_accounts(
+    database_url: str,
+) -> None:
+    """A database made before accounts could be disabled gets the column (none disabled)."""
+    store = account_store_from_url(database_url)
+    await store.open()
+    try:
+        ann = await store.insert("Ann", "ann", "hash-1", ("Builder",), 1.5)
+    finally:
+        await store.close()
+    await _downgrade_to_version_1(database_url)
+    store = account_store_from_url(database_url)
+    await store.open()
+    try:
+        (loaded,) = await store.load_all()
+        assert (loaded.name, loaded.permissions, loaded.disabled) == ("Ann", ("Builder",), False)
+        await store.set_disabled(ann.id, True)
+        assert (await store.find("ann")).disabled is True  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+
+async def _downgrade_to_version_1(url: str) -> None:
+    """Make the table as version 1 made it: no ``disabled`` column, version row 1."""
+    if "://" not in url:
+        import sqlite3
+
+        with sqlite3.connect(url) as conn:
+            conn.execute("ALTER TABLE ember_accounts DROP COLUMN disabled")
+            conn.execute(
+                "UPDATE ember_schema_versions SET version = 1 WHERE component = 'accounts'"
+            )
+        return
+    schema = url.rpartition("schema=")[2]
+    admin = await connect_admin()
+    try:
+        await admin.execute(f'ALTER TABLE "{schema}".ember_accounts DROP COLUMN disabled')
+        versions = f'"{schema}".ember_schema_versions'
+        await admin.execute(f"UPDATE {versions} SET version = 1 WHERE component = 'accounts'")
+    finally:
+        await admin.close()

@@ -117,13 +117,13 @@ async def test_sqlite_task_and_account_stores_refuse_a_newer_schema(tmp_path: Pa
     await accounts.open()
     await tasks.close()
     await accounts.close()
-    # tasks: version 2 adds the persistent repeats (issue 15)
-    assert sqlite_version(path, "tasks") == 2 and sqlite_version(path, "accounts") == 1
+    # tasks: version 2 adds the persistent repeats (issue 15); accounts: 2 adds disabled
+    assert sqlite_version(path, "tasks") == 2 and sqlite_version(path, "accounts") == 2
     set_sqlite_version(path, "tasks", 7)
     set_sqlite_version(path, "accounts", 3)
     with pytest.raises(StoreError, match=r"tasks tables in .*game.db .* version 7.* up to 2"):
         await store_from_url(str(path)).open()
-    with pytest.raises(StoreError, match=r"accounts tables .* version 3.* up to 1"):
+    with pytest.raises(StoreError, match=r"accounts tables .* version 3.* up to 2"):
         await account_store_from_url(str(path)).open()
 
 
@@ -195,11 +195,11 @@ async def test_postgres_task_and_account_stores_refuse_a_newer_schema() -> None:
         await accounts.close()
         admin, name = role.admin, role.name
         assert await pg_version(admin, name, "tasks") == 2  # 2: the persistent repeats
-        assert await pg_version(admin, name, "accounts") == 1
+        assert await pg_version(admin, name, "accounts") == 2  # step 2: disabled
         await admin.execute(f'UPDATE "{name}".{VERSIONS_TABLE} SET version = version + 4')
         with pytest.raises(StoreError, match=r"tasks tables .* schema version 6.* up to 2"):
             await store_from_url(role.url).open()
-        with pytest.raises(StoreError, match=r"accounts tables .* schema version 5.* up to 1"):
+        with pytest.raises(StoreError, match=r"accounts tables .* schema version 6.* up to 2"):
             await account_store_from_url(role.url).open()
 
 

@@ -302,7 +302,9 @@ async def test_client_data_fills_the_status_line_and_raises_events(
     shown = await status.text_content() or ""
     assert "The Square" in shown and "exits: n, e" in shown and "hp 7" in shown, shown
     seen = await tab.page.evaluate("window.seen")
-    assert seen == [
+    # Ember's own Room.Info and Char.Status at login, then what the commands sent.
+    assert [item["package"] for item in seen[:2]] == ["Room.Info", "Char.Status"], seen
+    assert seen[-2:] == [
         {
             "package": "Room.Info",
             "data": {"num": 12, "name": "The Square", "exits": {"n": 13, "e": 14}},
@@ -310,4 +312,33 @@ async def test_client_data_fills_the_status_line_and_raises_events(
         {"package": "Char.Vitals", "data": {"hp": 7, "maxhp": 20}},
     ]
     await tab.shot("status-line")
+    assert tab.errors == []
+
+
+async def test_the_status_line_follows_the_room_as_the_player_walks(
+    browser: Any, web_game: WebGame
+) -> None:
+    # No game code: Ember sends Room.Info at login and after each move (the demo area).
+    tab = await Page.open(browser, web_game)
+    await tab.login("walker", create=True)
+    status = tab.page.locator("#gamestatus")
+    await tab.page.wait_for_function(
+        "document.querySelector('#gamestatus').textContent.includes('The Hearth')",
+        timeout=TIMEOUT,
+    )
+    assert "exits: n" in (await status.text_content() or "")
+    await tab.command("n")
+    await tab.page.wait_for_function(
+        "document.querySelector('#gamestatus').textContent.startsWith('Garden')",
+        timeout=TIMEOUT,
+    )
+    shown = await status.text_content() or ""
+    assert shown == "Garden — exits: s, e, w", shown
+    await tab.command("w")
+    await tab.page.wait_for_function(
+        "document.querySelector('#gamestatus').textContent.startsWith('Dry Meadow')",
+        timeout=TIMEOUT,
+    )
+    assert (await status.text_content()) == "Dry Meadow — exits: e, barn"
+    await tab.shot("status-line-walk")
     assert tab.errors == []

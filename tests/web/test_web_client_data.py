@@ -23,7 +23,7 @@ async def test_markup_arrives_as_runs_and_client_data_as_oob(web_game: WebGame) 
         ["on blue\n", {"bg": 4}],
     ]
     await client.send(type="line", text="vitals")
-    oob = await client.expect(type="oob")
+    oob = await client.expect(type="oob", package="Char.Vitals")  # after Ember's login data
     assert oob == {"type": "oob", "package": "Char.Vitals", "data": {"hp": 7, "maxhp": 20}}
     await client.expect(type="text", text="Vitals sent.")
     # Text a player types with markup is shown as markup for others; raw escapes never are.
