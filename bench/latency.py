@@ -284,5 +284,25 @@ async def main() -> None:
     print_columns(header, rows, min_widths=(0, 14, 16, 9))
 
 
+def admin_table() -> int:
+    """Issue 16: the idle and loaded round trips again, with the admin page open and
+    refreshing against without it, as bench/admin.py measures them (a game of its own, four
+    alternating rounds), printed as one more table for the smallest ``--clients`` and the same
+    ``--rounds``. ``EMBER_BENCH_ADMIN=0`` skips it."""
+    import subprocess  # only here: this block is the admin page's, apart from the rest
+
+    if os.environ.get("EMBER_BENCH_ADMIN", "1") == "0":
+        return 0
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--clients", type=int, nargs="+", default=[50])
+    parser.add_argument("--rounds", type=int, default=40)
+    known, _ = parser.parse_known_args()
+    admin = [sys.executable, str(Path(__file__).with_name("admin.py"))]
+    admin += ["--clients", str(min(known.clients)), "--rounds", str(known.rounds)]
+    print(flush=True)
+    return subprocess.run(admin, check=False).returncode
+
+
 if __name__ == "__main__":
     asyncio.run(main())
+    sys.exit(admin_table())

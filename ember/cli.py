@@ -9,13 +9,12 @@ import time
 from collections.abc import Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
 
 from ember.cli_accounts import add_account_commands
+from ember.cli_server import portal_config, print_ready, print_status
 from ember.errors import EmberError
 from ember.game.settings import SETTINGS_FILE, Settings, load_settings
 from ember.layout import GameLayout
-from ember.portal.config import PORTAL_LIMITS, PortalConfig
 from ember.portal.control import (
     ControlError,
     check_port,
@@ -150,36 +149,6 @@ def find_game_dir(given: Path | None) -> Path:
     )
 
 
-def portal_config(game_dir: Path, settings: Settings) -> PortalConfig:
-    """The portal's configuration from the game's settings.
-
-    Raises:
-        CliError: ``PORTAL_LIMITS`` names something that is not a portal limit.
-    """
-    unknown = sorted(set(settings.portal_limits) - set(PORTAL_LIMITS))
-    if unknown:
-        raise CliError(
-            f"PORTAL_LIMITS has unknown names {unknown}; known: {', '.join(PORTAL_LIMITS)}"
-        )
-    return PortalConfig(
-        game_dir=game_dir,
-        bind=settings.bind,
-        telnet_port=settings.telnet_port,
-        web_port=settings.web_port,
-        web_origins=tuple(str(origin) for origin in settings.web_allowed_origins),
-        metrics=settings.metrics,
-        metrics_token=settings.metrics_token,
-        log_level=settings.log_level,
-        log_max_bytes=settings.log_max_bytes,
-        log_backups=settings.log_backups,
-        idle_timeout=settings.idle_timeout,
-        max_line_bytes=settings.max_line_bytes,
-        # The game's own deadline, plus time to exit, before the portal kills it.
-        shutdown_timeout=max(settings.reload_deadline, settings.stop_deadline) + 5.0,
-        **settings.portal_limits,
-    )
-
-
 # -- commands -------------------------------------------------------------------------------
 
 
@@ -241,19 +210,9 @@ def _start(args: argparse.Namespace) -> int:
     config = portal_config(game_dir, settings)
     if args.foreground:
         print(f"Starting Ember in {game_dir}; Ctrl-C stops it.", flush=True)
-        return run_portal(config, console=True, on_ready=_print_ready)
-    status = start_detached(config, timeout=args.timeout)
-    _print_ready(status)
+        return run_portal(config, console=True, on_ready=print_ready)
+    print_ready(start_detached(config, timeout=args.timeout))
     return 0
-
-
-def _print_ready(status: dict[str, Any]) -> None:
-    bind, port = status.get("bind"), status.get("telnet_port")
-    host = "localhost" if bind in ("127.0.0.1", "0.0.0.0", "::", "::1") else bind
-    print(f"Ember is running: portal pid {status.get('pid')}, game pid {status.get('game_pid')}.")
-    print(f"Connect with: telnet {host} {port}", flush=True)
-    if status.get("web_port"):
-        print(f"Or play in a browser: http://{host}:{status['web_port']}", flush=True)
 
 
 def _stop(args: argparse.Namespace) -> int:
@@ -284,43 +243,7 @@ def _reload(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     game_dir = find_game_dir(args.game_dir)
-    state = server_state(game_dir)
-    print(f"Game directory: {game_dir}")
-    if state.stale:
-        print(f"Removed stale pid files: {', '.join(state.stale)}")
-    if not state.running:
-        print("Ember is not running.")
-        if state.orphan_game_pid is not None:
-            print(f"An orphaned game process is alive (pid {state.orphan_game_pid}); "
-                  "`ember stop` ends it.")  # fmt: skip
-        return NOT_RUNNING
-    portal = state.portal_status or {}
-    game = state.game_status or {}
-    uptime = time.time() - float(portal.get("started_at", time.time()))
-    print(f"Ember is running ({portal.get('state', 'unknown')}), up {_duration(uptime)}.")
-    print(f"Portal:   pid {state.portal_pid}, telnet on "
-          f"{portal.get('bind')}:{portal.get('telnet_port')}, "
-          f"web on port {portal.get('web_port') or '-'}")  # fmt: skip
-    connected = "connected" if portal.get("game_connected") else "not connected"
-    print(f"Game:     pid {state.game_pid or '-'} ({connected}), "
-          f"started {portal.get('game_starts', 0)} time(s)")  # fmt: skip
-    print(f"Sessions: {portal.get('sessions', 0)} ({portal.get('logged_in', 0)} logged in)")
-    pending = game.get("pending_tasks")
-    print(f"Pending tasks: {pending if pending is not None else 'unknown'}")
-    store = game.get("store") or {}
-    if store.get("failing"):
-        print(f"Store:    FAILING ({store.get('last_error')}); "
-              f"{store.get('waiting_writes', 0)} writes wait and are retried")  # fmt: skip
-    elif store:
-        print(f"Store:    ok, {store.get('waiting_writes', 0)} writes waiting")
-    if portal.get("game_failure"):
-        print(f"The game cannot start: {portal['game_failure']}")
-    return 0
-
-
-def _duration(seconds: float) -> str:
-    hours, rest = divmod(int(seconds), 3600)
-    return f"{hours}h {rest // 60}m" if hours else f"{rest // 60}m {rest % 60}s"
+    return 0 if print_status(game_dir, server_state(game_dir)) else NOT_RUNNING
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ EVERYTHING = {
     "portal",
     "cli",
     "cli_accounts",
+    "cli_server",
 }
 
 # Which parts of ember each part may import. A new package must be added here on purpose.
@@ -60,6 +61,7 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"errors", "scheduling", "interaction", "offload", "link", "text", "world", "game"},
     "cli": EVERYTHING,
     "cli_accounts": EVERYTHING - {"cli"},  # the `ember account` commands, under cli
+    "cli_server": EVERYTHING - {"cli"},  # what `ember start` and `ember status` say, under cli
     "__init__": {"errors", "scheduling", "interaction", "offload", "game", "text", "world"},
     "template": {"__init__"},  # game code imports from `ember` only
 }

@@ -22,6 +22,7 @@ from ember.errors import EmberError, UnresolvableReferenceError
 from ember.game._game_modules import import_game_module
 from ember.game.settings import Settings
 from ember.scheduling import Scheduler, entity_registry
+from ember.storage import WriterStatistics
 from ember.world import (
     Character,
     GameObject,
@@ -133,6 +134,10 @@ class WorldHost:
             len(report.corrupt),
         )
         return world
+
+    def writer_statistics(self) -> WriterStatistics | None:
+        """The world store's write-behind (queue, batches, commit times); None without one."""
+        return self._stored.statistics() if self._stored is not None else None
 
     async def flush(self) -> None:
         """Return once every change made so far is durable."""

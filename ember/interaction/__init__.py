@@ -43,6 +43,7 @@ from ember.interaction._questions import (
     has_question,
     questions,
 )
+from ember.interaction._waits import Wait, flow_number, flow_wait, watch_waits
 
 __all__ = [
     "COMMAND_PREFIX",
@@ -61,6 +62,7 @@ __all__ = [
     "QuestionQueues",
     "ReturnValue",
     "TooManyWaitingError",
+    "Wait",
     "YesNo",
     "answer",
     "ask",
@@ -73,6 +75,8 @@ __all__ = [
     "current_caller",
     "drive",
     "error_id",
+    "flow_number",
+    "flow_wait",
     "forget_caller",
     "get_flows",
     "has_question",
@@ -84,4 +88,5 @@ __all__ = [
     "sleep",
     "start_action",
     "stop_action",
+    "watch_waits",
 ]

@@ -13,6 +13,7 @@ from typing import Any, NoReturn, ParamSpec
 from ember.interaction._ask import Question
 from ember.interaction._flows import Flow, get_flows
 from ember.interaction._questions import Caller, questions
+from ember.interaction._waits import note_wait
 from ember.scheduling import get_scheduler
 
 __all__ = ["ReturnValue", "drive", "interactive", "returnValue", "sleep"]
@@ -91,6 +92,7 @@ def _wake(future: asyncio.Future[None]) -> None:
 
 def _wait_for(yielded: Any, caller: Caller | None, what: str) -> Awaitable[Any]:
     """Return what to await for one ``yield``; TypeError/ValueError for what cannot be."""
+    note_wait(yielded)  # for the admin page: what this function waits on, since when
     if isinstance(yielded, str):
         if caller is None:
             raise TypeError(f"{what} asked {yielded!r} but has no caller to ask")

@@ -25,7 +25,7 @@ from ember.scheduling._repeat_sql import MarkRow, RepeatRow, StoredRepeat
 from ember.scheduling._scheduler import Scheduler
 from ember.scheduling._task import PersistedCall
 from ember.scheduling._wheel import Repeater, repeater_of
-from ember.storage import WriteBehind
+from ember.storage import WriteBehind, WriterStatistics
 
 __all__ = ["RepeatDurability", "RepeatRestoreReport", "RepeatStore", "attach_repeats"]
 
@@ -98,6 +98,10 @@ class RepeatDurability:
         )
         self.report: RepeatRestoreReport | None = None
         self.loaded: tuple[list[StoredRepeat], dict[str, float]] = ([], {})
+
+    def writer_statistics(self) -> WriterStatistics:
+        """The repeat rows' write-behind queue (pending, batches, commit times)."""
+        return self.writer.statistics()
 
     def restore_loaded(self) -> RepeatRestoreReport:
         """Restore what :func:`attach_repeats` loaded; keep the report in :attr:`report`."""

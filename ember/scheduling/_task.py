@@ -7,6 +7,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ember.errors import UnresolvableReferenceError
 from ember.scheduling._clock import Clock
 from ember.scheduling._refs import callback_name
 from ember.scheduling._task_store import TaskState
@@ -38,6 +39,18 @@ class TaskScheduler(Protocol):
     def clock(self) -> Clock: ...
     def get(self, task_id: int) -> Task | None: ...
     def wall_time_of(self, when: float) -> float: ...
+    def delay(
+        self,
+        seconds: float,
+        callback: Callable[..., Any],
+        /,
+        *args: Any,
+        persistent: bool = False,
+        **kwargs: Any,
+    ) -> Task: ...
+    def _resolve(
+        self, task: Task
+    ) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]: ...
     def _cancel(self, task: Task) -> bool: ...
     def _remove(self, task: Task) -> bool: ...
     def _pause(self, task: Task) -> bool: ...
@@ -207,6 +220,37 @@ class Task:
         never runs its callback twice.
         """
         return self._scheduler._call(self)
+
+    def retry(self, seconds: float = 0.0) -> Task:
+        """Run a failed or orphaned task's call again after ``seconds``; return the new task.
+
+        The call is scheduled as a new task (a new id, the same persistence) and this one is
+        cleared away, so the failure stays in the log, not in listings. A persistent task's
+        call is decoded from its stored reference again, so an orphan whose code is back (a
+        renamed function restored, a module trusted again) can run. Raises ``ValueError``
+        for a task that has not failed and :class:`~ember.errors.UnresolvableReferenceError`
+        when its callback or an argument still cannot be found; either way nothing changes.
+
+        Example::
+
+            for task in get_scheduler().tasks():
+                if task.state is TaskState.FAILED:
+                    task.retry()
+        """
+        if self._state not in (TaskState.FAILED, TaskState.ORPHANED):
+            raise ValueError(
+                f"task {self.id} is {self._state.value}; only failed or orphaned tasks retry"
+            )
+        scheduler = self._scheduler
+        try:
+            callback, args, kwargs = scheduler._resolve(self)
+        except Exception as error:
+            raise UnresolvableReferenceError(
+                f"task {self.id} ({self.callback_name}) still cannot run: {error}"
+            ) from error
+        again = scheduler.delay(seconds, callback, *args, persistent=self.persistent, **kwargs)
+        scheduler._remove(self)
+        return again
 
     def get_deferred(self) -> asyncio.Future[Any]:
         """Return a future that resolves with the callback's result (the familiar accessor)."""

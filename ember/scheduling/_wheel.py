@@ -19,6 +19,7 @@ from ember.scheduling._buckets import Wheel
 from ember.scheduling._entity import owner_of_call
 from ember.scheduling._repeat import Repeat, RepeatState, check_repeat_arguments
 from ember.scheduling._scheduler import Scheduler
+from ember.storage import WriterStatistics
 
 __all__ = ["REPEAT_FAILURES_MAX", "RepeatDurableSide", "Repeater", "Wheel", "repeater_of"]
 
@@ -57,6 +58,10 @@ class RepeatDurableSide(Protocol):
 
     def mark(self, interval: float, through: float) -> None:
         """Record that every tick of ``interval`` due up to monotonic ``through`` has run."""
+        ...
+
+    def writer_statistics(self) -> WriterStatistics:
+        """The repeat rows' write-behind queue (pending, batches, commit times)."""
         ...
 
 

@@ -6,6 +6,7 @@ at start; the group-commit write-behind; and SQLite's failures described for peo
 check ``ember doctor`` runs). A store (tasks, accounts, the world) is its SQL on top of these.
 """
 
+from ember.storage._commit_times import COMMIT_BUCKETS, CommitTimer, CommitTimes
 from ember.storage._doctor import Diagnosis, diagnose
 from ember.storage._id_blocks import first_free_id, reserve_postgres, reserve_sqlite
 from ember.storage._postgres import (
@@ -33,8 +34,11 @@ from ember.storage._url import (
 from ember.storage._write_behind import BatchStore, WriteBehind, WriterStatistics
 
 __all__ = [
+    "COMMIT_BUCKETS",
     "VERSIONS_TABLE",
     "BatchStore",
+    "CommitTimer",
+    "CommitTimes",
     "ConnectionStatistics",
     "DatabaseUrl",
     "Diagnosis",

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
+
+from ember.storage._commit_times import NO_COMMITS, CommitTimer, CommitTimes
 
 __all__ = ["BatchStore", "WriteBehind", "WriterStatistics"]
 
@@ -53,6 +56,8 @@ class WriterStatistics:
     failing: bool = False
     #: The last write error, one line, while failing.
     last_error: str | None = None
+    #: How long committed batches took (last, recent p50/p99, a histogram).
+    commit_times: CommitTimes = NO_COMMITS
 
 
 class WriteBehind(Generic[_K, _R]):
@@ -94,6 +99,7 @@ class WriteBehind(Generic[_K, _R]):
         self._failing = False
         self._last_error: str | None = None
         self._reported = -_REPORT_EVERY
+        self._timer = CommitTimer()
 
     def start(self) -> None:
         """Start the background committer (owned by this object, ended by :meth:`close`)."""
@@ -164,7 +170,7 @@ class WriteBehind(Generic[_K, _R]):
         return unwritten
 
     def statistics(self) -> WriterStatistics:
-        """Return counts of queued and written rows."""
+        """Return counts of queued and written rows, and how long commits took."""
         return WriterStatistics(
             len(self._pending) + len(self._inflight),
             self._batches,
@@ -173,6 +179,7 @@ class WriteBehind(Generic[_K, _R]):
             self._largest,
             self._failing,
             self._last_error,
+            self._timer.snapshot(),
         )
 
     async def _run(self) -> None:
@@ -188,7 +195,10 @@ class WriteBehind(Generic[_K, _R]):
             try:
                 puts = [row for row in batch.values() if row is not None]
                 deletes = [key for key, row in batch.items() if row is None]
+                started = time.perf_counter()
                 await self._store.write(puts, deletes)
+                # Successful commits only: a failure's time says nothing of the store's speed.
+                self._timer.observe(time.perf_counter() - started)
             except Exception as error:
                 self._inflight = {}
                 for key, write in batch.items():

@@ -104,3 +104,14 @@ def test_a_bad_setting_is_reported(tmp_path: Path) -> None:
     done = ember("start", cwd=game)
     assert done.returncode == 1
     assert "TELNET_PROT" in done.stderr and "TELNET_PORT" in done.stderr
+
+
+def test_start_refuses_an_unknown_portal_limit_in_one_line(tmp_path: Path) -> None:
+    game = make_game(tmp_path)
+    with (game / "settings.py").open("a") as settings:
+        settings.write('\nPORTAL_LIMITS = {"max_sessions_per_adress": 5}\n')
+    done = ember("start", cwd=game)
+    assert done.returncode == 1
+    assert done.stderr.startswith("ember start: PORTAL_LIMITS has unknown names")
+    assert "max_sessions_per_adress" in done.stderr and "Traceback" not in done.stderr
+    assert not (game / "server" / "portal.pid").exists()  # nothing was started

@@ -12,7 +12,9 @@ from ember.game.admin._sampler import BUCKETS, Histogram
 
 def test_the_ring_buffer_keeps_fifteen_minutes_and_counts_commands_per_second() -> None:
     now = [1000.0]
-    sampler = Sampler(lambda: (3, 2, 7, 0.001, 0.02), clock=lambda: now[0])
+    reading = {"sessions": 3, "accounts": 2, "pending_tasks": 7, "lateness_p50": 0.001,
+               "lateness_p99": 0.02, "task_writer_queue": 4, "world_commit_p99": 0.03}  # fmt: skip
+    sampler = Sampler(lambda: reading, clock=lambda: now[0])
     for second in range(HISTORY + 100):
         for _ in range(second % 5):
             sampler.command()
@@ -22,6 +24,8 @@ def test_the_ring_buffer_keeps_fifteen_minutes_and_counts_commands_per_second() 
     assert len(sampler.samples) == HISTORY == 900
     assert sampler.samples[0].time == 1000.0 + 101  # the oldest hundred are gone
     assert (sample.sessions, sample.accounts, sample.pending_tasks) == (3, 2, 7)
+    assert (sample.task_writer_queue, sample.world_commit_p99) == (4, 0.03)
+    assert sample.world_writer_queue == 0  # a game without a world store
     assert sample.rss > 0
     newer = sampler.since(now[0] - 3)
     assert [row["time"] for row in newer] == [now[0] - 2, now[0] - 1, now[0]]
@@ -49,7 +53,15 @@ async def test_the_probe_sees_a_stalled_loop() -> None:
             super().observe(seconds)
             observed.set()
 
-    sampler = Sampler(lambda: (0, 0, 0, 0.0, 0.0))
+    sampler = Sampler(
+        lambda: {
+            "sessions": 0,
+            "accounts": 0,
+            "pending_tasks": 0,
+            "lateness_p50": 0.0,
+            "lateness_p99": 0.0,
+        }
+    )
     sampler.counters.lag = Watched()
     runner = asyncio.create_task(sampler.run())
     await asyncio.sleep(0)  # let the probe arm its first timer

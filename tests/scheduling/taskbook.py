@@ -21,6 +21,17 @@ def explode(reason: str) -> None:
     raise RuntimeError(reason)
 
 
+BROKEN: set[str] = set()
+
+
+def flaky(tag: str) -> str:
+    """Fail while ``tag`` is in BROKEN, else record the call (a fault that gets fixed)."""
+    if tag in BROKEN:
+        raise RuntimeError(f"{tag} is broken")
+    FIRED.append(((tag,), {}))
+    return tag
+
+
 async def slow_record(tag: str, gate: asyncio.Event) -> None:
     """Wait for ``gate`` (an in-memory event: only used non-persistently)."""
     await gate.wait()

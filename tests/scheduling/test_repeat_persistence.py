@@ -194,3 +194,18 @@ async def test_a_version_1_task_database_is_upgraded_and_keeps_its_tasks(tmp_pat
     await store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM ember_repeats").fetchone() == (1,)
+
+
+async def test_the_repeat_writer_reports_its_queue_and_commit_times(
+    store_factory: StoreFactory,
+) -> None:
+    life = await boot(store_factory)
+    durable = repeater_of(life.scheduler).durable
+    assert durable is not None
+    assert durable.writer_statistics().commit_times.count == 0
+    life.repeat(10, record, "tick")
+    await life.scheduler.flush()  # the repeats' writer too
+    stats = durable.writer_statistics()
+    assert stats.pending == 0 and stats.batches >= 1
+    assert stats.commit_times.count == stats.batches and stats.commit_times.last > 0
+    await life.stop()

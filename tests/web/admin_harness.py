@@ -77,15 +77,39 @@ class CmdTrudge(Command):
         caller.msg("Trudging off.")
 
 
+@interactive
+def linger(caller):
+    yield 600
+    caller.msg("Lingered.")
+
+
+@interactive
+def haul(caller):
+    steps = yield run_async(trudge, 200)
+    caller.msg(f"Hauled {steps}.")
+
+
+class CmdLinger(Command):
+    """Start an interactive function that pauses ten minutes (`linger`), or one that waits
+    on a background job (`linger job`)."""
+
+    key = "linger"
+
+    def func(self):
+        (haul if self.args.strip() == "job" else linger)(self.caller)
+        self.caller.msg("Lingering.")
+
+
 class CmdPlant(Command):
-    """Schedule N timed tasks an hour away (for the admin page's task table)."""
+    """Schedule N timed tasks an hour away (for the admin page's task table); `plant N kept`
+    makes them persistent (written to the task store)."""
 
     key = "plant"
 
     def func(self):
-        count = int(self.args or 1)
-        for number in range(count):
-            delay(3600 + number, grow, f"seed {number}")
+        count, _, kept = (self.args or "1").partition(" ")
+        for number in range(int(count)):
+            delay(3600 + number, grow, f"seed {number}", persistent=kept == "kept")
         self.caller.msg(f"Planted {count}.")
 '''
 )

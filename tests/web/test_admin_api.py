@@ -80,8 +80,47 @@ async def test_metrics_need_the_token_and_move_under_load(admin_game: WebGame) -
     assert after["ember_loop_lag_seconds_count"] > before["ember_loop_lag_seconds_count"]
     assert after["ember_loop_lag_seconds_bucket{le=+Inf}"] == after["ember_loop_lag_seconds_count"]
     assert after["ember_accounts_online"] >= 1
-    assert "ember_task_writer_queue" in after
+    assert "ember_writer_queue{store=tasks}" in after
     assert "ember_jobs_running{executor=thread}" in after
+
+
+async def test_metrics_time_the_commits_of_the_task_and_world_stores(
+    admin_game: WebGame,
+) -> None:
+    before = await scrape(admin_game)
+    for store in ("tasks", "repeats", "world"):
+        count = before[f"ember_writer_commit_seconds_count{{store={store}}}"]
+        assert before[f"ember_writer_commit_seconds_bucket{{le=+Inf,store={store}}}"] == count
+        assert before[f"ember_writer_queue{{store={store}}}"] >= 0
+    client = await telnet(admin_game, ADMIN)
+    client.send("plant 3 kept")  # persistent: three task rows to commit
+    await client.expect("Planted 3.")
+    for number in range(3):  # new objects: world rows to commit
+        client.send(f"create lantern{number}")
+        await client.expect(f"lantern{number}")
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    moved: dict[str, Any] = {}
+    for _push in range(20):  # the stores commit on their own: look again at each push
+        after = await scrape(admin_game)
+        moved = {
+            store: after[f"ember_writer_commit_seconds_count{{store={store}}}"]
+            - before[f"ember_writer_commit_seconds_count{{store={store}}}"]
+            for store in ("tasks", "world")
+        }
+        if all(moved.values()):
+            break
+        await page.next_samples()
+    assert moved["tasks"] >= 1 and moved["world"] >= 1, moved
+    for store in ("tasks", "world"):
+        batches = after[f"ember_writer_batches_total{{store={store}}}"]
+        assert after[f"ember_writer_commit_seconds_count{{store={store}}}"] == batches
+        assert after[f"ember_writer_commit_seconds_sum{{store={store}}}"] > 0
+        assert after[f"ember_writer_last_commit_seconds{{store={store}}}"] > 0
+    samples = (await page.next_samples())["samples"]
+    assert {"task_writer_queue", "task_commit_p99", "world_commit_p99"} <= set(samples[-1])
+    assert samples[-1]["task_commit_p99"] > 0 and samples[-1]["world_commit_p99"] > 0
+    await page.close()
+    await client.close()
 
 
 async def test_an_admin_logs_in_and_a_player_or_wrong_password_does_not(
@@ -246,7 +285,7 @@ async def test_a_failed_task_shows_its_error_and_is_retried(admin_game: WebGame)
     await client.expect("Planted 1.")
     waiting = (await page.ok("tasks", state="scheduled", callback="grow"))["rows"][0]["id"]
     refused = await page.call("task", id=waiting, action="retry")
-    assert "only failed or orphaned ones retry" in refused["error"]
+    assert "only failed or orphaned tasks retry" in refused["error"]
     retried = await page.ok("task", id=task_id, action="retry")
     assert retried.startswith(f"Task {task_id} (") and "retried as task" in retried
     again = await page.ok("tasks", state="failed", callback="flaky")
@@ -316,3 +355,43 @@ async def test_a_background_job_is_listed_with_its_progress_and_cancelled(
     assert job["key"] not in [other["key"] for other in left]
     await page.close()
     await client.close()
+
+
+async def test_flows_show_what_they_wait_on_and_are_cancelled(admin_game: WebGame) -> None:
+    page = await AdminClient.open(admin_game, await admin_cookie(admin_game))
+    assert "flows" in await page.ok("jobs")  # watched from now: pauses are timed
+    client = await telnet(admin_game, ADMIN)
+    client.send("linger")
+    await client.expect("Lingering.")
+    client.send("linger job")
+    await client.expect("Lingering.")
+    client.send("quiz")
+    await client.expect("What is your quest?")
+    flows = {flow["name"]: flow for flow in (await page.ok("jobs"))["flows"]}
+    assert flows["linger"]["waits"] == "a pause of 600 s"
+    assert 0 < flows["linger"]["remaining"] <= 600
+    assert flows["quest"]["waits"] == "an answer to 'What is your quest?'"
+    assert flows["quest"]["remaining"] is None
+    assert flows["haul"]["waits"].startswith("background job ")
+    assert "trudge, thread)" in flows["haul"]["waits"]
+    assert all(flow["caller"] == ADMIN for flow in flows.values())
+
+    unknown = await page.call("flow_cancel", number=10**9)
+    assert unknown["error"] == "No running interactive function 1000000000: it has ended."
+    wrong = await page.call("flow_cancel", number="linger")
+    assert "No running interactive function 'linger'" in wrong["error"]
+    for name in ("linger", "quest"):
+        done = await page.ok("flow_cancel", number=flows[name]["number"])
+        assert done == f"Interactive function {flows[name]['number']} ({name}) cancelled."
+        await client.expect(f"{name} was stopped by an administrator.")
+    client.send("say still here")  # the question went with its function: a command again
+    await client.expect('You say, "still here"')
+    left = {flow["name"] for flow in (await page.ok("jobs"))["flows"]}
+    assert "linger" not in left and "quest" not in left and "haul" in left
+    again = await page.call("flow_cancel", number=flows["linger"]["number"])
+    assert "it has ended" in again["error"]  # a number is never given to another function
+    await page.ok("flow_cancel", number=flows["haul"]["number"])
+    await page.close()
+    await client.close()
+    game_log = (admin_game.path / "server" / "logs" / "game.log").read_text()
+    assert f"admin page: {ADMIN} cancelled interactive function" in game_log

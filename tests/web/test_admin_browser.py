@@ -102,7 +102,7 @@ async def test_admin_logs_in_and_the_plots_move_under_load(
     page = await logged_in(browser, admin_game)
     assert await page.is_visible("#app")
     assert not await page.is_visible("#login")
-    assert await page.locator("#charts .chart canvas").count() == 4
+    assert await page.locator("#charts .chart canvas").count() == 6
     seen = await wait_attribute_above(page, "#charts", "last", 0)
     chart = page.locator("#charts .chart").nth(2)  # commands/s
     before = await chart.screenshot()
@@ -119,6 +119,32 @@ async def test_admin_logs_in_and_the_plots_move_under_load(
     assert "MiB" in (await page.text_content("#f-rss") or "")
     await page.close()
     assert CONSOLE_ERRORS == []  # the page, uPlot included, lives within its CSP
+
+
+async def test_the_overview_shows_the_stores_commit_times(
+    browser: Any, admin_game: WebGame
+) -> None:
+    page = await logged_in(browser, admin_game)
+    client = await telnet(admin_game, ADMIN)
+    client.send("plant 2 kept")  # task rows to commit
+    await client.expect("Planted 2.")
+    client.send("create teapot")  # a world row to commit
+    await client.expect("teapot")
+    for fact in ("f-task-writer", "f-world-writer"):
+        # "N / X.Y ms": a commit p99 above zero once the store has committed something
+        await page.wait_for_function(
+            f"""() => {{
+                const text = document.getElementById('{fact}').textContent;
+                return / \\/ [0-9.]+ ms$/.test(text) && parseFloat(text.split(' / ')[1]) > 0;
+            }}""",
+            timeout=TIMEOUT,
+        )
+    commits = page.locator("#charts .chart").nth(4)
+    assert "Store commit p99" in (await commits.text_content() or "")
+    await commits.screenshot(path=str(ARTIFACTS / "admin-store-commits.png"))
+    await client.close()
+    await page.close()
+    assert CONSOLE_ERRORS == []
 
 
 async def test_a_player_cannot_log_in_to_the_admin_page(browser: Any, admin_game: WebGame) -> None:
@@ -271,3 +297,31 @@ async def test_the_world_tab_counts_finds_and_shows_objects(
         timeout=TIMEOUT,
     )
     await page.close()
+
+
+async def test_a_pausing_flow_is_shown_and_cancelled_from_the_page(
+    browser: Any, admin_game: WebGame
+) -> None:
+    page = await logged_in(browser, admin_game)
+    await page.click("nav button[data-tab=jobs]")  # watched from now: pauses are timed
+    await page.wait_for_selector("#flows[data-time]", state="attached", timeout=TIMEOUT)
+    client = await telnet(admin_game, ADMIN)
+    client.send("linger")
+    await client.expect("Lingering.")
+    row = page.locator("#flows tr", has_text="linger").first
+    await row.wait_for(timeout=TIMEOUT)
+    text = await row.text_content() or ""
+    assert "a pause of 600 s" in text and ADMIN in text
+    assert re.search(r"\d+\.\d s", text)  # the time it has left
+    number = await row.get_attribute("data-flow")
+    await page.screenshot(path=str(ARTIFACTS / "admin-flows.png"))
+    await row.locator("button[data-action=cancel]").click()  # confirmed by the dialog handler
+    await page.wait_for_selector(f"#flows tr[data-flow='{number}']", state="detached",
+                                 timeout=TIMEOUT)  # fmt: skip
+    assert f"Interactive function {number} (linger) cancelled." in (
+        await page.text_content("#message") or ""
+    )
+    await client.expect("linger was stopped by an administrator.")
+    await client.close()
+    await page.close()
+    assert CONSOLE_ERRORS == []

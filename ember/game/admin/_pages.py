@@ -13,17 +13,18 @@ from collections import Counter
 from typing import Any
 
 from ember.game.context import GameContext
-from ember.interaction import get_flows
-from ember.offload import get_offloader
+from ember.interaction import Flow, Wait, flow_number, flow_wait, get_flows, watch_waits
+from ember.offload import Job, get_offloader
 from ember.scheduling import Scheduler, Task, TaskState
 from ember.world import GameObject, World
 
 __all__ = [
     "PAGE_LIMIT",
     "TASK_ACTIONS",
+    "describe_wait",
+    "find_flow",
     "job_rows",
     "object_detail",
-    "retry_task",
     "search_objects",
     "session_rows",
     "task_page",
@@ -37,7 +38,7 @@ VALUE_CHARS = 500
 _ERROR_CHARS = 500
 TASK_ACTIONS = ("pause", "unpause", "do_task", "cancel", "remove", "retry")
 """What the page may do to a task: ``Task`` methods (``remove`` clears a failed one) and
-``retry`` (a failed or orphaned task scheduled again, see :func:`retry_task`)."""
+``retry`` (a failed or orphaned task scheduled again: :meth:`Task.retry`)."""
 
 
 def _cut(text: str, limit: int) -> str:
@@ -109,33 +110,13 @@ def task_page(scheduler: Scheduler, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def retry_task(scheduler: Scheduler, task: Task) -> Task:
-    """Schedule a failed or orphaned task's call again, now, and clear the old one away.
-
-    The call is the task's own (for a persistent one, decoded from its stored reference
-    again, so an orphan whose code is back can run). Raises :class:`ValueError` for a task
-    that has not failed, or whose callback still cannot be found (the message says why).
-    """
-    if task.state not in (TaskState.FAILED, TaskState.ORPHANED):
-        raise ValueError(
-            f"Task {task.id} is {task.state.value}; only failed or orphaned ones retry."
-        )
-    try:
-        # The scheduler's own decoding (trusted modules only): there is no public accessor.
-        callback, args, kwargs = scheduler._resolve(task)
-    except Exception as error:
-        raise ValueError(f"Task {task.id} still cannot run: {error}") from None
-    again = scheduler.delay(0, callback, *args, persistent=task.persistent, **kwargs)
-    task.remove()
-    return again
-
-
 def job_rows() -> dict[str, Any]:
     """Running background jobs (``run_async``) and interactive functions (``@interactive``)."""
     try:
         jobs = get_offloader().running()
     except RuntimeError:
         jobs = []
+    watch_waits()  # from now on pauses are timed, so they show their time left
     flows = get_flows().running()
     return {
         "jobs": [
@@ -150,13 +131,46 @@ def job_rows() -> dict[str, Any]:
             }
             for job in jobs
         ],
-        "flows": [
-            {"name": flow.name, "caller": getattr(flow.caller, "key", None) or str(flow.caller)}
-            for flow in flows[:PAGE_LIMIT]
-        ],
+        "flows": [_flow_row(flow) for flow in flows[:PAGE_LIMIT]],
         "flows_total": len(flows),
         "time": time.time(),
     }
+
+
+def _flow_row(flow: Flow[Any]) -> dict[str, Any]:
+    wait = flow_wait(flow)
+    return {
+        "number": flow_number(flow),
+        "name": flow.name,
+        "caller": getattr(flow.caller, "key", None) or str(flow.caller),
+        "waits": describe_wait(wait),
+        "remaining": round(wait.remaining, 1) if wait and wait.remaining is not None else None,
+    }
+
+
+def describe_wait(wait: Wait | None) -> str:
+    """One line for what a flow waits on: a pause, a question, a job, a task, or running."""
+    if wait is None:
+        return "running (an async function: not at a yield)"
+    target = wait.target
+    if wait.kind == "pause":
+        return f"a pause of {target:g} s"
+    if wait.kind == "question":
+        return _cut(f"an answer to {target!r}", 200)
+    if isinstance(target, Job):
+        return f"background job {target.key} ({target.name}, {target.executor})"
+    if isinstance(target, Task):
+        return f"timed task {target.id} ({target.callback_name})"
+    if isinstance(target, Flow):
+        return f"interactive function {target.name}"
+    return _cut(f"{type(target).__name__}: {target!r}", 200)
+
+
+def find_flow(number: Any) -> Flow[Any] | None:
+    """The running flow the page calls ``number`` (see :func:`flow_number`), or None."""
+    if not isinstance(number, int):
+        return None
+    return next((flow for flow in get_flows().running() if flow_number(flow) == number), None)
 
 
 def world_counts(world: World) -> dict[str, Any]:

@@ -72,6 +72,11 @@ class Sample:
     lateness_p99: float
     pending_tasks: int
     rss: int
+    #: Writes waiting for the task store and the world store, and their recent commit p99.
+    task_writer_queue: int = 0
+    task_commit_p99: float = 0.0
+    world_writer_queue: int = 0
+    world_commit_p99: float = 0.0
 
 
 @dataclass(slots=True)
@@ -94,13 +99,15 @@ def _quantiles(values: list[float]) -> tuple[float, float]:
 class Sampler:
     """Samples the game once a second while :meth:`run` runs (the game's serve loop).
 
-    ``read`` returns the current sessions, logged-in accounts, pending tasks and the
-    scheduler's recent lateness quantiles; commands are counted by :meth:`command`.
+    ``read`` returns the current values of the :class:`Sample` fields the game knows by
+    name (``sessions``, ``accounts``, ``pending_tasks``, ``lateness_p50``, ``lateness_p99``
+    and optionally the writers'); commands are counted by :meth:`command`, loop lag by the
+    probe.
     """
 
     def __init__(
         self,
-        read: Callable[[], tuple[int, int, int, float, float]],
+        read: Callable[[], dict[str, Any]],
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -138,7 +145,7 @@ class Sampler:
 
     def take(self) -> Sample:
         """Take one sample now (the run loop calls it once a second; tests may too)."""
-        sessions, accounts, pending, late50, late99 = self._read()
+        reading = self._read()
         now = self._clock()
         previous = self.samples[-1].time if self.samples else self.started
         commands = self.counters.commands
@@ -148,15 +155,11 @@ class Sampler:
         self._lags = []
         sample = Sample(
             time=now,
-            sessions=sessions,
-            accounts=accounts,
             commands_per_second=round(rate, 3),
             lag_p50=lag50,
             lag_p99=lag99,
-            lateness_p50=late50,
-            lateness_p99=late99,
-            pending_tasks=pending,
             rss=rss_bytes(),
+            **reading,
         )
         self.samples.append(sample)
         return sample

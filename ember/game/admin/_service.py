@@ -13,13 +13,15 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ember.errors import UnresolvableReferenceError
 from ember.game._login_limits import LoginError
 from ember.game._portal_link import PortalLink
+from ember.game._world_setup import WorldHost
 from ember.game.admin._pages import (
     TASK_ACTIONS,
+    find_flow,
     job_rows,
     object_detail,
-    retry_task,
     search_objects,
     session_rows,
     task_page,
@@ -28,6 +30,8 @@ from ember.game.admin._pages import (
 from ember.game.admin._sampler import Sampler, rss_bytes
 from ember.game.context import GameContext
 from ember.link import Message
+from ember.scheduling import repeater_of
+from ember.storage import WriterStatistics
 from ember.world import PERMISSIONS
 
 
@@ -35,6 +39,7 @@ class AdminHost(GameContext, Protocol):
     """The parts of the game server the admin requests use (the server implements them)."""
 
     link: PortalLink
+    world_host: WorldHost
 
 
 __all__ = ["ADMIN_PERMISSIONS", "AdminError", "AdminService"]
@@ -67,6 +72,7 @@ class AdminService:
             "kick": self._kick,
             "task": self._task_action,
             "job_cancel": self._job_cancel,
+            "flow_cancel": self._flow_cancel,
         }
 
     async def run(self) -> None:
@@ -74,11 +80,21 @@ class AdminService:
         self.server.scheduler.lateness_observer = self.sampler.counters.lateness.observe
         await self.sampler.run()
 
-    def _read(self) -> tuple[int, int, int, float, float]:
+    def _read(self) -> dict[str, Any]:
         server = self.server
         stats = server.scheduler.statistics()
-        online = len(server.accounts.registry.online())
-        return len(server.sessions), online, stats.pending, stats.lateness_p50, stats.lateness_p99
+        tasks, world = stats.writer, server.world_host.writer_statistics()
+        return {
+            "sessions": len(server.sessions),
+            "accounts": len(server.accounts.registry.online()),
+            "pending_tasks": stats.pending,
+            "lateness_p50": stats.lateness_p50,
+            "lateness_p99": stats.lateness_p99,
+            "task_writer_queue": tasks.pending if tasks is not None else 0,
+            "task_commit_p99": tasks.commit_times.p99 if tasks is not None else 0.0,
+            "world_writer_queue": world.pending if world is not None else 0,
+            "world_commit_p99": world.commit_times.p99 if world is not None else 0.0,
+        }
 
     # -- the link ----------------------------------------------------------------------------
 
@@ -151,7 +167,9 @@ class AdminService:
     def _metrics(self, args: dict[str, Any]) -> dict[str, Any]:
         server, counters = self.server, self.sampler.counters
         stats = server.scheduler.statistics()
-        writer = stats.writer
+        writer, world = stats.writer, server.world_host.writer_statistics()
+        durable_repeats = repeater_of(server.scheduler).durable
+        repeats = durable_repeats.writer_statistics() if durable_repeats is not None else None
         offloader = server.offloader
         jobs: dict[str, int] = {}
         if offloader is not None:
@@ -168,9 +186,11 @@ class AdminService:
             "tasks_failed_total": stats.failed,
             "tasks_orphaned_total": stats.orphaned,
             "tasks_cancelled_total": stats.cancelled,
-            "writer_pending": writer.pending if writer is not None else 0,
-            "writer_batches_total": writer.batches if writer is not None else 0,
-            "writer_failures_total": writer.failures if writer is not None else 0,
+            "writers": {
+                name: _writer_metrics(stats)
+                for name, stats in (("tasks", writer), ("repeats", repeats), ("world", world))
+                if stats is not None
+            },
             "jobs_running": jobs,
             "jobs_finished_total": offloader.finished if offloader is not None else 0,
             "jobs_failed_total": offloader.failed if offloader is not None else 0,
@@ -200,9 +220,9 @@ class AdminService:
             raise AdminError(f"No task {task_id!r}: it fired, was removed, or never was.")
         if action == "retry":
             try:
-                again = retry_task(self.server.scheduler, task)
-            except ValueError as error:
-                raise AdminError(str(error)) from None
+                again = task.retry()
+            except (ValueError, UnresolvableReferenceError) as error:
+                raise AdminError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
             log.info(
                 "admin page: %s retried task %d as %d (%s)",
                 by,
@@ -230,3 +250,34 @@ class AdminService:
         if not job.cancel(f"{job.name} was cancelled by {by} (admin page)"):
             raise AdminError(f"Background job {key} has finished meanwhile.")
         return f"Background job {job.key} ({job.name}) cancelled."
+
+    def _flow_cancel(self, args: dict[str, Any]) -> str:
+        number, by = args.get("number"), args.get("account")
+        flow = find_flow(number)
+        if flow is None:
+            raise AdminError(f"No running interactive function {number!r}: it has ended.")
+        log.info("admin page: %s cancelled interactive function %s (%s)", by, number, flow.name)
+        flow.cancel()
+        if flow.caller is not None:
+            try:
+                flow.caller.msg(f"{flow.name} was stopped by an administrator.")
+            except Exception:
+                log.exception("telling %r that %s was stopped failed", flow.caller, flow.name)
+        return f"Interactive function {number} ({flow.name}) cancelled."
+
+
+def _writer_metrics(stats: WriterStatistics) -> dict[str, Any]:
+    """One store's write-behind for /metrics: queue, totals, commit-time histogram."""
+    times = stats.commit_times
+    return {
+        "pending": stats.pending,
+        "batches_total": stats.batches,
+        "rows_total": stats.rows_written,
+        "failures_total": stats.failures,
+        "last_commit": times.last,
+        "commit": {
+            "buckets": [list(pair) for pair in times.cumulative()],
+            "sum": times.total,
+            "count": times.count,
+        },
+    }

@@ -47,10 +47,38 @@ class _Writer:
 
     def histogram(self, name: str, help_text: str, data: dict[str, Any]) -> None:
         self.family(name, "histogram", help_text)
+        self.histogram_samples(name, data)
+
+    def histogram_samples(self, name: str, data: dict[str, Any], **labels: str) -> None:
         for bound, count in data["buckets"]:
-            self.sample(f"{name}_bucket", count, le=str(bound))
-        self.sample(f"{name}_sum", data["sum"])
-        self.sample(f"{name}_count", data["count"])
+            self.sample(f"{name}_bucket", count, **labels, le=str(bound))
+        self.sample(f"{name}_sum", data["sum"], **labels)
+        self.sample(f"{name}_count", data["count"], **labels)
+
+    def writers(self, writers: dict[str, dict[str, Any]]) -> None:
+        """The stores' write-behind queues, one ``store`` label per store (tasks, world)."""
+        stores = sorted(writers)
+        for key, kind, name, help_text in _WRITER_LINES:
+            self.family(name, kind, help_text)
+            for store in stores:
+                self.sample(name, writers[store][key], store=store)
+        self.family("ember_writer_commit_seconds", "histogram",
+                    "How long one batch commit of a store's writes took.")  # fmt: skip
+        for store in stores:
+            self.histogram_samples(
+                "ember_writer_commit_seconds", writers[store]["commit"], store=store
+            )
+
+
+_WRITER_LINES = (
+    ("pending", "gauge", "ember_writer_queue", "Writes waiting for the store (tasks, world)."),
+    ("batches_total", "counter", "ember_writer_batches_total", "Batches the writer committed."),
+    ("rows_total", "counter", "ember_writer_rows_total", "Row writes the writer committed."),
+    ("failures_total", "counter", "ember_writer_failures_total",
+     "Failed commits (each retried; nothing is dropped)."),
+    ("last_commit", "gauge", "ember_writer_last_commit_seconds",
+     "How long the latest successful commit took."),
+)  # fmt: skip
 
 
 def render_metrics(game: dict[str, Any] | None, portal: dict[str, Any]) -> str:
@@ -89,12 +117,7 @@ def render_metrics(game: dict[str, Any] | None, portal: dict[str, Any]) -> str:
     for outcome in ("fired", "failed", "orphaned", "cancelled"):
         total = game[f"tasks_{outcome}_total"]
         out.simple(f"ember_tasks_{outcome}", "counter", f"Timed tasks {outcome}.", total)
-    out.simple("ember_task_writer_queue", "gauge", "Task writes waiting for the store.",
-               game["writer_pending"])  # fmt: skip
-    out.simple("ember_task_writer_batches", "counter", "Batches the task writer committed.",
-               game["writer_batches_total"])  # fmt: skip
-    out.simple("ember_task_writer_failures", "counter", "Failed task-store commits (retried).",
-               game["writer_failures_total"])  # fmt: skip
+    out.writers(game["writers"])
     out.family("ember_jobs_running", "gauge", "Background jobs (run_async) running, by executor.")
     for executor in ("loop", "thread", "process", "cluster"):
         out.sample("ember_jobs_running", game["jobs_running"].get(executor, 0), executor=executor)

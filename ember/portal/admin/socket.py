@@ -36,7 +36,7 @@ PUSH_EVERY = 1.0  # seconds between two pushes of new samples
 READS = frozenset(
     {"overview", "sessions", "tasks", "jobs", "world", "world_search", "world_object"}
 )
-ACTIONS = frozenset({"kick", "task", "job_cancel"})
+ACTIONS = frozenset({"kick", "task", "job_cancel", "flow_cancel"})
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -7,7 +7,10 @@
   const HISTORY = 900; // samples kept: fifteen minutes, as the game keeps
   const pending = new Map();
   let ws = null, csrf = null, nextId = 1, tab = "overview", taskOffset = 0;
-  const series = { time: [], lag50: [], lag99: [], late50: [], late99: [], cps: [], pending: [] };
+  const series = {
+    time: [], lag50: [], lag99: [], late50: [], late99: [], cps: [], pending: [],
+    taskQueue: [], worldQueue: [], taskCommit: [], worldCommit: [],
+  };
   const charts = [];
 
   function setState(state) {
@@ -92,6 +95,9 @@
       ["Timer lateness (ms)", [["p50", "late50", "#2ca02c"], ["p99", "late99", "#ff7f0e"]]],
       ["Commands/s", [["commands/s", "cps", "#9467bd"]]],
       ["Pending tasks", [["pending", "pending", "#8c564b"]]],
+      ["Store commit p99 (ms)",
+        [["tasks", "taskCommit", "#17becf"], ["world", "worldCommit", "#bcbd22"]]],
+      ["Writes waiting", [["tasks", "taskQueue", "#17becf"], ["world", "worldQueue", "#bcbd22"]]],
     ];
     for (const [title, lines] of specs) {
       const box = document.createElement("div");
@@ -113,6 +119,9 @@
       series.lag50.push(s.lag_p50 * 1000); series.lag99.push(s.lag_p99 * 1000);
       series.late50.push(s.lateness_p50 * 1000); series.late99.push(s.lateness_p99 * 1000);
       series.cps.push(s.commands_per_second); series.pending.push(s.pending_tasks);
+      series.taskQueue.push(s.task_writer_queue); series.worldQueue.push(s.world_writer_queue);
+      series.taskCommit.push(s.task_commit_p99 * 1000);
+      series.worldCommit.push(s.world_commit_p99 * 1000);
     }
     for (const key of Object.keys(series)) {
       if (series[key].length > HISTORY) series[key].splice(0, series[key].length - HISTORY);
@@ -125,6 +134,9 @@
       $("f-lag").textContent = ms(last.lag_p50) + " / " + ms(last.lag_p99);
       $("f-lateness").textContent = ms(last.lateness_p50) + " / " + ms(last.lateness_p99);
       $("f-pending").textContent = last.pending_tasks;
+      $("f-task-writer").textContent = last.task_writer_queue + " / " + ms(last.task_commit_p99);
+      $("f-world-writer").textContent =
+        last.world_writer_queue + " / " + ms(last.world_commit_p99);
       $("f-rss").textContent = mib(message.portal_rss) + " / " + mib(last.rss);
     }
     $("f-uptime").textContent = duration(message.uptime);
@@ -231,7 +243,14 @@
       button(row, "cancel", () => act(`Cancel background job ${j.key} (${j.name})?`,
         "job_cancel", { key: j.key }));
     });
-    fill("flows", found.flows, (row, f) => { cell(row, f.name); cell(row, f.caller); });
+    fill("flows", found.flows, (row, f) => {
+      row.dataset.flow = f.number;
+      const left = f.remaining === null ? "" : f.remaining.toFixed(1) + " s";
+      for (const value of [f.number, f.name, f.caller, f.waits, left]) cell(row, value);
+      button(row, "cancel", () => act(`Cancel interactive function ${f.number} (${f.name})?`,
+        "flow_cancel", { number: f.number }));
+    });
+    $("flows").dataset.time = found.time; // when the game answered (tests wait for it)
   }
 
   async function showWorld() {
