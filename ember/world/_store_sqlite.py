@@ -246,6 +246,34 @@ class SqliteWorldStore:
 
         return await self._db.run("load the world from", load)
 
+    async def load_objects(
+        self, objects_ready: Callable[[list[tuple[Any, ...]]], None]
+    ) -> list[tuple[Any, ...]]:
+        """Every object row (handed to ``objects_ready`` on the loop as soon as read) and
+        the attribute log's newest values, as :meth:`load` reads them; not the attribute
+        table, which :class:`~ember.world._stream.AttributeStream` reads after the game
+        opened. One read transaction."""
+        loop = asyncio.get_running_loop()
+
+        def load(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            conn.execute("BEGIN")
+            try:
+                objects = conn.execute(SELECT_OBJECTS_SQL).fetchall()
+                loop.call_soon_threadsafe(objects_ready, objects)
+                if not self._log_rows:
+                    return []
+                try:
+                    rows = conn.execute(SELECT_LOG_GROUPED_SQL).fetchall()
+                    if self._deletions_logged:
+                        rows += conn.execute(SELECT_LOG_DELETED_SQL).fetchall()
+                    return rows
+                except sqlite3.OperationalError:  # a malformed value: row by row
+                    return conn.execute(SELECT_LOG_SQL).fetchall()
+            finally:
+                conn.execute("COMMIT")
+
+        return await self._db.run("load the world's objects from", load)
+
     async def reserve_ids(self, at_least: int, count: int) -> int:
         """Reserve ``count`` object ids durably, above every id stored or reserved before."""
         if count <= 0:
