@@ -310,8 +310,9 @@ def _status(args: argparse.Namespace) -> int:
     print(f"Game:     pid {state.game_pid or '-'} ({connected}), "
           f"started {portal.get('game_starts', 0)} time(s)")  # fmt: skip
     print(f"Sessions: {portal.get('sessions', 0)} ({portal.get('logged_in', 0)} logged in)")
-    pending = game.get("pending_tasks")
-    print(f"Pending tasks: {pending if pending is not None else 'unknown'}")
+    print(f"Pending tasks: {game.get('pending_tasks', 'unknown')}")
+    if loading := game.get("world_loading"):  # stored attributes still streaming in
+        print(f"World:    loading: {loading[0]:,}/{loading[1]:,} objects' attributes")
     store = game.get("store") or {}
     if store.get("failing"):
         print(f"Store:    FAILING ({store.get('last_error')}); "
