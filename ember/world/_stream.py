@@ -111,6 +111,7 @@ class AttributeStream:
         self._point: sqlite3.Connection | None = _connect(path)
         self._gate = asyncio.Event()
         self._done = asyncio.Event()
+        self._holding = asyncio.Event()  # a chunk's rows are read, not all applied (tests)
         self._task: asyncio.Task[None] | None = None
         #: Called once every object has its attributes (the game freezes the collector).
         self.on_done: Callable[[], None] | None = None
@@ -168,6 +169,11 @@ class AttributeStream:
         """Apply no further slice until :meth:`resume` (tests; reads on demand still work)."""
         self._gate.clear()
 
+    async def holding_chunk(self) -> None:
+        """Return once the stream holds a chunk's rows, read but not yet all applied (tests:
+        a write made now is newer than the rows the chunk carries)."""
+        await self._holding.wait()
+
     def resume(self) -> None:
         """Go on applying chunks."""
         self._gate.set()
@@ -213,6 +219,7 @@ class AttributeStream:
             else:
                 found.append(row)
         position = 0
+        self._holding.set()
         while position < len(chunk):
             await self._gate.wait()
             started = time.perf_counter()
@@ -221,6 +228,7 @@ class AttributeStream:
                 self._apply(step, [row for i in step for row in by_object.get(i, ())])
                 position += len(step)
             await asyncio.sleep(0)  # players' input and output between two slices
+        self._holding.clear()
 
     def _maybe_done(self) -> None:
         if not self._pending and not self._done.is_set():
