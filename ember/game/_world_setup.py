@@ -127,6 +127,7 @@ class WorldHost:
             # attributes now, in a few queries, rather than one by one at the first login.
             stored.stream.load_many(world.objects_of(Character))
             stored.stream.on_done = self._attributes_loaded
+            stored.stream.on_chunk = gc.freeze  # as below, for each chunk as it arrives
         # The loaded world lives as long as this process: move it out of the collector's
         # reach, or every full collection walks a million objects again (which cost a busy
         # world more CPU than its attribute writes). Cycles among objects loaded now are

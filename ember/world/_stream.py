@@ -115,6 +115,9 @@ class AttributeStream:
         self._task: asyncio.Task[None] | None = None
         #: Called once every object has its attributes (the game freezes the collector).
         self.on_done: Callable[[], None] | None = None
+        #: Called after each chunk is applied (the game moves its containers out of the
+        #: collector's reach, or full collections walk them again and again meanwhile).
+        self.on_chunk: Callable[[], None] | None = None
         if _held is not None:
             _held.append(self)
         else:
@@ -201,6 +204,8 @@ class AttributeStream:
                 if index + 1 < len(chunks):  # read the next chunk while this one is applied
                     ahead = loop.run_in_executor(pool, _read_range, reader, chunks[index + 1])
                 await self._apply_in_slices(chunk, rows)
+                if self.on_chunk is not None:
+                    self.on_chunk()
         except sqlite3.Error:
             log.exception(
                 "cannot stream the world's attributes from %s; they are read on demand", self.path
