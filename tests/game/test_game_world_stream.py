@@ -4,6 +4,7 @@ unreadable row found late (the stream held paused by ``held_streams``, no racing
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -40,7 +41,8 @@ async def test_players_play_while_attributes_stream_in(tmp_path: Path) -> None:
         async with running_game(tmp_path) as game:
             [stream] = streams
             world = game.world
-            loading = game.server.status()["world_loading"]
+            game.server.status_file.write_now()  # what `ember status` reads
+            loading = json.loads(game.server.status_file.path.read_text())["world_loading"]
             assert loading[1] == len(world) and loading[0] < loading[1]
             coin = world.find("coin 250")[0]
             assert coin._attrs is NOT_LOADED
