@@ -206,7 +206,7 @@ class AttributeStream:
                 await self._apply_in_slices(chunk, rows)
                 if self.on_chunk is not None:
                     self.on_chunk()
-        except sqlite3.Error:
+        except Exception:  # the game goes on: each object still reads its own on demand
             log.exception(
                 "cannot stream the world's attributes from %s; they are read on demand", self.path
             )
