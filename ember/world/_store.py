@@ -309,15 +309,11 @@ async def _load_objects(
         except BaseException as error:
             failed.append(error)
 
-    log_rows = await store.load_objects(objects_ready)
+    has_log = await store.load_objects(objects_ready)
     if failed:
         raise failed[0]
     report = loader.finish()
-    by_object: dict[int, list[Any]] = {}
-    for row in log_rows:
-        if row[0] in loader.pending:  # a kept-aside object's rows are not read
-            by_object.setdefault(row[0], []).append(row)
     built = [obj for obj, _, _ in loader.pending.values()]
-    streaming = AttributeStream(world, store.path, built, by_object)
+    streaming = AttributeStream(world, store.path, built, has_log=has_log)
     world._attribute_source = streaming
     return report, corrupt, streaming

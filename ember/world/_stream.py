@@ -60,6 +60,11 @@ _SELECT_RANGE_GROUPED = (
     "SELECT object_id, json_group_object(name, json(value)) FROM ember_attributes"
     " WHERE object_id BETWEEN ? AND ? GROUP BY object_id"
 )
+# Without an index on object_id this scans the log: only until the stream has read it.
+_SELECT_LOG_OF = (
+    "SELECT object_id, name, value FROM ember_attribute_log WHERE object_id IN ({}) ORDER BY seq"
+)
+_SELECT_LOG = "SELECT object_id, name, value FROM ember_attribute_log ORDER BY seq"
 _SELECT_RANGE = (
     "SELECT object_id, name, value FROM ember_attributes WHERE object_id BETWEEN ? AND ?"
 )
@@ -91,21 +96,29 @@ class AttributeStream:
     """Streams the stored attributes of an SQLite world's objects in after it opened (see
     the module's text); the world's :class:`~ember.world._loading.AttributeSource`.
 
-    ``log_rows`` holds the attribute log's rows of each object as read at open (tuples as
-    :func:`attribute_maps` takes them). :meth:`start` begins streaming on the running loop;
-    :meth:`finished` waits for the end; :meth:`close` stops it (nothing is written by it,
-    so stopping at any moment loses nothing).
+    ``has_log`` says whether the attribute log may hold rows (they override the table's).
+    The stream reads the log first, in its thread; until then a read on demand looks for
+    the object's log rows with the table's, in one read transaction. :meth:`start` begins
+    streaming on the
+    running loop; :meth:`finished` waits for the end; :meth:`close` stops it (nothing is
+    written by it, so stopping at any moment loses nothing).
     """
 
     def __init__(
-        self, world: World, path: str, objects: Iterable[GameObject], log_rows: dict[int, list[Any]]
+        self,
+        world: World,
+        path: str,
+        objects: Iterable[GameObject],
+        *,
+        has_log: bool,
     ) -> None:
         self.world, self.path = world, path
         self._pending = {obj._id: obj for obj in objects}
         for obj in self._pending.values():
             obj._attrs = NOT_LOADED
         self._total = len(self._pending)
-        self._log_rows = log_rows
+        # The log's newest values per object ({id: {name: JSON text or None}}), once read.
+        self._log_values: dict[int, dict[str, str | None]] | None = None if has_log else {}
         self._checked: set[str] = set()
         self._damaged: dict[int, str] = {}
         self._point: sqlite3.Connection | None = _connect(path)
@@ -135,18 +148,29 @@ class AttributeStream:
         """Read the stored attributes of ``objects`` not loaded yet, now, in few queries
         (the game reads its characters' so before it serves the first login)."""
         ids = [obj._id for obj in objects if obj._attrs is NOT_LOADED]
+        conn = self._point_conn()
         for first in range(0, len(ids), _IN_BATCH):
             batch = ids[first : first + _IN_BATCH]
-            sql = _SELECT_SOME.format(",".join("?" * len(batch)))
-            self._apply(batch, self._point_conn().execute(sql, batch).fetchall())
+            marks = ",".join("?" * len(batch))
+            conn.execute("BEGIN")  # the table and the log as of one moment (a fold moves rows)
+            try:
+                rows = conn.execute(_SELECT_SOME.format(marks), batch).fetchall()
+                if self._log_values is None:  # not read yet: this object's rows (a scan)
+                    rows += conn.execute(_SELECT_LOG_OF.format(marks), batch).fetchall()
+            finally:
+                conn.execute("COMMIT")
+            self._apply(batch, rows)
         self._maybe_done()
 
     def load_all(self) -> None:
         """Read every attribute still missing now, synchronously (a snapshot, a dump)."""
+        conn = self._point_conn()
+        if self._log_values is None:
+            self._log_values = _read_log(conn)  # before the table: see _run
         ids = sorted(self._pending)
         for first in range(0, len(ids), CHUNK_OBJECTS):
             chunk = ids[first : first + CHUNK_OBJECTS]
-            self._apply(chunk, _read_range(self._point_conn(), chunk))
+            self._apply(chunk, _read_range(conn, chunk))
         self._maybe_done()
 
     def progress(self) -> tuple[int, int]:
@@ -198,6 +222,12 @@ class AttributeStream:
         reader = _connect(self.path)
         pool = ThreadPoolExecutor(1, thread_name_prefix="ember-world-stream")
         try:
+            if self._log_values is None:
+                # The log first, then the table: rows folded from the log into the table
+                # meanwhile carry the same values, so the table read later is never older.
+                log_values = await loop.run_in_executor(pool, _read_log, reader)
+                if self._log_values is None:  # else load_all read it meanwhile
+                    self._log_values = log_values
             ahead = loop.run_in_executor(pool, _read_range, reader, chunks[0])
             for index, chunk in enumerate(chunks):
                 rows = await ahead
@@ -262,8 +292,12 @@ class AttributeStream:
             return
         wanted = {obj._id for obj in objects}
         rows = [row for row in table_rows if row[0] in wanted]
+        log_values = self._log_values or {}
         for obj in objects:
-            rows.extend(self._log_rows.pop(obj._id, ()))
+            newer = log_values.pop(obj._id, None)
+            if newer:
+                object_id = obj._id
+                rows.extend((object_id, name, value) for name, value in newer.items())
         by_object, corrupt = attribute_maps(rows)
         for bad in corrupt:
             self._mark(bad.row[0], f"{bad.reason} (row {bad.row!r})")  # type: ignore[index]
@@ -330,3 +364,18 @@ def _read_range(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Any]:
         return conn.execute(_SELECT_RANGE_GROUPED, (ids[0], ids[-1])).fetchall()
     except sqlite3.OperationalError:
         return conn.execute(_SELECT_RANGE, (ids[0], ids[-1])).fetchall()
+
+
+def _read_log(conn: sqlite3.Connection) -> dict[int, dict[str, str | None]]:
+    """The attribute log's newest value of each attribute, ``{object id: {name: JSON text,
+    or None if deleted}}``, not decoded. Read in the log's own order and picked in Python:
+    grouping it in SQL sorts it twice, several times slower. Rows of deleted objects come
+    along and are never asked for."""
+    newest: dict[int, dict[str, str | None]] = {}
+    for object_id, name, value in conn.execute(_SELECT_LOG):
+        found = newest.get(object_id)
+        if found is None:
+            newest[object_id] = {name: value}
+        else:
+            found[name] = value
+    return newest
