@@ -211,3 +211,36 @@ async def test_a_world_without_attributes_is_done_at_once(tmp_path: Path) -> Non
     await again.stream.finished()
     assert again.world.find("Hall")[0].db.desc is None
     await again.close()
+
+
+async def test_a_fold_while_streaming_changes_no_value(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    before = await build(path)
+    stored, stream = await open_held(path)
+    hall = stored.world.find("Hall")[0]
+    stream.start()
+    await stream.holding_chunk()  # the log is read, the first chunk's table rows too
+    for name in ("t0", "t1", "t2", "t3", "t4", "t5"):
+        stored.world.find(name)[0].db.n = -1  # read on demand, then written
+    await stored.flush()
+    await stored.store.fold()  # type: ignore[attr-defined]  # as the writer does when due
+    assert counts(path)[1] == 0  # folded: the stream's log rows are in the table now
+    stream.resume()
+    await stream.finished()
+    assert hall.db.desc == "A big hall." and stored.world.find("t3")[0].db.name is None
+    expected = stored.world.snapshot()
+    await stored.close()
+    written = {f"t{i}" for i in range(6)}
+    changed = {obj_id for obj_id, row in before.items() if row["key"] in written}
+    assert {k: v for k, v in expected.items() if k not in changed} == {
+        k: v for k, v in before.items() if k not in changed
+    }
+    assert await reopened(path) == expected
+
+
+def counts(path: Path) -> tuple[int, int]:
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute(  # type: ignore[no-any-return]
+            "SELECT (SELECT count(*) FROM ember_attributes),"
+            " (SELECT count(*) FROM ember_attribute_log)"
+        ).fetchone()
