@@ -148,6 +148,8 @@ class AttributeStream:
         """Read the stored attributes of ``objects`` not loaded yet, now, in few queries
         (the game reads its characters' so before it serves the first login)."""
         ids = [obj._id for obj in objects if obj._attrs is NOT_LOADED]
+        if not ids:
+            return
         conn = self._point_conn()
         for first in range(0, len(ids), _IN_BATCH):
             batch = ids[first : first + _IN_BATCH]
@@ -164,6 +166,8 @@ class AttributeStream:
 
     def load_all(self) -> None:
         """Read every attribute still missing now, synchronously (a snapshot, a dump)."""
+        if not self._pending:
+            return
         conn = self._point_conn()
         if self._log_values is None:
             self._log_values = _read_log(conn)  # before the table: see _run

@@ -92,6 +92,7 @@ async def test_attributes_are_read_on_demand_before_their_chunk(tmp_path: Path) 
     assert t7.db.n is None and t9.db.n == 900  # the chunk did not bring the stored values back
     expected = world.snapshot()
     await stored.close()
+    assert world.snapshot() == expected  # all in memory: the closed store is not needed
     assert expected != before and await reopened(path) == expected
 
 
