@@ -51,6 +51,8 @@ CHUNK_OBJECTS = 2_000
 SLICE_SECONDS = 0.0015
 #: Objects applied between two looks at the clock (about 0.1-0.3 ms of work).
 _STEP = 16
+#: Turns of the loop given to others after each slice (see _apply_in_slices).
+_TURNS = 8
 #: Object ids per point query of several objects (SQLite's limit on ? in one statement
 #: is far higher; this keeps one query short).
 _IN_BATCH = 500
@@ -266,7 +268,12 @@ class AttributeStream:
                 step = chunk[position : position + _STEP]
                 self._apply(step, [row for i in step for row in by_object.get(i, ())])
                 position += len(step)
-            await asyncio.sleep(0)  # players' input and output between two slices
+            # Players' input and output between two slices. One turn of the loop is not
+            # enough: a command passes several tasks (the link's reader, the command, the
+            # link's writer), each a turn; with one turn per slice each hop would wait a
+            # slice. Idle turns cost microseconds.
+            for _ in range(_TURNS):
+                await asyncio.sleep(0)
         self._holding.clear()
 
     def _maybe_done(self) -> None:
