@@ -82,6 +82,8 @@ def print_status(game_dir: Path, state: ServerState) -> bool:
     print(f"Sessions: {portal.get('sessions', 0)} ({portal.get('logged_in', 0)} logged in)")
     pending = game.get("pending_tasks")
     print(f"Pending tasks: {pending if pending is not None else 'unknown'}")
+    if loading := game.get("world_loading"):  # stored attributes still streaming in
+        print(f"World:    loading: {loading[0]:,}/{loading[1]:,} objects' attributes")
     store = game.get("store") or {}
     if store.get("failing"):
         print(f"Store:    FAILING ({store.get('last_error')}); "

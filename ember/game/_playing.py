@@ -165,3 +165,9 @@ class Playing:
                 f"Developer notice: {missing} object{'s' if missing != 1 else ''} of the world "
                 "have a class that no longer exists; type 'missing' to list them."
             )
+        damaged = len(self.world.damaged_objects()) if self._players is not None else 0
+        if damaged:
+            session.msg(
+                f"Developer notice: {damaged} object{'s' if damaged != 1 else ''} of the world "
+                "have stored attributes that could not be read; type 'missing' to list them."
+            )

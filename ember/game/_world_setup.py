@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ember.errors import EmberError, UnresolvableReferenceError
@@ -82,6 +82,8 @@ class WorldHost:
         self._stored: StoredWorld | None = None
         self.durable = False
         self._saved_limits: tuple[int, int] | None = None
+        #: Called once the stored attributes have all streamed in (the status file).
+        self.on_loaded: Callable[[], None] | None = None
 
     @property
     def world(self) -> World:
@@ -117,7 +119,16 @@ class WorldHost:
             trusted_modules=trusted_modules,
             message_sink=message_sink,
         )
-        stored = await open_world(settings.database_url(game_dir), world)
+        # On SQLite the objects load before the game serves and their stored attributes
+        # stream in after (ember/world/_stream.py): start-up no longer waits for a million
+        # attribute rows, and any object touched earlier reads its own at once.
+        stored = await open_world(settings.database_url(game_dir), world, stream=True)
+        if stored.stream is not None:
+            # Every login looks for its characters by db.account_id: read all characters'
+            # attributes now, in a few queries, rather than one by one at the first login.
+            stored.stream.load_many(world.objects_of(Character))
+            stored.stream.on_done = self._attributes_loaded
+            stored.stream.on_chunk = gc.freeze  # as below, for each chunk as it arrives
         # The loaded world lives as long as this process: move it out of the collector's
         # reach, or every full collection walks a million objects again (which cost a busy
         # world more CPU than its attribute writes). Cycles among objects loaded now are
@@ -138,6 +149,21 @@ class WorldHost:
     def writer_statistics(self) -> WriterStatistics | None:
         """The world store's write-behind (queue, batches, commit times); None without one."""
         return self._stored.statistics() if self._stored is not None else None
+
+    def _attributes_loaded(self) -> None:
+        # The attributes streamed in since start live as long as the world: out of the
+        # collector's reach too, as the objects were at open.
+        gc.freeze()
+        if self.on_loaded is not None:
+            self.on_loaded()
+
+    def loading(self) -> tuple[int, int] | None:
+        """``(objects with their stored attributes in memory, objects loaded at start)``
+        while they still stream in after start, else ``None``."""
+        stream = self._stored.stream if self._stored is not None else None
+        if stream is None or stream.done:
+            return None
+        return stream.progress()
 
     async def flush(self) -> None:
         """Return once every change made so far is durable."""

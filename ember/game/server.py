@@ -99,6 +99,7 @@ class GameServer(LinkMessages, Playing):
         self._saved_limits: tuple[int | None, int | None] | None = None
         #: Where the world comes from and goes to (the seam a world store plugs into).
         self.world_host = WorldHost()
+        self.world_host.on_loaded = self.status_changed  # "world loading" leaves the status
         self._players: Players | None = None
         #: Why the game directory's world.py failed at start (told to Developers), or None.
         self.world_error: str | None = None
@@ -383,7 +384,11 @@ class GameServer(LinkMessages, Playing):
     def status(self) -> dict[str, Any]:
         """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks."""
         online = [account.name for account in self._online()]
-        return game_status(len(self.sessions), online, self._scheduler, self._task_store)
+        status = game_status(len(self.sessions), online, self._scheduler, self._task_store)
+        loading = self.world_host.loading()  # (n, N) while stored attributes stream in
+        if loading is not None:
+            status["world_loading"] = list(loading)
+        return status
 
     def store_health(self) -> dict[str, Any]:
         """Whether the task store takes writes, how many wait, and the last error (if failing)."""

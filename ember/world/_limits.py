@@ -8,6 +8,7 @@ number.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 from ember.world._errors import InvalidNameError
 
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_LOCK_DEPTH",
     "MAX_LOCK_LENGTH",
     "MAX_TAGS",
+    "check_aliases",
     "check_attribute_name",
     "check_name",
 ]
@@ -83,3 +85,13 @@ def check_attribute_name(name: object) -> str:
 MAX_LOCK_LENGTH = 2000
 #: Deepest nesting of parentheses and ``not`` in a lock expression.
 MAX_LOCK_DEPTH = 20
+
+
+def check_aliases(values: Iterable[str], obj: object = "an object") -> tuple[str, ...]:
+    """Return the aliases as a tuple without repeats, each checked as a name."""
+    if isinstance(values, str):
+        raise InvalidNameError(f"aliases must be a list of names, not the str {values!r}")
+    aliases = tuple(dict.fromkeys(check_name(alias, f"an alias of {obj}") for alias in values))
+    if len(aliases) > MAX_ALIASES:
+        raise InvalidNameError(f"{len(aliases)} aliases given; the limit is {MAX_ALIASES}")
+    return aliases

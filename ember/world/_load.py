@@ -11,9 +11,9 @@ from ember.errors import UnresolvableReferenceError
 from ember.world import _moving
 from ember.world._classes import class_ref, resolve_class
 from ember.world._kinds import Exit
-from ember.world._limits import check_attribute_name, check_name
+from ember.world._limits import check_aliases, check_attribute_name, check_name
 from ember.world._locks import restore_locks
-from ember.world._object import GameObject, check_aliases
+from ember.world._object import GameObject
 from ember.world._values import decode_value
 from ember.world._world import World
 

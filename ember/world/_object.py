@@ -18,12 +18,13 @@ from ember.world._changes import (
 )
 from ember.world._errors import InvalidNameError, ObjectDeletedError
 from ember.world._limits import (
-    MAX_ALIASES,
     MAX_KEY_LENGTH,
     MAX_TAGS,
+    check_aliases,
     check_attribute_name,
     check_name,
 )
+from ember.world._loading import NOT_LOADED
 from ember.world._locks import BrokenLocks, Locks
 from ember.world._roles import ObjectWorld
 from ember.world._search import SearchResult, search
@@ -276,8 +277,8 @@ class GameObject:
             check_attribute_name(name)  # raises, saying why
         encoded = encode_value(world, name, value)
         attrs = self._attrs
-        if attrs is None:
-            attrs = self._attrs = {}
+        if attrs is None or attrs is NOT_LOADED:  # none yet, or stored ones not read yet
+            attrs = self._attrs = self._read_attributes()
         attrs[name] = value
         journal = world._journal
         if journal is not None:
@@ -289,6 +290,8 @@ class GameObject:
         attrs = self._attrs
         if attrs is None:
             return default
+        if attrs is NOT_LOADED:
+            attrs = self._read_attributes()
         value = attrs.get(name, default)
         if isinstance(value, GameObject) and value._world is None:
             return default
@@ -297,7 +300,7 @@ class GameObject:
     def delete_attribute(self, name: str) -> bool:
         """Remove attribute ``name``; return whether it existed."""
         world = self._live_world()
-        attrs = self._attrs
+        attrs = self._read_attributes()
         if not attrs or name not in attrs:
             return False
         del attrs[name]
@@ -306,7 +309,14 @@ class GameObject:
 
     def attribute_names(self) -> list[str]:
         """The names of the stored attributes, in order of first assignment."""
-        return list(self._attrs) if self._attrs else []
+        attrs = self._read_attributes()
+        return list(attrs) if attrs else []
+
+    def _read_attributes(self) -> dict[str, Any]:
+        """``_attrs``, read from the store first if they have not streamed in yet."""
+        if self._attrs is NOT_LOADED and self._world is not None:
+            self._world._load_attributes(self)
+        return self._attrs or {}
 
     # -- locks ---------------------------------------------------------------------------------
 
@@ -383,13 +393,3 @@ class GameObject:
         """Tell the new location this object arrives (skipped when moving ``quiet``)."""
         if self._location is not None:
             self._location.msg_contents(f"{self._key} arrives.", exclude=self)
-
-
-def check_aliases(values: Iterable[str], obj: object = "an object") -> tuple[str, ...]:
-    """Return the aliases as a tuple without repeats, each checked as a name."""
-    if isinstance(values, str):
-        raise InvalidNameError(f"aliases must be a list of names, not the str {values!r}")
-    aliases = tuple(dict.fromkeys(check_name(alias, f"an alias of {obj}") for alias in values))
-    if len(aliases) > MAX_ALIASES:
-        raise InvalidNameError(f"{len(aliases)} aliases given; the limit is {MAX_ALIASES}")
-    return aliases

@@ -22,6 +22,7 @@ from ember.world._store_rows import (
     row_key,
     rows_for,
 )
+from ember.world._stream import AttributeStream
 from ember.world._world import World
 
 __all__ = [
@@ -108,6 +109,9 @@ class StoredWorld:
             store, key=row_key, what="world", log=log
         )
         self._pump: asyncio.Task[None] | None = None
+        #: Streams the stored attributes in after the world opened (``open_world(stream=True)``
+        #: on SQLite), else ``None``: every attribute was loaded before it opened.
+        self.stream: AttributeStream | None = None
         self._reserving: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -118,6 +122,8 @@ class StoredWorld:
         ids.on_low = self._reserve_next
         self._writer.start()
         self._pump = asyncio.get_running_loop().create_task(self._run(), name="ember-world-pump")
+        if self.stream is not None:
+            self.stream.start()
 
     def _reserve_next(self) -> None:
         if self._reserving is None or self._reserving.done():
@@ -179,6 +185,8 @@ class StoredWorld:
             with contextlib.suppress(asyncio.CancelledError, StoreError):
                 await self._reserving
         self.world.ids.on_low = None
+        if self.stream is not None:  # it only reads: stopping it at any point loses nothing
+            await self.stream.close()
         try:
             self._drain()
             unwritten = await self._writer.close(give_up_after)
@@ -200,6 +208,7 @@ async def open_world(
     *,
     open_store: bool = True,
     id_block: int = ID_BLOCK,
+    stream: bool = False,
 ) -> StoredWorld:
     """Open ``store`` (a store or a URL), load its rows into ``world`` and start writing behind.
 
@@ -207,6 +216,11 @@ async def open_world(
     Loading follows :func:`load_world`: a missing class loads as :class:`GameObject` and is
     kept, a corrupt row is kept aside (in the database, untouched) with a log line, the rest
     loads. The report is ``stored.report``.
+
+    With ``stream`` (SQLite; other stores ignore it) only the objects are loaded before
+    this returns and their stored attributes stream in after (``stored.stream``, see
+    ember/world/_stream.py): an unreadable attribute is then found late, and its object
+    stays in the world without it, listed in :meth:`World.damaged_objects`.
     """
     if isinstance(store, str):
         store = world_store_from_url(store)
@@ -220,7 +234,10 @@ async def open_world(
         collecting = gc.isenabled()
         gc.disable()  # a million new containers would start full collections again and again
         try:
-            report, corrupt = await _load(store, world)
+            if stream and hasattr(store, "load_objects"):
+                report, corrupt, streaming = await _load_objects(store, world)
+            else:
+                (report, corrupt), streaming = await _load(store, world), None
         finally:
             if collecting:
                 gc.enable()
@@ -232,8 +249,11 @@ async def open_world(
             )
         world.drain_changes()  # loading journals nothing, but be sure
         stored = StoredWorld(store, world, report, id_block)
+        stored.stream = streaming
         await stored._start()
     except BaseException:
+        if world._attribute_source is not None:
+            await world._attribute_source.close()  # type: ignore[attr-defined]
         await store.close()
         raise
     return stored
@@ -269,3 +289,31 @@ async def _load(store: WorldStore, world: World) -> tuple[LoadReport, list[Corru
     for object_id, stored in by_object.items():
         loader.attach(object_id, stored)
     return loader.finish(), corrupt
+
+
+async def _load_objects(
+    store: Any, world: World
+) -> tuple[LoadReport, list[CorruptRow], AttributeStream]:
+    """Load the objects of an SQLite store without their stored attributes, which an
+    :class:`AttributeStream` (installed as the world's attribute source) brings later."""
+    loader = Loader(world)
+    corrupt: list[CorruptRow] = []
+    failed: list[BaseException] = []
+
+    def objects_ready(objects: list[tuple[Any, ...]]) -> None:
+        try:  # called by the loop: an error must reach open_world, not the loop's handler
+            rows, bad = object_rows(objects)
+            corrupt.extend(bad)
+            for row in rows:
+                loader.build(row, attributes=False)
+        except BaseException as error:
+            failed.append(error)
+
+    has_log = await store.load_objects(objects_ready)
+    if failed:
+        raise failed[0]
+    report = loader.finish()
+    built = [obj for obj, _, _ in loader.pending.values()]
+    streaming = AttributeStream(world, store.path, built, has_log=has_log)
+    world._attribute_source = streaming
+    return report, corrupt, streaming

@@ -70,6 +70,8 @@ SELECT_LOG_DELETED_SQL = (
     f"SELECT object_id, name, value FROM {_NEWEST}"
     " WHERE value IS NULL AND object_id IN (SELECT id FROM ember_objects)"
 )
+COUNT_LOG_SQL = "SELECT count(*) FROM ember_attribute_log"
+COUNT_TABLE_SQL = "SELECT count(*) FROM ember_attributes"
 COUNT_SQL = (
     "SELECT (SELECT count(*) FROM ember_attributes), (SELECT count(*) FROM ember_attribute_log)"
 )
@@ -98,6 +100,9 @@ SET_NEXT_ID_SQL = (
 )
 _ID_SQL = (GET_NEXT_ID_SQL, "SELECT max(id) FROM ember_objects", SET_NEXT_ID_SQL)
 
+
+#: Object rows handed to the loop at a time while loading (it builds them meanwhile).
+OBJECT_BATCH = 10_000
 
 #: SQLite's page cache for the world connection, in KiB (``PRAGMA cache_size``). Durable
 #: writes land on random attribute rows; with SQLite's default 2 MiB cache a world of a
@@ -148,7 +153,10 @@ class SqliteWorldStore:
             path, what="the world database", synchronous=synchronous, thread_name="ember-world"
         )
         self.path, self.url = self._db.path, self._db.url
-        self._table_rows = self._log_rows = 0  # counted at open, kept up to date by the writer
+        self._log_rows = 0  # counted at open, kept up to date by the writer
+        # Counted by the first write, not at open: counting a million rows is a scan of the
+        # whole table, and start-up waits for open (writes are behind anyway).
+        self._table_rows: int | None = None
         self._deletions_logged = False  # whether the log may hold deletions
 
     def __repr__(self) -> str:
@@ -160,7 +168,7 @@ class SqliteWorldStore:
         def prepare(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             upgrade_sqlite(conn, SCHEMA, self.path)
-            self._table_rows, self._log_rows = conn.execute(COUNT_SQL).fetchone()
+            (self._log_rows,) = conn.execute(COUNT_LOG_SQL).fetchone()
             self._deletions_logged = self._log_rows > 0  # not counted: assume some
 
         await self._db.open(prepare)
@@ -184,6 +192,10 @@ class SqliteWorldStore:
                 conn.executemany(DELETE_OBJECT_SQL, gone_objects)
             self._log_rows += len(attributes) + len(gone_attributes)
             self._deletions_logged = self._deletions_logged or bool(gone_attributes)
+            if self._log_rows < FOLD_AT_LEAST:
+                return
+            if self._table_rows is None:
+                (self._table_rows,) = conn.execute(COUNT_TABLE_SQL).fetchone()
             if self._log_rows >= max(FOLD_AT_LEAST, self._table_rows):
                 self._fold(conn)
 
@@ -245,6 +257,21 @@ class SqliteWorldStore:
             return objects, attributes
 
         return await self._db.run("load the world from", load)
+
+    async def load_objects(self, objects_ready: Callable[[list[tuple[Any, ...]]], None]) -> bool:
+        """Every object row, handed to ``objects_ready`` on the loop in batches as they are
+        read (every batch before this returns; the loop builds objects while the next rows
+        are read); not the attributes, which :class:`~ember.world._stream.AttributeStream`
+        reads after the game opened. Returns whether the attribute log may hold rows."""
+        loop = asyncio.get_running_loop()
+
+        def load(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(SELECT_OBJECTS_SQL)
+            while objects := cursor.fetchmany(OBJECT_BATCH):
+                loop.call_soon_threadsafe(objects_ready, objects)
+            return self._log_rows > 0
+
+        return await self._db.run("load the world's objects from", load)
 
     async def reserve_ids(self, at_least: int, count: int) -> int:
         """Reserve ``count`` object ids durably, above every id stored or reserved before."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ember.scheduling import EntityRegistry, Scheduler, entity_registry
@@ -14,10 +13,11 @@ from ember.world._classes import class_ref
 from ember.world._errors import InvalidNameError, MoveError, ObjectDeletedError
 from ember.world._ids import IdAllocator
 from ember.world._kinds import Exit
-from ember.world._limits import MAX_TAGS, check_attribute_name, check_name
+from ember.world._limits import MAX_TAGS, check_aliases, check_attribute_name, check_name
+from ember.world._loading import NOT_LOADED, AttributeSource, WorldStatistics
 from ember.world._lockfuncs import LockFunctions, lock_functions
 from ember.world._locks import locks_text
-from ember.world._object import GameObject, check_aliases
+from ember.world._object import GameObject
 from ember.world._owned_tasks import cancel_owned_tasks
 from ember.world._search import NOBODY, SearchResult, search
 from ember.world._sink import MessageSink
@@ -28,18 +28,6 @@ __all__ = ["World", "WorldStatistics"]
 log = logging.getLogger("ember.world")
 _LOCK_FUNCTIONS = lock_functions
 T = TypeVar("T", bound=GameObject)
-
-
-@dataclass(frozen=True, slots=True)
-class WorldStatistics:
-    """Counts of a world: objects, distinct classes, changes not yet drained by the store,
-    objects whose class is missing, and the next id to be handed out."""
-
-    objects: int
-    classes: int
-    journal_pending: int
-    missing_classes: int
-    next_id: int
 
 
 class World:
@@ -79,6 +67,8 @@ class World:
         self.lock_functions = lock_functions if lock_functions is not None else _LOCK_FUNCTIONS
         #: Where contents go when their location is deleted and their own home is gone.
         self.default_home: GameObject | None = None
+        #: Reads stored attributes not loaded yet (a store streaming them in after start).
+        self._attribute_source: AttributeSource | None = None
 
     # -- looking objects up --------------------------------------------------------------------
 
@@ -125,13 +115,23 @@ class World:
 
     def statistics(self) -> WorldStatistics:
         """A snapshot of counts, for a Developer's command and ``bench/``."""
+        source = self._attribute_source
+        loaded, total = source.progress() if source is not None else (0, 0)
         return WorldStatistics(
             objects=len(self._objects),
             classes=len(self._by_class),
             journal_pending=len(self._journal) if self._journal is not None else 0,
             missing_classes=len(self._missing),
             next_id=self.ids.next_id,
+            attributes_loaded=loaded,
+            attributes_total=total,
         )
+
+    def damaged_objects(self) -> dict[int, str]:
+        """Objects whose stored attributes proved unreadable after the world opened, as
+        ``{id: reason}``: kept without those attributes (rows untouched), for Developers."""
+        source = self._attribute_source
+        return source.damaged() if source is not None else {}
 
     def missing_classes(self) -> dict[int, str]:
         """Objects loaded with the base class because their class no longer exists, as
@@ -180,19 +180,9 @@ class World:
             self._link_exit(obj, destination)
         self._register(obj)
         _moving.place(obj, location)
-        self._record(
-            ObjectCreated(
-                obj._id,
-                ref,
-                key,
-                _id_of(location),
-                _id_of(home),
-                _id_of(destination),
-                alias_tuple,
-                tag_tuple,
-                encoded,
-            )
-        )
+        ids = (_id_of(location), _id_of(home), _id_of(destination))
+        created = ObjectCreated(obj._id, ref, key, *ids, alias_tuple, tag_tuple, encoded)
+        self._record(created)
         try:
             obj.at_object_creation()
         except BaseException:
@@ -245,6 +235,8 @@ class World:
     def _remove(self, obj: GameObject) -> None:
         """Take ``obj`` out of the world without hooks; anything still inside is put
         nowhere (a creation hook that failed after making things inside it)."""
+        if obj._attrs is NOT_LOADED:  # read them while the store still has them
+            self._load_attributes(obj)
         _moving.place(obj, None)
         for content in list((obj._contents or {}).values()):
             _moving.place(content, None)
@@ -272,7 +264,10 @@ class World:
         return changes
 
     def snapshot(self) -> Snapshot:
-        """The whole world as plain rows (``{id: row}``, see :data:`Snapshot`)."""
+        """The whole world as plain rows (``{id: row}``, see :data:`Snapshot`); stored
+        attributes still streaming in are read first."""
+        if self._attribute_source is not None:
+            self._attribute_source.load_all()
         return {object_id: self._row(obj) for object_id, obj in self._objects.items()}
 
     def _row(self, obj: GameObject) -> dict[str, Any]:
@@ -308,6 +303,12 @@ class World:
         return self._objects.get(entity_id) if type(entity_id) is int else None
 
     # -- for objects, the loader and the store -------------------------------------------------
+
+    def _load_attributes(self, obj: GameObject) -> None:
+        """Give ``obj`` its stored attributes now (it was loaded without them)."""
+        if self._attribute_source is not None:
+            self._attribute_source.load(obj)
+        obj._attrs = None if obj._attrs is NOT_LOADED else obj._attrs  # no source: none
 
     def _record(self, change: Change) -> None:
         if self._journal is not None:

@@ -10,11 +10,14 @@ from support.task_stores import connect_postgres
 from worldstore_db import WorldDatabase
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", "sqlite-stream", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[WorldDatabase]:
     """A :class:`WorldDatabase` per backend; every stored world opened on it is closed after."""
-    if request.param == "sqlite":
-        db = WorldDatabase("sqlite", path=tmp_path / "world.db")
+    if request.param.startswith("sqlite"):
+        stream = request.param == "sqlite-stream"
+        db = WorldDatabase("sqlite", path=tmp_path / "world.db", stream=stream)
     else:
         db = WorldDatabase("postgres", admin=await connect_postgres())
     try:

@@ -151,7 +151,10 @@ async def test_a_corrupt_row_is_kept_aside_and_the_rest_loads(
     with caplog.at_level(logging.ERROR, logger="ember.world"):
         again = await database.open()
     reasons = [c.reason for c in again.report.corrupt]
-    assert len(reasons) == 2 and any("attribute value" in r for r in reasons), reasons
+    if database.stream:  # the attributes of an object kept aside are never read
+        assert len(reasons) == 1 and "the key" in reasons[0], reasons
+    else:
+        assert len(reasons) == 2 and any("attribute value" in r for r in reasons), reasons
     assert f"#{bad.id}" in caplog.text or f"{bad.id}" in caplog.text
     assert again.world.get(bad.id) is None and again.world.get(good.id).db.hp == 7
     # Kept aside: the rows are still in the database, untouched.

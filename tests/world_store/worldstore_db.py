@@ -23,8 +23,12 @@ class WorldDatabase:
     ``raw()`` runs SQL behind the store's back, as a hand edit or another server would.
     """
 
-    def __init__(self, kind: str, *, path: Path | None = None, admin: Any = None) -> None:
+    def __init__(
+        self, kind: str, *, path: Path | None = None, admin: Any = None, stream: bool = False
+    ) -> None:
         self.kind, self.path, self.admin = kind, path, admin
+        #: SQLite only: open with the attributes streamed in after the objects (as the game).
+        self.stream = stream
         self.schema = f"ember_test_{uuid.uuid4().hex[:12]}"
         self.opened: list[StoredWorld] = []
 
@@ -41,6 +45,8 @@ class WorldDatabase:
         return PostgresWorldStore(POSTGRES_DSN, schema=self.schema)
 
     async def open(self, **options: Any) -> StoredWorld:
+        if self.stream:
+            options.setdefault("stream", True)
         stored = await open_world(self.new_store(), **options)
         self.opened.append(stored)
         return stored

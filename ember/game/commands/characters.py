@@ -64,7 +64,8 @@ class CmdCharCreate(Command):
 
 
 class CmdMissing(Command):
-    """List the objects whose class no longer exists (Developers only).
+    """List the objects whose class no longer exists, or whose stored attributes could not
+    be read (Developers only).
 
     Such an object loaded with the base class; it is kept as it is stored until its class
     is back (restore the code and reload) or a Developer deletes it.
@@ -75,13 +76,27 @@ class CmdMissing(Command):
     help_category = "Developer"
 
     def func(self) -> None:
-        """One line per object: its id, key and the class reference it was stored with."""
-        missing = self.context.world.missing_classes()
-        if not missing:
+        """One line per object: its id, key and the class reference it was stored with; then
+        objects whose stored attributes proved unreadable after start, with the reason."""
+        world = self.context.world
+        missing, damaged = world.missing_classes(), world.damaged_objects()
+        if not missing and not damaged:
             self.session.msg("Every object's class exists.")
             return
-        lines = [f"{len(missing)} object{'s' if len(missing) != 1 else ''} without a class:"]
+        lines: list[str] = []
+        if missing:
+            lines.append(
+                f"{len(missing)} object{'s' if len(missing) != 1 else ''} without a class:"
+            )
         for object_id, ref in sorted(missing.items()):
-            obj = self.context.world.get(object_id)
+            obj = world.get(object_id)
             lines.append(f"  #{object_id} {obj.key if obj is not None else '?'}: {ref}")
+        if damaged:
+            lines.append(
+                f"{len(damaged)} object{'s' if len(damaged) != 1 else ''} with unreadable stored"
+                " attributes (left out; their rows stay in the database):"
+            )
+        for object_id, reason in sorted(damaged.items()):
+            obj = world.get(object_id)
+            lines.append(f"  #{object_id} {obj.key if obj is not None else '?'}: {reason}")
         self.session.msg("\n".join(lines))
