@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ember.errors import EmberError
+from ember.layout import GameLayout
 from ember.portal.control import server_state
 
 __all__ = ["AccountCommandError", "add_account_commands", "read_password"]
@@ -212,5 +213,5 @@ def _wait_offline(game_dir: Path, key: str, name: str) -> None:
         time.sleep(_POLL)  # a status file offers no event to wait on
     raise AccountCommandError(
         f"{name} is disabled, but the running server still lists it online after "
-        f"{DISCONNECT_WAIT:g} s; see server/logs/game.log"
+        f"{DISCONNECT_WAIT:g} s; see {GameLayout(game_dir).game_log}"
     )

@@ -323,20 +323,23 @@ async def test_the_status_line_follows_the_room_as_the_player_walks(
     await tab.login("walker", create=True)
     status = tab.page.locator("#gamestatus")
     await tab.page.wait_for_function(
-        "document.querySelector('#gamestatus').textContent.includes('The Hearth')",
+        "t => document.querySelector('#gamestatus').textContent.includes(t)",
+        arg="The Hearth",
         timeout=TIMEOUT,
     )
     assert "exits: n" in (await status.text_content() or "")
     await tab.command("n")
     await tab.page.wait_for_function(
-        "document.querySelector('#gamestatus').textContent.startsWith('Garden')",
+        "t => document.querySelector('#gamestatus').textContent.startsWith(t)",
+        arg="Garden",
         timeout=TIMEOUT,
     )
     shown = await status.text_content() or ""
     assert shown == "Garden — exits: s, e, w", shown
     await tab.command("w")
     await tab.page.wait_for_function(
-        "document.querySelector('#gamestatus').textContent.startsWith('Dry Meadow')",
+        "t => document.querySelector('#gamestatus').textContent.startsWith(t)",
+        arg="Dry Meadow",
         timeout=TIMEOUT,
     )
     assert (await status.text_content()) == "Dry Meadow — exits: e, barn"
