@@ -15,6 +15,7 @@ from typing import Any
 
 from ember.game._account_store import AccountStore, account_store_from_url
 from ember.game._codecheck import reload_if_it_loads, trusted_modules
+from ember.game._durable_flows import close_flows, open_flows, resume_flows
 from ember.game._handover import hand_over, take_over
 from ember.game._health import game_status, store_health, watch_store
 from ember.game._link_messages import LinkMessages
@@ -36,7 +37,7 @@ from ember.game.commands import (
 from ember.game.context import StopKind
 from ember.game.sessions import SessionRegistry
 from ember.game.settings import Settings
-from ember.interaction import get_flows, questions
+from ember.interaction import durable_flows, get_flows, questions
 from ember.layout import GameLayout
 from ember.link import LinkStream, Message
 from ember.offload import Offloader, install_offloader
@@ -49,6 +50,7 @@ from ember.scheduling import (
     install_scheduler,
     store_from_url,
 )
+from ember.scheduling._journal import StoredJournal
 
 __all__ = ["GameServer", "StopKind"]
 
@@ -107,6 +109,7 @@ class GameServer(LinkMessages, Playing):
         self.game_commands = GameCommands()
         self._account_store: AccountStore | None = None
         self._task_store: TaskStore | None = None
+        self._flows: StoredJournal | None = None  # durable flows read at start
         self._group: asyncio.TaskGroup | None = None
         self._command_tasks: set[asyncio.Task[Any]] = set()
         self._stop = StopRequest(self.link.put)
@@ -198,6 +201,7 @@ class GameServer(LinkMessages, Playing):
         if handed:
             self.link.put(Message("handover_applied", (), {"writes": handed}))
         report = await attach_store(self._scheduler, self._task_store)
+        self._flows = await open_flows(self, self._task_store)  # resumed once serving
         # What start-up loaded (accounts, restored tasks, code) lives as long as the process:
         # keep it out of the cyclic collector's full passes, which would otherwise walk it all.
         gc.freeze()
@@ -234,6 +238,7 @@ class GameServer(LinkMessages, Playing):
         """Handle link messages until :meth:`stop` is called or the link closes."""
         async with asyncio.TaskGroup() as group:
             self._group = group
+            resume_flows(self._flows)  # before any input is read: questions are asked first
             writer = group.create_task(self.link.write_loop(), name="ember-game-writer")
             reader = group.create_task(
                 self.link.read_loop(self.handle, partial(self.stop, "link-lost")),
@@ -249,8 +254,10 @@ class GameServer(LinkMessages, Playing):
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()
+            durable_flows().suspend_all()  # these go on after the restart
             for flow in await get_flows().cancel_all():  # @interactive functions
-                self.dispatcher.interrupted(flow.caller, flow.name)
+                if not flow.durable:
+                    self.dispatcher.interrupted(flow.caller, flow.name)
             # Let them finish cancelling (and tell their players) before output is drained.
             await asyncio.gather(*interrupted, return_exceptions=True)
             questions.cancel_all()  # questions asked from anywhere else
@@ -328,6 +335,7 @@ class GameServer(LinkMessages, Playing):
                 unwritten = hand_over(self.game_dir, left, via_portal=via_portal)
             except Exception:
                 log.exception("flushing the timed tasks failed")
+        await close_flows(self._stop.flush_timeout(self.settings))
         for store in (self._task_store, self._account_store):
             if store is not None:
                 try:

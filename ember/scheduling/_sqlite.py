@@ -6,6 +6,7 @@ import os
 import sqlite3
 from collections.abc import Sequence
 
+from ember.scheduling._journal import FLOW_COLUMNS, STEP_COLUMNS, FlowRow, StepRow, StoredJournal
 from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
 from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
 
@@ -17,8 +18,31 @@ CREATE_SQL = (
     " kwargs TEXT NOT NULL, owner TEXT, error TEXT);"
     " CREATE TABLE IF NOT EXISTS ember_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 )
+# Step 2: the journal of durable flows (ember/scheduling/_journal.py).
+FLOWS_SQL = (
+    "CREATE TABLE IF NOT EXISTS ember_flows (id TEXT PRIMARY KEY, ref TEXT NOT NULL,"
+    " args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, name TEXT NOT NULL,"
+    " started REAL NOT NULL);"
+    " CREATE TABLE IF NOT EXISTS ember_flow_steps (flow TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, until REAL, PRIMARY KEY (flow, seq))"
+)
 #: The task tables' versions (see ember.storage.Schema); a change appends a step.
-SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL,))
+SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL, FLOWS_SQL))
+UPSERT_FLOW_SQL = (
+    f"INSERT INTO ember_flows ({FLOW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(id) DO UPDATE SET ref = excluded.ref, args = excluded.args,"
+    " kwargs = excluded.kwargs, owner = excluded.owner, name = excluded.name,"
+    " started = excluded.started"
+)
+UPSERT_STEP_SQL = (
+    f"INSERT INTO ember_flow_steps ({STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(flow, seq) DO UPDATE SET kind = excluded.kind, key = excluded.key,"
+    " value = excluded.value, until = excluded.until"
+)
+DELETE_FLOW_SQL = "DELETE FROM ember_flows WHERE id = ?"
+DELETE_STEPS_SQL = "DELETE FROM ember_flow_steps WHERE flow = ?"
+SELECT_FLOWS_SQL = f"SELECT {FLOW_COLUMNS} FROM ember_flows ORDER BY id"
+SELECT_STEPS_SQL = f"SELECT {STEP_COLUMNS} FROM ember_flow_steps ORDER BY flow, seq"
 UPSERT_SQL = (
     f"INSERT INTO ember_tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET state = excluded.state, deadline = excluded.deadline,"
@@ -103,3 +127,28 @@ class SqliteTaskStore:
             return [row_to_task(row) for row in conn.execute(SELECT_ALL_SQL)]
 
         return await self._db.run("load tasks from", load)
+
+    async def write_journal(
+        self, flows: Sequence[FlowRow], steps: Sequence[StepRow], deletes: Sequence[str]
+    ) -> None:
+        """Upsert flow and step rows, then delete whole flows, in one durable transaction."""
+        gone = [(flow_id,) for flow_id in deletes]
+
+        def apply(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany(UPSERT_FLOW_SQL, flows)
+                conn.executemany(UPSERT_STEP_SQL, steps)
+                conn.executemany(DELETE_STEPS_SQL, gone)
+                conn.executemany(DELETE_FLOW_SQL, gone)
+
+        await self._db.run(f"write {len(flows) + len(steps) + len(gone)} journal rows to", apply)
+
+    async def load_journal(self) -> StoredJournal:
+        """Return every stored flow and step (steps in flow, seq order)."""
+
+        def load(conn: sqlite3.Connection) -> StoredJournal:
+            flows = [tuple(row) for row in conn.execute(SELECT_FLOWS_SQL)]
+            steps = [tuple(row) for row in conn.execute(SELECT_STEPS_SQL)]
+            return StoredJournal(flows, steps)
+
+        return await self._db.run("load the flow journal from", load)

@@ -50,6 +50,9 @@ class Command:
     permission: ClassVar[str | None] = None
     #: Hold the session's further input until this command finishes (logins do).
     hold_input: ClassVar[bool] = False
+    #: A generator or ``async def`` ``func`` survives reloads and crashes: each completed
+    #: step is journaled and replayed after a restart (docs/durable-flows.md).
+    durable: ClassVar[bool] = False
 
     caller: Character | Account | Session
     session: Session
