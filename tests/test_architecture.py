@@ -103,6 +103,8 @@ PUBLIC_API = [
     "delay",
     "entity_registry",
     "escape_markup",
+    "flow_now",
+    "flow_random",
     "get_scheduler",
     "get_world",
     "has_permission",

@@ -9,11 +9,12 @@ called from the start to replay (docs/durable-flows.md).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ember.errors import UnresolvableReferenceError
 from ember.game.commands import Command
 from ember.game.commands._durable import COMMAND_FIELDS
+from ember.game.context import GameContext
 from ember.interaction import durable_flows
 from ember.interaction._durable import DurableRun
 from ember.scheduling import get_scheduler
@@ -21,14 +22,23 @@ from ember.scheduling._journal import JournalStore, StoredJournal
 from ember.scheduling._refs import resolve_reference
 
 if TYPE_CHECKING:
-    from ember.game.server import GameServer
+    from ember.game.commands import Dispatcher
+
+
+class FlowHost(GameContext, Protocol):
+    """What resuming commands needs of the game (the game server is one)."""
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """Runs commands."""
+
 
 __all__ = ["close_flows", "open_flows", "resume_flows"]
 
 log = logging.getLogger("ember.game")
 
 
-async def open_flows(server: GameServer, store: object) -> StoredJournal | None:
+async def open_flows(server: FlowHost, store: object) -> StoredJournal | None:
     """Attach the journal to the task store and read the stored flows (resumed by
     :func:`resume_flows` once the server serves); None for a store with no journal."""
     if not hasattr(store, "load_journal"):
@@ -56,7 +66,7 @@ async def close_flows(give_up_after: float | None) -> None:
 
 
 def _resume_command(
-    server: GameServer, run: DurableRun, ref: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    server: FlowHost, run: DurableRun, ref: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
     cls = resolve_reference(ref, get_scheduler().trusted_modules)
     if not (isinstance(cls, type) and issubclass(cls, Command)):

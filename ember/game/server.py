@@ -251,10 +251,10 @@ class GameServer(LinkMessages, Playing):
             await self._stop.event.wait()
             status.cancel()
             watch.cancel()
+            durable_flows().suspend_all()  # these go on after the restart
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()
-            durable_flows().suspend_all()  # these go on after the restart
             for flow in await get_flows().cancel_all():  # @interactive functions
                 if not flow.durable:
                     self.dispatcher.interrupted(flow.caller, flow.name)
