@@ -234,8 +234,7 @@ def _decorate(func: Callable[P, Any], *, durable: bool) -> Callable[P, Flow[Any]
         if durable:
             ref = encode_callback(start, get_scheduler().entities)  # by reference, or refused
             run = durable_flows().new_run(ref, args, kwargs, caller, name)
-            work = call_durable(func, args, kwargs, caller, run)
-            return get_flows().start(work, caller, name, durable=True)
+            return durable_flows().start(call_durable(func, args, kwargs, caller, run), run)
         return get_flows().start(_call(func, args, kwargs, caller, name), caller, name)
 
     if durable:

@@ -11,18 +11,19 @@ replayed through its journal (:mod:`ember.interaction._durable`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import logging
 import secrets
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
 from ember.errors import EmberError, UnresolvableReferenceError
 from ember.interaction._durable import DurableRun, FlowStopped, close_on, current_run, describe
 from ember.interaction._errors import ReturnValue, TooManyWaitingError
-from ember.interaction._flows import get_flows
+from ember.interaction._flows import Flow, get_flows
 from ember.interaction._questions import Caller
 from ember.scheduling import get_scheduler
 from ember.scheduling._journal import (
@@ -161,13 +162,16 @@ class DurableFlows:
     def _resume(self, row: FlowRow, steps: list[StepRow]) -> str:
         flow_id, ref_json, name = row[0], row[1], row[5]
         caller: Any = None
+        scheduler = get_scheduler()
         try:
-            _check_steps(steps)
+            if row[4] is not None:  # the owner, to tell should the rest fail
+                kind, _, ident = row[4].partition(":")
+                caller = scheduler.entities.find(kind, int(ident) if ident.isdigit() else ident)
             ref = json.loads(ref_json)
-            scheduler = get_scheduler()
             args, kwargs = decode_arguments(row[2], row[3], scheduler.entities)
             if isinstance(ref, dict) and isinstance(ref.get("command"), str):
                 caller = args[0] if args else None
+                _check_steps(steps)
                 if self.command_resumer is None:
                     raise UnresolvableReferenceError("no command resumer is installed")
                 run = self._run(row, caller, steps)
@@ -182,9 +186,9 @@ class DurableFlows:
             if func is None:
                 raise UnresolvableReferenceError(f"{ref_json} is not an @interactive(durable=True)")
             caller = getattr(start, "__ember_caller__")(args, kwargs)  # noqa: B009
+            _check_steps(steps)
             run = self._run(row, caller, steps)
-            work = call_durable(func, args, kwargs, caller, run)
-            get_flows().start(work, caller, name, bounded=False)
+            self.start(call_durable(func, args, kwargs, caller, run), run, bounded=False)
             return "resumed"
         except (EmberError, ValueError, TypeError, LookupError) as error:
             if (started := self.runs.get(flow_id)) is not None:
@@ -197,6 +201,21 @@ class DurableFlows:
             if self.journal is not None:
                 self.journal.delete_flow(flow_id)
             return "stopped"
+
+    def start(
+        self, work: Coroutine[Any, Any, Any], run: DurableRun, *, bounded: bool = True
+    ) -> Flow[Any]:
+        """Run ``work`` (:func:`call_durable`) as the flow of ``run``; return its handle."""
+        flow = get_flows().start(work, run.caller, run.name, bounded=bounded, durable=True)
+        flow._task.add_done_callback(functools.partial(self._ended, run, work))
+        return flow
+
+    def _ended(self, run: DurableRun, work: Coroutine[Any, Any, Any], _: object) -> None:
+        if run.task is None:  # cancelled before it began: drive_durable never ran
+            work.close()
+            self.remove(run)
+            if not run.suspended:
+                run.forget()
 
     def _run(self, row: FlowRow, caller: Any, steps: list[StepRow]) -> DurableRun:
         run = DurableRun(row[0], row, caller, self.journal, steps, max_steps=self.max_steps)
