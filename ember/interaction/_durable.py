@@ -237,7 +237,7 @@ class DurableRun:
                 raise
         finally:
             step_hook.reset(token)
-        self._put((self.id, seq, kind, key, self._encode(value, kind, key, what), None))
+        self._put((self.id, seq, kind, key, self._encode(seq, value, kind, key, what), None))
         await self._flush()
         return value
 
@@ -259,17 +259,17 @@ class DurableRun:
         self._put((self.id, seq, "pause", key, "[null]", until))
         await self._flush()
 
-    def _encode(self, value: Any, kind: str, key: str, what: str) -> str:
+    def _encode(self, seq: int, value: Any, kind: str, key: str, what: str) -> str:
         try:
             text, _ = encode_arguments((value,), {}, get_scheduler().entities)
         except NotPersistableError as error:
             raise TypeError(
-                f"durable flow {what}: the outcome of step {self.seq} ({kind} {key[:40]}) cannot "
-                f"be recorded: {error}"
+                f"durable flow {what}: the outcome of step {seq} ({kind} {key[:40]}) cannot be "
+                f"recorded: {str(error).replace('argument args[0]', 'the outcome')}"
             ) from None
         if len(text) > MAX_STEP_BYTES:
             raise TypeError(
-                f"durable flow {what}: the outcome of step {self.seq} ({kind} {key[:40]}) is "
+                f"durable flow {what}: the outcome of step {seq} ({kind} {key[:40]}) is "
                 f"{len(text):,} bytes as JSON; a step may record at most {MAX_STEP_BYTES:,}"
             )
         return text

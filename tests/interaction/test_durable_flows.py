@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from ember import flow_now, flow_random, interactive, sleep
+from ember import flow_now, flow_random, interactive, run_async, sleep
 from ember.errors import NotPersistableError
 from ember.interaction import ResumeReport, ask_yes_no, durable_flows, get_flows, questions
+from ember.offload import Offloader, install_offloader
 from ember.scheduling import get_scheduler
 from ember.scheduling._sqlite import SqliteTaskStore
 from ember.testing import ScriptedCaller, virtual_time
@@ -74,6 +75,30 @@ def no_steps(caller: Player) -> Any:
 def endless(caller: Player) -> Any:
     while True:
         yield 0
+
+
+BREWED: list[int] = []
+
+
+def brew(amount: int) -> int:
+    BREWED.append(amount)
+    return amount * 2
+
+
+def make_thing() -> object:
+    return object()
+
+
+@interactive(durable=True)
+def brewing(caller: Player) -> Any:
+    result = yield run_async(brew, 21, executor="thread")
+    caller.msg(f"brewed {result}")
+    word = yield "Stir?"
+    caller.msg(f"stirred {word}")
+    try:
+        yield run_async(make_thing, executor="thread")
+    except TypeError as error:
+        caller.msg(str(error))
 
 
 class Game:
@@ -283,3 +308,23 @@ async def test_journal_length_and_flows_per_player_are_bounded(tmp_path: Path) -
             await until(lambda: running.rows() == (0, 0))  # cancelled: ended for good
         finally:
             flows.max_steps, flows.max_per_owner = 1000, None
+
+
+async def test_a_finished_job_is_not_run_again_and_its_result_is_replayed(tmp_path: Path) -> None:
+    ann = Player(1)
+    offloader = install_offloader(Offloader(threads=1, processes=1))
+    try:
+        async with game(tmp_path, ann) as (running, _):
+            BREWED.clear()
+            brewing(ann)
+            await until(lambda: ann.questions == ["Stir?"])
+            await running.restart()
+            await until(lambda: ann.questions == ["Stir?", "Stir?"])
+            assert BREWED == [21]  # the replay took the recorded result
+            ann.say("well")
+            await until(lambda: len(ann.messages) == 3)
+            assert ann.messages[:2] == ["brewed 42", "stirred well"]
+            refused = "step 2 (job test_durable_flows.make_thing) cannot be recorded"
+            assert f"{refused}: the outcome is a object" in ann.messages[2]
+    finally:
+        await offloader.close()
