@@ -11,8 +11,10 @@ again. A recorded step of another kind or key than the code now asks for stops t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
+import math
 import numbers
 import random
 from collections.abc import Awaitable, Callable, Generator
@@ -25,7 +27,7 @@ from ember.interaction._errors import QuestionAbortedError, TooManyWaitingError
 from ember.interaction._questions import Caller, questions
 from ember.scheduling import get_scheduler
 from ember.scheduling._journal import FlowRow, JournalWriter, StepRow, step_hook
-from ember.scheduling._refs import decode_arguments, encode_arguments
+from ember.scheduling._refs import decode_value, encode_arguments
 
 __all__ = [
     "MAX_STEP_BYTES",
@@ -40,6 +42,9 @@ __all__ = [
     "flow_random",
     "replaying",
 ]
+
+_PLAIN = frozenset((str, int, float, bool, type(None)))  # recorded as they are
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 #: The largest recorded outcome (JSON text) of one step; a bigger one is refused at the yield.
 MAX_STEP_BYTES = 16_384
@@ -132,6 +137,11 @@ Step = tuple[str, str, Callable[[], Awaitable[Any]] | None]
 def describe(yielded: Any, caller: Caller | None, what: str) -> Step:
     """Return ``(kind, key, live)`` for what a durable flow waits on; ``TypeError`` if it is
     nothing a journal can record (said at the yield)."""
+    kind = type(yielded)
+    if kind is FlowValue:  # the cheap checks first: a replay runs through many steps
+        return yielded.kind, "", yielded._live
+    if kind is int or kind is float:
+        return _pause_step(float(yielded), yielded, what)
     if isinstance(yielded, str):
         if caller is None:
             raise TypeError(f"{what} asked {yielded!r} but has no caller to ask")
@@ -146,12 +156,7 @@ def describe(yielded: Any, caller: Caller | None, what: str) -> Step:
     if isinstance(yielded, _Pause):
         return "pause", repr(yielded.seconds), None
     if isinstance(yielded, numbers.Real) and not isinstance(yielded, bool):
-        seconds = float(yielded)
-        if not 0 <= seconds < float("inf"):
-            raise ValueError(
-                f"{what}: yield needs a finite number of seconds >= 0, got {yielded!r}"
-            )
-        return "pause", repr(seconds), None
+        return _pause_step(float(yielded), yielded, what)
     if isinstance(yielded, FlowValue):
         return yielded.kind, "", yielded._live
     if _is_job(yielded):
@@ -162,6 +167,12 @@ def describe(yielded: Any, caller: Caller | None, what: str) -> Step:
         "journal cannot record; a durable flow may wait on a number of seconds, a question "
         "(a str, ask(), ask_yes_no(), choose()), a run_async() job, flow_random() or flow_now()"
     )
+
+
+def _pause_step(seconds: float, yielded: object, what: str) -> Step:
+    if not 0 <= seconds < math.inf:
+        raise ValueError(f"{what}: yield needs a finite number of seconds >= 0, got {yielded!r}")
+    return "pause", repr(seconds), None
 
 
 class DurableRun:
@@ -187,6 +198,9 @@ class DurableRun:
         self.suspended = False  # stopped by a reload or shutdown: the journal stays
         self.task: asyncio.Task[Any] | None = None
         self.waiting = "starting"
+        self._outcomes: list[Any] | None = None  # the recorded outcomes, parsed
+        #: Called once when a resumed flow goes live (the registry counts replays).
+        self.on_live: Callable[[], None] | None = None
 
     def hook(self, awaited: Any) -> Awaitable[Any] | None:
         """The step hook of an ``async def`` flow: journal ``awaited`` if it is awaited by
@@ -199,20 +213,36 @@ class DurableRun:
         """Wait on one step: from the journal while replaying, else live, then recorded."""
         return await self.wait(describe(yielded, caller, what), yielded, what)
 
+    def replayed(self, step: Step, yielded: Any) -> tuple[bool, Any]:
+        """``(True, outcome)`` if the next step is recorded complete (it is then taken), else
+        ``(False, None)``: :meth:`wait` must wait on it. :class:`FlowStopped` if the
+        recorded step is another one. No coroutine: a replay runs through many of these."""
+        seq = self.seq
+        if seq >= len(self.recorded):
+            return False, None
+        recorded = self.recorded[seq]
+        if recorded[2] != step[0] or recorded[3] != step[1]:
+            self._discard(yielded)
+            raise self._changed(seq, recorded, step[0], step[1])
+        if recorded[4] is None:
+            return False, None
+        self.seq += 1
+        self._discard(yielded)
+        return True, self._outcome(seq, recorded)
+
     async def wait(self, step: Step, yielded: Any, what: str) -> Any:
         """Wait on the step :func:`describe` made of ``yielded`` (see :meth:`step`)."""
+        done, outcome = self.replayed(step, yielded)
+        if done:
+            return outcome
         kind, key, live = step
         seq = self.seq
         self.seq += 1
         recorded = self.recorded[seq] if seq < len(self.recorded) else None
-        if recorded is not None:
-            if (recorded[2], recorded[3]) != (kind, key):
-                self._discard(yielded)
-                raise self._changed(seq, recorded, kind, key)
-            if recorded[4] is not None:
-                self._discard(yielded)
-                return self._outcome(seq, recorded)
-        self.quiet = False
+        if self.quiet:
+            self.quiet = False
+            if self.on_live is not None:
+                self.on_live()
         if seq >= self.max_steps:
             self._discard(yielded)
             raise FlowStopped(
@@ -261,7 +291,10 @@ class DurableRun:
 
     def _encode(self, seq: int, value: Any, kind: str, key: str, what: str) -> str:
         try:
-            text, _ = encode_arguments((value,), {}, get_scheduler().entities)
+            if type(value) in _PLAIN and (type(value) is not float or math.isfinite(value)):
+                text = _dumps([value])  # the common case: a plain answer or number
+            else:
+                text, _ = encode_arguments((value,), {}, get_scheduler().entities)
         except NotPersistableError as error:
             raise TypeError(
                 f"durable flow {what}: the outcome of step {seq} ({kind} {key[:40]}) cannot be "
@@ -274,11 +307,28 @@ class DurableRun:
             )
         return text
 
+    def _parsed(self, seq: int, text: str) -> Any:
+        """The parsed outcome of step ``seq``: all complete steps are parsed in one go on first
+        use (one parse per flow, not per step); a damaged one makes that fall back to each."""
+        if self._outcomes is None:
+            texts = [row[4] for row in self.recorded]
+            self._outcomes = []
+            done = [t for t in texts if t is not None]
+            if None not in texts[:-1]:
+                with contextlib.suppress(ValueError):
+                    parsed = json.loads(f"[{','.join(done)}]")
+                    # One value per step, or a damaged text spanned two: then parse each.
+                    if len(parsed) == len(done):
+                        self._outcomes = parsed
+        if seq < len(self._outcomes):
+            return self._outcomes[seq]
+        return json.loads(text)
+
     def _outcome(self, seq: int, recorded: StepRow) -> Any:
         text = recorded[4]
         assert text is not None
         try:
-            value = json.loads(text)
+            value = self._parsed(seq, text)
             if isinstance(value, dict) and value.get("error") in (
                 "TimeoutError",
                 "QuestionAbortedError",
@@ -287,7 +337,10 @@ class DurableRun:
                 raise error(str(value.get("text", "")))
             if not (isinstance(value, list) and len(value) == 1):
                 raise ValueError(f"not a recorded outcome: {text[:60]!r}")
-            args, _ = decode_arguments(text, "{}", get_scheduler().entities)
+            found = value[0]
+            if type(found) in _PLAIN:
+                return found
+            return decode_value(found, get_scheduler().entities)
         except (TimeoutError, QuestionAbortedError):
             raise
         except Exception as error:
@@ -296,7 +349,6 @@ class DurableRun:
                 f"{recorded[3][:40]!r}) has a damaged record: {error}",
                 f"{self.name} cannot continue: its record is damaged. It has been stopped.",
             ) from None
-        return args[0]
 
     def _changed(self, seq: int, recorded: StepRow, kind: str, key: str) -> FlowStopped:
         return FlowStopped(
@@ -309,7 +361,7 @@ class DurableRun:
     @staticmethod
     def _discard(yielded: Any) -> None:
         """A job started by code being replayed must not run again: cancel it before it does."""
-        if _is_job(yielded):
+        if type(yielded) is not FlowValue and _is_job(yielded):
             yielded.cancel("replayed from the flow journal")
 
     def _put(self, row: StepRow) -> None:

@@ -11,7 +11,9 @@ replayed through its journal (:mod:`ember.interaction._durable`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import gc
 import inspect
 import json
 import logging
@@ -40,6 +42,9 @@ __all__ = ["DurableFlows", "ResumeReport", "call_durable", "drive_durable", "dur
 
 log = logging.getLogger("ember.interaction")
 
+# Seconds after resume() at which the cyclic collector is on again even if some resumed flow
+# never reached a journaled step (an async flow awaiting something else first).
+_GC_AT_LATEST = 10.0
 _KINDS = frozenset(("pause", "ask", "job", "random", "now"))
 #: Starts a resumed command flow: (run, command reference, decoded args, decoded kwargs).
 CommandResumer = Callable[[DurableRun, str, tuple[Any, ...], dict[str, Any]], None]
@@ -69,6 +74,8 @@ class DurableFlows:
         self.journal: JournalWriter | None = None
         self.runs: dict[str, DurableRun] = {}
         self._owned: dict[str, int] = {}  # running flows per owner
+        self._replaying = 0  # resumed flows not live yet
+        self._collecting = False  # the collector was on before resume() turned it off
         #: Steps one flow may record; the step after is refused and the flow stopped.
         self.max_steps = 1000
         #: Durable flows one owner may have at once (None: no bound); the server sets it.
@@ -150,8 +157,17 @@ class DurableFlows:
         for step in stored.steps:
             steps.setdefault(step[0], []).append(step)
         counts = {"resumed": 0, "stopped": 0, "kept": 0}
-        for row in stored.flows:
-            counts[self._resume(row, steps.pop(row[0], []))] += 1
+        starts: dict[str, Any] = {}  # flows share a handful of functions: resolve each once
+        # Thousands of long-lived flows made at once: the cyclic collector walking them again
+        # and again would only cost time (as in attach_store); it is back once they replayed.
+        self._collecting = self._collecting or gc.isenabled()
+        gc.disable()
+        try:
+            for row in stored.flows:
+                counts[self._resume(row, steps.pop(row[0], []), starts)] += 1
+        finally:
+            self._replayed()
+            asyncio.get_running_loop().call_later(_GC_AT_LATEST, self._collect_again)
         for orphan in steps:  # steps of no flow: a hand edit, or a damaged database
             log.error("flow journal: steps of unknown flow %r removed", orphan)
             self.journal.delete_flow(orphan)
@@ -159,14 +175,11 @@ class DurableFlows:
         log.info("durable flows from %s: %s", self.journal.store.url, report)
         return report
 
-    def _resume(self, row: FlowRow, steps: list[StepRow]) -> str:
+    def _resume(self, row: FlowRow, steps: list[StepRow], starts: dict[str, Any]) -> str:
         flow_id, ref_json, name = row[0], row[1], row[5]
         caller: Any = None
         scheduler = get_scheduler()
         try:
-            if row[4] is not None:  # the owner, to tell should the rest fail
-                kind, _, ident = row[4].partition(":")
-                caller = scheduler.entities.find(kind, int(ident) if ident.isdigit() else ident)
             ref = json.loads(ref_json)
             args, kwargs = decode_arguments(row[2], row[3], scheduler.entities)
             if isinstance(ref, dict) and isinstance(ref.get("command"), str):
@@ -181,7 +194,10 @@ class DurableFlows:
                     self.remove(run)
                     return "kept"
                 return "resumed"
-            start = decode_callback(ref_json, scheduler.entities, scheduler.trusted_modules)
+            start = starts.get(ref_json)
+            if start is None:
+                start = decode_callback(ref_json, scheduler.entities, scheduler.trusted_modules)
+                starts[ref_json] = start
             func = getattr(start, "__ember_durable__", None)
             if func is None:
                 raise UnresolvableReferenceError(f"{ref_json} is not an @interactive(durable=True)")
@@ -193,6 +209,10 @@ class DurableFlows:
         except (EmberError, ValueError, TypeError, LookupError) as error:
             if (started := self.runs.get(flow_id)) is not None:
                 self.remove(started)
+            if caller is None and row[4] is not None:  # its owner, to tell
+                kind, _, ident = row[4].partition(":")
+                with contextlib.suppress(EmberError, LookupError):
+                    caller = scheduler.entities.find(kind, int(ident) if ident.isdigit() else ident)
             log.error("durable flow %s (%s) cannot be resumed and is stopped: %s",
                       name, flow_id, error)  # fmt: skip
             if caller is not None and callable(getattr(caller, "msg", None)):
@@ -213,12 +233,30 @@ class DurableFlows:
     def _ended(self, run: DurableRun, work: Coroutine[Any, Any, Any], _: object) -> None:
         if run.task is None:  # cancelled before it began: drive_durable never ran
             work.close()
+            if run.on_live is not None:
+                run.on_live()
             self.remove(run)
             if not run.suspended:
                 run.forget()
 
+    def _replayed(self, run: DurableRun | None = None) -> None:
+        """One more resumed flow is live (or ended); once all are, collect garbage again."""
+        if run is not None:
+            run.on_live = None
+            self._replaying -= 1
+        if self._replaying <= 0:
+            self._collect_again()
+
+    def _collect_again(self) -> None:
+        if self._collecting:
+            self._collecting = False
+            gc.enable()
+
     def _run(self, row: FlowRow, caller: Any, steps: list[StepRow]) -> DurableRun:
         run = DurableRun(row[0], row, caller, self.journal, steps, max_steps=self.max_steps)
+        if steps:
+            run.on_live = functools.partial(self._replayed, run)
+            self._replaying += 1
         run.stored = True
         self._add(run)
         return run
@@ -270,6 +308,8 @@ async def drive_durable(work: Any, caller: Caller | None, run: DurableRun) -> An
             caller.msg(stopped.player_text)
         return None
     finally:
+        if run.on_live is not None:  # it ended while replaying
+            run.on_live()
         durable_flows().remove(run)
         if not run.suspended:
             run.forget()
@@ -305,7 +345,9 @@ async def _drive_journaled(
         except (TypeError, ValueError, RuntimeError) as bad:
             close_on(gen, bad)  # raised at the yield, so the traceback shows the line
         try:
-            value = await run.wait(step, yielded, run.name)
+            done, value = run.replayed(step, yielded)
+            if not done:
+                value = await run.wait(step, yielded, run.name)
         except FlowStopped:
             gen.close()  # its finally blocks run quietly while it replays
             raise

@@ -147,8 +147,8 @@ class SqliteTaskStore:
         """Return every stored flow and step (steps in flow, seq order)."""
 
         def load(conn: sqlite3.Connection) -> StoredJournal:
-            flows = [tuple(row) for row in conn.execute(SELECT_FLOWS_SQL)]
-            steps = [tuple(row) for row in conn.execute(SELECT_STEPS_SQL)]
+            flows = conn.execute(SELECT_FLOWS_SQL).fetchall()  # rows are tuples already
+            steps = conn.execute(SELECT_STEPS_SQL).fetchall()
             return StoredJournal(flows, steps)
 
         return await self._db.run("load the flow journal from", load)
