@@ -117,38 +117,42 @@ class Store:
         self.store = SqliteTaskStore(self.path)
 
 
-async def step_cost(folder: Path, flows: int, steps: int) -> None:
+async def step_cost(folder: Path, flows: int, steps: int, rounds: int = 3) -> None:
     """Journaled steps of many flows at once vs as many persistent delays (made, fired, their
     rows deleted), per unit: CPU time of the whole process (the loop and the store's thread)
-    and wall time."""
+    and wall time; the best of ``rounds`` runs of each, taken in turns."""
     say(f"cost per step: {flows:,} flows x {steps} steps vs {flows * steps:,} persistent delays")
-    store = Store(folder / "steps.db")
-    await store.open()
-    WAITING.clear()
-    cpu, wall = time.process_time(), time.perf_counter()
-    for ident in range(flows):
-        rolls(PLAYERS.setdefault(ident, Player(ident)), steps)
-    await reached(flows)
-    step_cpu = (time.process_time() - cpu) / (flows * steps)
-    step_wall = (time.perf_counter() - wall) / (flows * steps)
-    await store.stop()
-
-    scheduler = install_scheduler(Scheduler())
-    tasks = SqliteTaskStore(folder / "delays.db")
-    await tasks.open()
-    await attach_store(scheduler, tasks)
     count = flows * steps
-    FIRED.clear()
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(count):
-        delay(0, fired, count, persistent=True)
-    await ALL_FIRED.wait()
-    await scheduler.flush()
-    delay_cpu = (time.process_time() - cpu) / count
-    delay_wall = (time.perf_counter() - wall) / count
-    await scheduler.close()
-    await tasks.close()
-    install_scheduler(Scheduler())
+    best = {"step": (1e9, 1e9), "delay": (1e9, 1e9)}
+    for turn in range(rounds):
+        store = Store(folder / f"steps{turn}.db")
+        await store.open()
+        WAITING.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for ident in range(flows):
+            rolls(PLAYERS.setdefault(ident, Player(ident)), steps)
+        await reached(flows)
+        took = ((time.process_time() - cpu) / count, (time.perf_counter() - wall) / count)
+        best["step"] = min(best["step"], took)
+        await store.stop()
+
+        scheduler = install_scheduler(Scheduler())
+        tasks = SqliteTaskStore(folder / f"delays{turn}.db")
+        await tasks.open()
+        await attach_store(scheduler, tasks)
+        FIRED.clear()
+        ALL_FIRED.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(count):
+            delay(0, fired, count, persistent=True)
+        await ALL_FIRED.wait()
+        await scheduler.flush()
+        took = ((time.process_time() - cpu) / count, (time.perf_counter() - wall) / count)
+        best["delay"] = min(best["delay"], took)
+        await scheduler.close()
+        await tasks.close()
+        install_scheduler(Scheduler())
+    (step_cpu, step_wall), (delay_cpu, delay_wall) = best["step"], best["delay"]
     add("CPU per journaled step", step_cpu, delay_cpu, "us", "<= 1x delay",
         step_cpu <= delay_cpu)  # fmt: skip
     add("wall time per step, all at once", step_wall, delay_wall, "us", "info")

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from ember.errors import NotPersistableError
 from ember.interaction._ask import Choice, Question
 from ember.interaction._errors import QuestionAbortedError, TooManyWaitingError
-from ember.interaction._questions import Caller, questions
+from ember.interaction._questions import AskedLine, Caller, questions
 from ember.scheduling import get_scheduler
 from ember.scheduling._journal import FlowRow, JournalWriter, StepRow, step_hook
 from ember.scheduling._refs import decode_value, encode_arguments
@@ -142,6 +142,9 @@ def describe(yielded: Any, caller: Caller | None, what: str) -> Step:
         return yielded.kind, "", yielded._live
     if kind is int or kind is float:
         return _pause_step(float(yielded), yielded, what)
+    if kind is AskedLine:
+        line = yielded
+        return "ask", line.text, lambda: questions.ask(line.caller, line.text, timeout=line.timeout)
     if isinstance(yielded, str):
         if caller is None:
             raise TypeError(f"{what} asked {yielded!r} but has no caller to ask")

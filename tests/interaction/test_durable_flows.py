@@ -14,7 +14,14 @@ import pytest
 
 from ember import flow_now, flow_random, interactive, run_async, sleep
 from ember.errors import NotPersistableError
-from ember.interaction import ResumeReport, ask_yes_no, durable_flows, get_flows, questions
+from ember.interaction import (
+    ResumeReport,
+    ask_caller,
+    ask_yes_no,
+    durable_flows,
+    get_flows,
+    questions,
+)
 from ember.offload import Offloader, install_offloader
 from ember.scheduling import get_scheduler
 from ember.scheduling._sqlite import SqliteTaskStore
@@ -50,9 +57,10 @@ async def async_quest(caller: Player) -> Any:
     caller.msg("a-begin")
     await sleep(5)
     sure = await ask_yes_no("Sure?")
+    name = await ask_caller(caller, "Name?")  # as caller.ask() does
     luck = await flow_random()
     await sleep(5)
-    caller.msg(f"a-end {sure} {luck}")
+    caller.msg(f"a-end {sure} {name} {luck}")
     return sure
 
 
@@ -191,12 +199,14 @@ async def test_an_async_def_flow_replays_its_awaits(tmp_path: Path) -> None:
         await clock.advance(5)
         await until(lambda: len(bob.questions) == 1)
         bob.say("y")
-        await until(lambda: running.rows()[1] >= 3)  # pause, answer, random value
+        await until(lambda: len(bob.questions) == 2)
+        bob.say("Bob")
+        await until(lambda: running.rows()[1] >= 4)  # pause, two answers, random value
         await running.restart()
         await clock.advance(5)
         await until(lambda: len(bob.messages) == 2)
-        assert bob.messages[1].startswith("a-end True 0.")
-        assert bob.questions == ["Sure? [y/n] "]
+        assert bob.messages[1].startswith("a-end True Bob 0.")
+        assert bob.questions == ["Sure? [y/n] ", "Name?"]
 
 
 async def test_a_pause_goes_on_with_the_time_it_had_left(tmp_path: Path) -> None:
