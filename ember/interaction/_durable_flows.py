@@ -180,7 +180,8 @@ class DurableFlows:
         caller: Any = None
         scheduler = get_scheduler()
         try:
-            ref = json.loads(ref_json)
+            ref = starts.get("json:" + ref_json) or json.loads(ref_json)
+            starts["json:" + ref_json] = ref
             args, kwargs = decode_arguments(row[2], row[3], scheduler.entities)
             if isinstance(ref, dict) and isinstance(ref.get("command"), str):
                 caller = args[0] if args else None
