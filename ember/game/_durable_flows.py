@@ -17,6 +17,7 @@ from ember.game.commands._durable import COMMAND_FIELDS
 from ember.game.context import GameContext
 from ember.interaction import durable_flows
 from ember.interaction._durable import DurableRun
+from ember.interaction._durable_flows import PlayerAwayError
 from ember.scheduling import get_scheduler
 from ember.scheduling._journal import JournalStore, StoredJournal
 from ember.scheduling._refs import resolve_reference
@@ -76,7 +77,7 @@ def _resume_command(
         (s for s in server.sessions if s.character is caller or s.account is caller), None
     )
     if session is None:
-        raise LookupError(f"nobody plays {caller!r} now")
+        raise PlayerAwayError(f"nobody plays {caller!r} now")
     command = cls()
     command.caller, command.session, command.context = caller, session, server
     command.cmdset = server.dispatcher.cmdset_for(session)

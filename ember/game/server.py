@@ -200,8 +200,9 @@ class GameServer(LinkMessages, Playing):
         handed = await take_over(self._task_store, self.game_dir, self.handed_over)
         if handed:
             self.link.put(Message("handover_applied", (), {"writes": handed}))
-        report = await attach_store(self._scheduler, self._task_store)
         self._flows = await open_flows(self, self._task_store)  # resumed once serving
+        # Before the tasks: overdue ones fire at the next await, which must follow `ready`.
+        report = await attach_store(self._scheduler, self._task_store)
         # What start-up loaded (accounts, restored tasks, code) lives as long as the process:
         # keep it out of the cyclic collector's full passes, which would otherwise walk it all.
         gc.freeze()

@@ -38,7 +38,14 @@ from ember.scheduling._journal import (
 )
 from ember.scheduling._refs import decode_arguments, decode_callback, encode_arguments
 
-__all__ = ["DurableFlows", "ResumeReport", "call_durable", "drive_durable", "durable_flows"]
+__all__ = [
+    "DurableFlows",
+    "PlayerAwayError",
+    "ResumeReport",
+    "call_durable",
+    "drive_durable",
+    "durable_flows",
+]
 
 log = logging.getLogger("ember.interaction")
 
@@ -48,6 +55,11 @@ _GC_AT_LATEST = 10.0
 _KINDS = frozenset(("pause", "ask", "job", "random", "now"))
 #: Starts a resumed command flow: (run, command reference, decoded args, decoded kwargs).
 CommandResumer = Callable[[DurableRun, str, tuple[Any, ...], dict[str, Any]], None]
+
+
+class PlayerAwayError(EmberError):
+    """Raised by a command resumer when no session of the flow's player is connected: the
+    flow stays stored and is tried again at the next start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +203,7 @@ class DurableFlows:
                 run = self._run(row, caller, steps)
                 try:
                     self.command_resumer(run, ref["command"], args, kwargs)
-                except LookupError:  # the player is offline: try at the next start
+                except PlayerAwayError:  # nobody to run it for: try at the next start
                     self.remove(run)
                     return "kept"
                 return "resumed"
@@ -207,15 +219,15 @@ class DurableFlows:
             run = self._run(row, caller, steps)
             self.start(call_durable(func, args, kwargs, caller, run), run, bounded=False)
             return "resumed"
-        except (EmberError, ValueError, TypeError, LookupError) as error:
+        except Exception as error:  # one flow's damage or bug must not stop the others
             if (started := self.runs.get(flow_id)) is not None:
                 self.remove(started)
             if caller is None and row[4] is not None:  # its owner, to tell
                 kind, _, ident = row[4].partition(":")
                 with contextlib.suppress(EmberError, LookupError):
                     caller = scheduler.entities.find(kind, int(ident) if ident.isdigit() else ident)
-            log.error("durable flow %s (%s) cannot be resumed and is stopped: %s",
-                      name, flow_id, error)  # fmt: skip
+            log.error("durable flow %s (%s) cannot be resumed and is stopped: %s: %s",
+                      name, flow_id, type(error).__name__, error, exc_info=error)  # fmt: skip
             if caller is not None and callable(getattr(caller, "msg", None)):
                 caller.msg(f"{name} could not continue after the restart (its record is "
                            "damaged or its code is gone); it has been stopped.")  # fmt: skip
