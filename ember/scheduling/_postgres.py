@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS {tasks} (id BIGINT PRIMARY KEY, state TEXT NOT NULL,
     args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, error TEXT);
 CREATE TABLE IF NOT EXISTS {meta} (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 """
-# Schema step 2: the journal of durable flows (ember/scheduling/_journal.py).
+# The journal of durable flows (ember/scheduling/_journal.py): the "flows" schema component.
 FLOWS_SQL = """
 CREATE TABLE IF NOT EXISTS {flows} (id TEXT PRIMARY KEY, ref TEXT NOT NULL, args TEXT NOT NULL,
     kwargs TEXT NOT NULL, owner TEXT, name TEXT NOT NULL, started DOUBLE PRECISION NOT NULL);
@@ -97,8 +97,9 @@ class PostgresTaskStore:
 
     def __init__(self, dsn: str, *, schema: str = "public") -> None:
         self._sql = {name: qualify(sql, schema) for name, sql in _TEMPLATES.items()}
-        steps = (self._sql["create"], self._sql["flows"])
-        self._schema = Schema("tasks", ("ember_tasks", "ember_meta"), steps)
+        self._schema = Schema("tasks", ("ember_tasks", "ember_meta"), (self._sql["create"],))
+        flow_tables = ("ember_flows", "ember_flow_steps")
+        self._flows_schema = Schema("flows", flow_tables, (self._sql["flows"],))
         self.dsn, self.schema = dsn, schema
         self.url = postgres_url(dsn, schema).url
         # Reconnects by itself after a restart or a terminated backend (ember.storage).
@@ -117,6 +118,7 @@ class PostgresTaskStore:
 
         async def prepare(conn: asyncpg.Connection[Any]) -> None:
             await upgrade_postgres(conn, self._schema, self.schema, self.url)
+            await upgrade_postgres(conn, self._flows_schema, self.schema, self.url)
             await conn.execute(self._sql["init_meta"])
 
         try:

@@ -10,7 +10,7 @@ from ember.scheduling._journal import FLOW_COLUMNS, STEP_COLUMNS, FlowRow, StepR
 from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
 from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
 
-__all__ = ["SCHEMA", "SqliteTaskStore"]
+__all__ = ["FLOWS_SCHEMA", "SCHEMA", "SqliteTaskStore"]
 
 CREATE_SQL = (
     "CREATE TABLE IF NOT EXISTS ember_tasks (id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
@@ -18,7 +18,7 @@ CREATE_SQL = (
     " kwargs TEXT NOT NULL, owner TEXT, error TEXT);"
     " CREATE TABLE IF NOT EXISTS ember_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
 )
-# Step 2: the journal of durable flows (ember/scheduling/_journal.py).
+# The journal of durable flows (ember/scheduling/_journal.py).
 FLOWS_SQL = (
     "CREATE TABLE IF NOT EXISTS ember_flows (id TEXT PRIMARY KEY, ref TEXT NOT NULL,"
     " args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, name TEXT NOT NULL,"
@@ -27,7 +27,9 @@ FLOWS_SQL = (
     " kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, until REAL, PRIMARY KEY (flow, seq))"
 )
 #: The task tables' versions (see ember.storage.Schema); a change appends a step.
-SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL, FLOWS_SQL))
+SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL,))
+#: The flow journal's own component, so task databases of any age gain it by itself.
+FLOWS_SCHEMA = Schema("flows", ("ember_flows", "ember_flow_steps"), (FLOWS_SQL,))
 UPSERT_FLOW_SQL = (
     f"INSERT INTO ember_flows ({FLOW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET ref = excluded.ref, args = excluded.args,"
@@ -82,7 +84,12 @@ class SqliteTaskStore:
 
     async def open(self) -> None:
         """Open the file (creating it and the schema if missing) in the writer thread."""
-        await self._db.open(lambda conn: upgrade_sqlite(conn, SCHEMA, self.path))
+
+        def prepare(conn: sqlite3.Connection) -> None:
+            upgrade_sqlite(conn, SCHEMA, self.path)
+            upgrade_sqlite(conn, FLOWS_SCHEMA, self.path)
+
+        await self._db.open(prepare)
 
     async def close(self) -> None:
         """Close the connection and stop the writer thread; closing twice is harmless."""

@@ -11,7 +11,7 @@ from support.task_stores import StoreFactory
 
 from ember.errors import StoreError
 from ember.scheduling._journal import FlowRow, JournalWriter, StepRow
-from ember.scheduling._sqlite import CREATE_SQL, SCHEMA, SqliteTaskStore
+from ember.scheduling._sqlite import CREATE_SQL, FLOWS_SCHEMA, SqliteTaskStore
 
 FLOW_A: FlowRow = ("aaaa", '{"function":"game.q:quest"}', '[{"$entity":["object",5]}]', "{}",
                    "object:5", "quest", 1_700_000_000.5)  # fmt: skip
@@ -110,5 +110,5 @@ async def test_a_version_1_task_database_gains_the_journal_tables(tmp_path: Any)
     finally:
         await store.close()
     with closing(sqlite3.connect(path)) as conn:
-        row = conn.execute("SELECT version FROM ember_schema_versions WHERE component='tasks'")
-        assert row.fetchone() == (SCHEMA.version,) == (2,)
+        row = conn.execute("SELECT version FROM ember_schema_versions WHERE component='flows'")
+        assert row.fetchone() == (FLOWS_SCHEMA.version,) == (1,)
