@@ -196,8 +196,8 @@ class DurableRun:
         self.recorded = recorded
         self.max_steps = max_steps
         self.seq = 0
-        self.quiet = bool(recorded)  # replaying: messages dropped
-        self.stored = bool(recorded)  # the flow row is in the journal
+        self.quiet = False  # replaying: messages dropped (set for a resumed flow)
+        self.stored = False  # the flow row is in the journal
         self.suspended = False  # stopped by a reload or shutdown: the journal stays
         self.task: asyncio.Task[Any] | None = None
         self.waiting = "starting"
@@ -367,13 +367,17 @@ class DurableRun:
         if type(yielded) is not FlowValue and _is_job(yielded):
             yielded.cancel("replayed from the flow journal")
 
-    def _put(self, row: StepRow) -> None:
-        if self.journal is None:
-            return
-        if not self.stored:
+    async def begin(self) -> None:
+        """Store the flow before its code runs, so that a crash before its first step finds
+        it (it then replays quietly up to that step: what it said is not said twice)."""
+        if self.journal is not None and not self.stored:
             self.journal.put_flow(self.header)
             self.stored = True
-        self.journal.put_step(row)
+            await self.journal.flush()
+
+    def _put(self, row: StepRow) -> None:
+        if self.journal is not None:
+            self.journal.put_step(row)
 
     async def _flush(self) -> None:
         # What follows a step (its messages) happens only once the step is durable.

@@ -267,10 +267,9 @@ class DurableFlows:
 
     def _run(self, row: FlowRow, caller: Any, steps: list[StepRow]) -> DurableRun:
         run = DurableRun(row[0], row, caller, self.journal, steps, max_steps=self.max_steps)
-        if steps:
-            run.on_live = functools.partial(self._replayed, run)
-            self._replaying += 1
-        run.stored = True
+        run.on_live = functools.partial(self._replayed, run)
+        self._replaying += 1
+        run.stored = run.quiet = True  # quiet up to its first step without an outcome
         self._add(run)
         return run
 
@@ -306,6 +305,7 @@ async def drive_durable(work: Any, caller: Caller | None, run: DurableRun) -> An
     current_run.set(run)
     run.task = asyncio.current_task()
     try:
+        await run.begin()
         if inspect.isgenerator(work):
             return await _drive_journaled(work, caller, run)
         if inspect.isawaitable(work):

@@ -73,9 +73,13 @@ def bad_yield(caller: Player) -> Any:
         raise
 
 
+GATE: list[asyncio.Event] = []
+
+
 @interactive(durable=True)
-def no_steps(caller: Player) -> Any:
-    caller.msg("quick")
+async def no_steps(caller: Player) -> Any:
+    caller.msg("idling")
+    await GATE[0].wait()  # not a step: nothing is recorded for it
     return 1
 
 
@@ -280,7 +284,7 @@ async def test_an_unrecordable_yield_is_refused_at_the_yield(tmp_path: Path) -> 
         with pytest.raises(TypeError, match="journal cannot record"):
             await flow
         assert ann.messages[0].startswith("refused: durable flow bad_yield waited on <object")
-        assert running.rows() == (0, 0)
+        await until(lambda: running.rows() == (0, 0))  # it ended: its row is gone
 
 
 async def test_arguments_that_cannot_be_stored_are_refused_at_the_call(tmp_path: Path) -> None:
@@ -289,14 +293,21 @@ async def test_arguments_that_cannot_be_stored_are_refused_at_the_call(tmp_path:
             quest(ScriptedCaller())  # not an entity: it could not be found again
 
 
-async def test_a_flow_that_never_reaches_a_step_writes_no_journal(tmp_path: Path) -> None:
+async def test_a_flow_that_never_reaches_a_step_keeps_one_row_and_none_once_ended(
+    tmp_path: Path,
+) -> None:
     ann = Player(1)
-    async with game(tmp_path, ann) as (running, _):
-        assert await no_steps(ann) == 1
-        assert durable_flows().journal is not None
-        await durable_flows().journal.flush()
-        assert running.rows() == (0, 0)
-        assert durable_flows().journal.statistics().rows_written == 0
+    async with game(tmp_path, ann) as (running, clock):
+        GATE[:] = [asyncio.Event()]
+        flow = no_steps(ann)
+        await until(lambda: ann.messages == ["idling"])
+        assert running.rows() == (1, 0)  # stored before its code ran
+        await clock.advance(3600)
+        await until(lambda: True)
+        assert running.rows() == (1, 0)  # no growth while it waits on something else
+        GATE[0].set()
+        assert await flow == 1
+        await until(lambda: running.rows() == (0, 0))
 
 
 async def test_journal_length_and_flows_per_player_are_bounded(tmp_path: Path) -> None:
@@ -338,3 +349,20 @@ async def test_a_finished_job_is_not_run_again_and_its_result_is_replayed(tmp_pa
             assert f"{refused}: the outcome is a object" in ann.messages[2]
     finally:
         await offloader.close()
+
+
+async def test_a_flow_stored_before_its_first_step_replays_quietly_to_it(tmp_path: Path) -> None:
+    """As after a crash right after `begin` was said, before the pause's row was stored."""
+    ann = Player(1)
+    async with game(tmp_path, ann) as (running, clock):
+        await running.stop()
+        ref = '{"function":"test_durable_flows:quest"}'
+        with closing(sqlite3.connect(running.path)) as conn, conn:
+            conn.execute(
+                "INSERT INTO ember_flows VALUES ('abc', ?, ?, '{}', 'tester:1', 'quest', 0)",
+                (ref, '[{"$entity":["tester",1]}]'),
+            )
+        assert (await running.start()).resumed == 1
+        await clock.advance(5)
+        await until(lambda: ann.questions == ["Name?"])
+        assert ann.messages == []  # "begin" was said before the crash: not again
