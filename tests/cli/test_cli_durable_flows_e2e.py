@@ -157,6 +157,10 @@ async def test_a_durable_command_survives_a_sigkill_at_each_step(tmp_path: Path)
     with started(game) as status:
         ann = await new_player(status["telnet_port"], "ann")
         try:
+            # The world store writes behind: a reload makes the new character durable, so the
+            # first SIGKILL cannot take the flow's caller with it.
+            await reload(game, ann)
+            await ann.expect("Reloaded.", within=WAIT)
             assert_each_step_once(await walk_the_quest(game, ann, kill))
         finally:
             await ann.close()
