@@ -181,6 +181,24 @@ def _pause_step(seconds: float, yielded: object, what: str) -> Step:
 class DurableRun:
     """The journal of one durable flow while it runs (see the module docstring)."""
 
+    __slots__ = (
+        "_outcomes",
+        "caller",
+        "header",
+        "id",
+        "journal",
+        "max_steps",
+        "name",
+        "on_live",
+        "quiet",
+        "recorded",
+        "seq",
+        "stored",
+        "suspended",
+        "task",
+        "waiting",
+    )
+
     def __init__(
         self,
         flow_id: str,

@@ -305,7 +305,8 @@ async def drive_durable(work: Any, caller: Caller | None, run: DurableRun) -> An
     current_run.set(run)
     run.task = asyncio.current_task()
     try:
-        await run.begin()
+        if not run.stored:
+            await run.begin()
         if inspect.isgenerator(work):
             return await _drive_journaled(work, caller, run)
         if inspect.isawaitable(work):
