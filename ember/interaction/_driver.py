@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any, NoReturn, ParamSpec, overload
 
 from ember.interaction._ask import Question
-from ember.interaction._durable import _Pause, close_on
 from ember.interaction._durable_flows import call_durable, durable_flows
 from ember.interaction._errors import ReturnValue
+from ember.interaction._flow_values import _Pause, close_on
 from ember.interaction._flows import Flow, get_flows
 from ember.interaction._questions import Caller, questions
 from ember.scheduling import get_scheduler
