@@ -116,6 +116,8 @@ PUBLIC_API = [
     "entity_registry",
     "escape_markup",
     "find_channel",
+    "flow_now",
+    "flow_random",
     "get_scheduler",
     "get_world",
     "has_permission",

@@ -15,6 +15,7 @@ from typing import Any
 
 from ember.game._account_store import AccountStore, account_store_from_url
 from ember.game._codecheck import reload_if_it_loads, trusted_modules
+from ember.game._durable_flows import close_flows, open_flows, resume_flows
 from ember.game._handover import hand_over, take_over
 from ember.game._health import game_status, store_health, watch_store
 from ember.game._link_messages import LinkMessages
@@ -37,7 +38,7 @@ from ember.game.commands import (
 from ember.game.context import StopKind
 from ember.game.sessions import SessionRegistry
 from ember.game.settings import Settings
-from ember.interaction import cancel_actions, get_flows, questions
+from ember.interaction import cancel_actions, durable_flows, get_flows, questions
 from ember.layout import GameLayout
 from ember.link import LinkStream, Message
 from ember.offload import Offloader, install_offloader
@@ -50,6 +51,7 @@ from ember.scheduling import (
     install_scheduler,
     store_from_url,
 )
+from ember.scheduling._journal import StoredJournal
 
 __all__ = ["GameServer", "StopKind"]
 
@@ -109,6 +111,7 @@ class GameServer(LinkMessages, Playing):
         self.game_commands = GameCommands()
         self._account_store: AccountStore | None = None
         self._task_store: TaskStore | None = None
+        self._flows: StoredJournal | None = None  # durable flows read at start
         self._group: asyncio.TaskGroup | None = None
         self._command_tasks: set[asyncio.Task[Any]] = set()
         self._stop = StopRequest(self.link.put)
@@ -200,6 +203,8 @@ class GameServer(LinkMessages, Playing):
         handed = await take_over(self._task_store, self.game_dir, self.handed_over)
         if handed:
             self.link.put(Message("handover_applied", (), {"writes": handed}))
+        self._flows = await open_flows(self, self._task_store)  # resumed once serving
+        # Before the tasks: overdue ones fire at the next await, which must follow `ready`.
         report = await attach_store(self._scheduler, self._task_store)
         # What start-up loaded (accounts, restored tasks, code) lives as long as the process:
         # keep it out of the cyclic collector's full passes, which would otherwise walk it all.
@@ -237,6 +242,7 @@ class GameServer(LinkMessages, Playing):
         """Handle link messages until :meth:`stop` is called or the link closes."""
         async with asyncio.TaskGroup() as group:
             self._group = group
+            resume_flows(self._flows)  # before any input is read: questions are asked first
             writer = group.create_task(self.link.write_loop(), name="ember-game-writer")
             reader = group.create_task(
                 self.link.read_loop(self.handle, partial(self.stop, "link-lost")),
@@ -250,11 +256,13 @@ class GameServer(LinkMessages, Playing):
             await self._stop.event.wait()
             for loop_task in (status, watch, sampler):
                 loop_task.cancel()
+            durable_flows().suspend_all()  # these go on after the restart
             interrupted = list(self._command_tasks)
             for task in interrupted:
                 task.cancel()
             for flow in await get_flows().cancel_all():  # @interactive functions
-                self.dispatcher.interrupted(flow.caller, flow.name)
+                if not flow.durable:
+                    self.dispatcher.interrupted(flow.caller, flow.name)
             for action in await cancel_actions():  # caller.start_action (docs/actions.md)
                 self.dispatcher.interrupted(action.caller, action.name)
             # Let them finish cancelling (and tell their players) before output is drained.
@@ -334,6 +342,7 @@ class GameServer(LinkMessages, Playing):
                 unwritten = hand_over(self.game_dir, left, via_portal=via_portal)
             except Exception:
                 log.exception("flushing the timed tasks failed")
+        await close_flows(self._stop.flush_timeout(self.settings))
         for store in (self._task_store, self._account_store):
             if store is not None:
                 try:

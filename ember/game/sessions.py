@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ember.game._connection import Connection
 from ember.game._gmcp import check_oob
 from ember.game.accounts import Account
-from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller
+from ember.interaction import COMMAND_PREFIX, ask_caller, forget_caller, replaying
 from ember.link import JSON, Message
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ class Session:
         clients that agreed to it) and as an ``oob`` message on the web (see
         docs/talking-to-clients.md). Raises ``ValueError``/``TypeError`` for a package name
         with whitespace or data that is not JSON, whatever the client."""
+        if replaying():  # a durable flow replaying its journal: the player saw this before
+            return
         # The data first: a client's triggers on the text then see it already updated.
         if oob is not None:
             package, data = check_oob(oob)
@@ -91,6 +93,8 @@ class Session:
     def prompt(self, text: str) -> None:
         """Send ``text`` as a prompt (a question; no newline is added) to this connection,
         after a :data:`QUESTION_HINT` line until the player knows the command prefix."""
+        if replaying():
+            return
         if not self.knows_command_prefix:
             self.msg(QUESTION_HINT)
         self._send(Message("prompt", (self.sid, text)))

@@ -22,8 +22,15 @@ from ember.interaction._ask import (
     choose,
     current_caller,
 )
-from ember.interaction._driver import ReturnValue, drive, interactive, returnValue, sleep
-from ember.interaction._errors import TooManyWaitingError
+from ember.interaction._driver import drive, interactive, returnValue, sleep
+from ember.interaction._durable import FlowStopped, FlowValue, flow_now, flow_random, replaying
+from ember.interaction._durable_flows import (
+    DurableFlows,
+    ResumeReport,
+    drive_durable,
+    durable_flows,
+)
+from ember.interaction._errors import ReturnValue, TooManyWaitingError
 from ember.interaction._flows import (
     Flow,
     Flows,
@@ -54,12 +61,16 @@ __all__ = [
     "ActionInterrupted",
     "Caller",
     "Choice",
+    "DurableFlows",
     "Flow",
     "FlowStatistics",
+    "FlowStopped",
+    "FlowValue",
     "Flows",
     "Question",
     "QuestionAbortedError",
     "QuestionQueues",
+    "ResumeReport",
     "ReturnValue",
     "TooManyWaitingError",
     "Wait",
@@ -74,14 +85,19 @@ __all__ = [
     "current_action",
     "current_caller",
     "drive",
+    "drive_durable",
+    "durable_flows",
     "error_id",
+    "flow_now",
     "flow_number",
+    "flow_random",
     "flow_wait",
     "forget_caller",
     "get_flows",
     "has_question",
     "interactive",
     "questions",
+    "replaying",
     "report_error",
     "reported_id",
     "returnValue",

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from ember.interaction._errors import QuestionAbortedError
 from ember.interaction._questions import Caller, ask_caller
+from ember.scheduling._journal import step_hook
 
 __all__ = [
     "COMMAND_PREFIX",
@@ -76,6 +77,11 @@ class Question(Generic[T]):
         return found
 
     def __await__(self) -> Generator[Any, None, T]:
+        hook = step_hook.get()
+        if hook is not None:  # an async def durable flow: the question is one of its steps
+            step = hook(self)
+            if step is not None:
+                return step.__await__()
         return self.put(self.to(None)).__await__()
 
     def __repr__(self) -> str:

@@ -8,28 +8,22 @@ import inspect
 import math
 import numbers
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, NoReturn, ParamSpec
+from typing import Any, NoReturn, ParamSpec, overload
 
 from ember.interaction._ask import Question
+from ember.interaction._durable_flows import call_durable, durable_flows
+from ember.interaction._errors import ReturnValue
+from ember.interaction._flow_values import _Pause, close_on
 from ember.interaction._flows import Flow, get_flows
 from ember.interaction._questions import Caller, questions
 from ember.interaction._waits import note_wait
 from ember.scheduling import get_scheduler
+from ember.scheduling._journal import step_hook
+from ember.scheduling._refs import encode_callback
 
 __all__ = ["ReturnValue", "drive", "interactive", "returnValue", "sleep"]
 
 P = ParamSpec("P")
-
-
-class ReturnValue(BaseException):
-    """Raised by :func:`returnValue`; the driver turns it into the function's result.
-
-    A ``BaseException``, so an ``except Exception:`` in game code does not swallow it.
-    """
-
-    def __init__(self, value: Any) -> None:
-        super().__init__(value)
-        self.value = value
 
 
 def returnValue(value: Any) -> NoReturn:  # noqa: N802 - the familiar name
@@ -69,6 +63,12 @@ async def sleep(seconds: float) -> None:
         caller.msg("You found a gem!")
     """
     seconds = _seconds(seconds, "sleep()")
+    hook = step_hook.get()
+    if hook is not None:  # an async def durable flow: the pause is one of its steps
+        step = hook(_Pause(seconds))
+        if step is not None:
+            await step
+            return
     if seconds == 0:
         await asyncio.sleep(0)
         return
@@ -141,31 +141,24 @@ async def _drive_generator(gen: Generator[Any, Any, Any], caller: Caller | None,
         try:
             waiting = _wait_for(yielded, caller, what)
         except (TypeError, ValueError, RuntimeError) as bad:  # RuntimeError: no one to ask
-            _close_on(gen, bad)  # raised at the yield, so the traceback shows the line
+            close_on(gen, bad)  # raised at the yield, so the traceback shows the line
         try:
             value = await waiting
         except asyncio.CancelledError as cancel:
-            _close_on(gen, cancel)
+            close_on(gen, cancel)
         except Exception as failed:  # TimeoutError, QuestionAbortedError, ...: raised at the yield
             error = failed
 
 
-def _close_on(gen: Generator[Any, Any, Any], error: BaseException) -> NoReturn:
-    """Raise ``error`` inside ``gen`` at its ``yield`` (its ``except``/``finally`` run), make
-    sure it has ended, and raise what came out (``error`` if it was swallowed)."""
-    try:
-        gen.throw(error)
-    except StopIteration:
-        raise error from None
-    except BaseException as raised:
-        if raised is error:
-            raise
-        raise raised from error
-    gen.close()  # it yielded again instead of ending: stop it there
-    raise error
+@overload
+def interactive(func: Callable[P, Any], /) -> Callable[P, Flow[Any]]: ...
+@overload
+def interactive(
+    *, durable: bool = False
+) -> Callable[[Callable[P, Any]], Callable[P, Flow[Any]]]: ...
 
 
-def interactive(func: Callable[P, Any]) -> Callable[P, Flow[Any]]:
+def interactive(func: Callable[P, Any] | None = None, /, *, durable: bool = False) -> Any:
     """Make a generator function pause and ask as it yields; calling it returns at once.
 
     The function needs a parameter named ``caller`` (positional or keyword): whoever its
@@ -174,6 +167,12 @@ def interactive(func: Callable[P, Any]) -> Callable[P, Flow[Any]]:
     (that line does not run as a command), ``yield ask_yes_no(...)`` / ``yield choose(...)``
     ask with the helpers, and ``return value`` or ``returnValue(value)`` ends it with a
     result. Calling it returns a :class:`Flow` at once; ``await`` it for the result.
+
+    With ``@interactive(durable=True)`` each completed step is journaled in the task store
+    and the function survives a reload or a crash: it is replayed from its start with the
+    recorded outcomes, then goes on live (docs/durable-flows.md). It must then be a
+    module-level function and its arguments storable like a persistent ``delay``'s
+    (``NotPersistableError`` at the call otherwise).
 
     A plain (non-generator) function may be decorated too and needs no ``caller``: it cannot
     pause, but ``returnValue`` works in it. Errors are logged and the caller told in one line.
@@ -193,12 +192,18 @@ def interactive(func: Callable[P, Any]) -> Callable[P, Flow[Any]]:
                 if response.lower() not in ("yes", "y"):
                     break
     """
+    if func is None:
+        return functools.partial(_decorate, durable=durable)
+    return _decorate(func, durable=durable)
+
+
+def _decorate(func: Callable[P, Any], *, durable: bool) -> Callable[P, Flow[Any]]:
     if not callable(func):
         raise TypeError(f"@interactive needs a function, got {func!r}")
     name = getattr(func, "__qualname__", repr(func))
     parameters = inspect.signature(func).parameters
     has_caller = "caller" in parameters
-    if not has_caller and inspect.isgeneratorfunction(func):
+    if not has_caller and (durable or inspect.isgeneratorfunction(func)):
         raise TypeError(
             f"@interactive function {name} has no parameter named 'caller': add one, it is "
             "who the function's questions go to"
@@ -211,22 +216,32 @@ def interactive(func: Callable[P, Any]) -> Callable[P, Flow[Any]]:
     index = positional.index("caller") if "caller" in positional else None
     default = parameters["caller"].default if has_caller else None
 
+    def find_caller(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if index is not None and index < len(args):
+            return args[index]
+        if "caller" in kwargs:
+            return kwargs["caller"]
+        if default is not inspect.Parameter.empty:
+            return default
+        inspect.signature(func).bind(*args, **kwargs)  # raises the usual TypeError
+        return None
+
     @functools.wraps(func)
     def start(*args: P.args, **kwargs: P.kwargs) -> Flow[Any]:
         caller: Any = None
         if has_caller:
-            if index is not None and index < len(args):
-                caller = args[index]
-            elif "caller" in kwargs:
-                caller = kwargs["caller"]
-            elif default is not inspect.Parameter.empty:
-                caller = default
-            else:
-                inspect.signature(func).bind(*args, **kwargs)  # raises the usual TypeError
+            caller = find_caller(args, kwargs)
             if not callable(getattr(caller, "msg", None)):
                 raise TypeError(f"{name} needs a caller with a msg() method, got {caller!r}")
+        if durable:
+            ref = encode_callback(start, get_scheduler().entities)  # by reference, or refused
+            run = durable_flows().new_run(ref, args, kwargs, caller, name)
+            return durable_flows().start(call_durable(func, args, kwargs, caller, run), run)
         return get_flows().start(_call(func, args, kwargs, caller, name), caller, name)
 
+    if durable:
+        start.__ember_durable__ = func  # type: ignore[attr-defined]
+        start.__ember_caller__ = find_caller  # type: ignore[attr-defined]
     return start
 
 

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ember.errors import EmberError
 
-__all__ = ["QuestionAbortedError", "TooManyWaitingError"]
+__all__ = ["QuestionAbortedError", "ReturnValue", "TooManyWaitingError"]
+
+
+class ReturnValue(BaseException):
+    """Raised by :func:`returnValue`; the driver turns it into the function's result.
+
+    A ``BaseException``, so an ``except Exception:`` in game code does not swallow it.
+    """
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(value)
+        self.value = value
 
 
 class QuestionAbortedError(EmberError):

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from ember.interaction._ask import QuestionAbortedError, current_caller
+from ember.interaction._durable import current_run
 from ember.interaction._errors import TooManyWaitingError
 from ember.interaction._questions import Caller
+from ember.scheduling._journal import step_hook
 
 __all__ = [
     "Flow",
@@ -89,10 +91,14 @@ class Flow(Generic[T]):
     (it receives ``asyncio.CancelledError`` where it waits, so its ``finally:`` blocks run).
     """
 
-    __slots__ = ("_task", "caller", "name")
+    __slots__ = ("_task", "caller", "durable", "name")
 
-    def __init__(self, task: asyncio.Task[T], caller: Caller | None, name: str) -> None:
+    def __init__(
+        self, task: asyncio.Task[T], caller: Caller | None, name: str, *, durable: bool = False
+    ) -> None:
         self._task, self.caller, self.name = task, caller, name
+        #: Whether it is a durable flow (a reload suspends it instead of interrupting it).
+        self.durable = durable
 
     def done(self) -> bool:
         """Return whether the function has finished (returned, failed or was cancelled)."""
@@ -143,10 +149,26 @@ class Flows:
         self._started = self._failed = self._cancelled = 0
         self.max_per_caller = max_per_caller
 
-    def start(self, work: Coroutine[Any, Any, T], caller: Caller | None, name: str) -> Flow[T]:
-        """Run ``work`` (an interactive function being driven) as a task; return its handle."""
+    def start(
+        self,
+        work: Coroutine[Any, Any, T],
+        caller: Caller | None,
+        name: str,
+        *,
+        bounded: bool = True,
+        durable: bool = False,
+    ) -> Flow[T]:
+        """Run ``work`` (an interactive function being driven) as a task; return its handle.
+
+        ``bounded=False`` (a durable flow resumed after a restart) skips the per-caller bound.
+        """
         limit = self.max_per_caller
-        if caller is not None and limit is not None and self._per_caller.get(caller, 0) >= limit:
+        if (
+            bounded
+            and caller is not None
+            and limit is not None
+            and self._per_caller.get(caller, 0) >= limit
+        ):
             work.close()
             caller.msg(
                 f"You have {limit} things running already (the most allowed); {name} was not"
@@ -161,7 +183,7 @@ class Flows:
         task = asyncio.get_running_loop().create_task(
             self._main(work, caller, name), name=f"interactive {name}"
         )
-        flow = Flow(task, caller, name)
+        flow = Flow(task, caller, name, durable=durable or not bounded)
         self._running[task] = flow
         self._started += 1
         task.add_done_callback(self._finished)
@@ -169,6 +191,9 @@ class Flows:
 
     async def _main(self, work: Coroutine[Any, Any, T], caller: Caller | None, name: str) -> T:
         current_caller.set(caller)
+        # Started from inside a durable flow, a flow is not one of its steps.
+        current_run.set(None)
+        step_hook.set(None)
         try:
             return await work
         except QuestionAbortedError:

@@ -10,8 +10,10 @@ from typing import Protocol
 
 from ember.interaction._errors import TooManyWaitingError
 from ember.scheduling import get_scheduler
+from ember.scheduling._journal import step_hook
 
 __all__ = [
+    "AskedLine",
     "Caller",
     "QuestionQueues",
     "answer",
@@ -258,6 +260,16 @@ def _time_out(question: _PendingQuestion, timeout: float) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AskedLine:
+    """A question :func:`ask_caller` (``caller.ask()``) puts inside an ``async def`` durable
+    flow, handed to its journal as a step (recorded like ``yield "text"``)."""
+
+    caller: Caller
+    text: str
+    timeout: float | None
+
+
 questions = QuestionQueues()
 """The process-wide question queues the server answers from (one game loop per process)."""
 
@@ -277,6 +289,12 @@ async def ask_caller(
         if answer.strip().lower() in ("y", "yes"):
             ...
     """
+    hook = step_hook.get()
+    if hook is not None and not first:  # in an async def durable flow: one of its steps
+        step = hook(AskedLine(caller, text, timeout))
+        if step is not None:
+            answered: str = await step
+            return answered
     return await questions.ask(caller, text, timeout=timeout, first=first)
 
 

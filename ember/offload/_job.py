@@ -13,6 +13,7 @@ from typing import Any
 
 from ember.errors import EmberError
 from ember.offload._progress import ProgressRelay, ProgressSink
+from ember.scheduling._journal import step_hook
 
 __all__ = [
     "Call",
@@ -140,6 +141,11 @@ class Job:
 
     def __await__(self) -> Generator[Any, None, Any]:
         self.awaited = True
+        hook = step_hook.get()
+        if hook is not None:  # awaited by an async def durable flow: one of its steps
+            step = hook(self)
+            if step is not None:
+                return step.__await__()
         return self._wait().__await__()
 
     def __repr__(self) -> str:

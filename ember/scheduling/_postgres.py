@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ember.errors import StoreError, StoreThreadError
+from ember.scheduling._journal import FLOW_COLUMNS, STEP_COLUMNS, FlowRow, StepRow, StoredJournal
 from ember.scheduling._repeat_sql import (
     MarkRow,
     RepeatRow,
@@ -38,6 +39,28 @@ CREATE TABLE IF NOT EXISTS {tasks} (id BIGINT PRIMARY KEY, state TEXT NOT NULL,
     args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, error TEXT);
 CREATE TABLE IF NOT EXISTS {meta} (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 """
+# The journal of durable flows (ember/scheduling/_journal.py): the "flows" schema component.
+FLOWS_SQL = """
+CREATE TABLE IF NOT EXISTS {flows} (id TEXT PRIMARY KEY, ref TEXT NOT NULL, args TEXT NOT NULL,
+    kwargs TEXT NOT NULL, owner TEXT, name TEXT NOT NULL, started DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS {steps} (flow TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    key TEXT NOT NULL, value TEXT, until DOUBLE PRECISION, PRIMARY KEY (flow, seq));
+"""
+UPSERT_FLOW_SQL = (
+    f"INSERT INTO {{flows}} ({FLOW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    " ON CONFLICT (id) DO UPDATE SET ref = excluded.ref, args = excluded.args,"
+    " kwargs = excluded.kwargs, owner = excluded.owner, name = excluded.name,"
+    " started = excluded.started"
+)
+UPSERT_STEP_SQL = (
+    f"INSERT INTO {{steps}} ({STEP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT (flow, seq) DO UPDATE SET kind = excluded.kind, key = excluded.key,"
+    " value = excluded.value, until = excluded.until"
+)
+DELETE_FLOW_SQL = "DELETE FROM {flows} WHERE id = $1"
+DELETE_STEPS_SQL = "DELETE FROM {steps} WHERE flow = $1"
+SELECT_FLOWS_SQL = f"SELECT {FLOW_COLUMNS} FROM {{flows}} ORDER BY id"
+SELECT_STEPS_SQL = f"SELECT {STEP_COLUMNS} FROM {{steps}} ORDER BY flow, seq"
 UPSERT_SQL = (
     f"INSERT INTO {{tasks}} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     " ON CONFLICT (id) DO UPDATE SET state = excluded.state, deadline = excluded.deadline,"
@@ -60,7 +83,14 @@ RELEASE_IDS_SQL = "UPDATE {meta} SET value = $1 WHERE key = 'next_id' AND value 
 
 def qualify(sql: str, schema: str) -> str:
     """Fill one of this module's SQL templates with the tables of ``schema`` (an identifier)."""
-    return _qualify(sql, schema, tasks="ember_tasks", meta="ember_meta")
+    return _qualify(
+        sql,
+        schema,
+        tasks="ember_tasks",
+        meta="ember_meta",
+        flows="ember_flows",
+        steps="ember_flow_steps",
+    )
 
 
 class PostgresTaskStore:
@@ -82,6 +112,8 @@ class PostgresTaskStore:
         # Version 2 adds the persistent repeats (ember.scheduling._repeat_sql).
         steps = (self._sql["create"], self._repeat_sql["create"])
         self._schema = Schema("tasks", ("ember_tasks", "ember_meta"), steps)
+        flow_tables = ("ember_flows", "ember_flow_steps")
+        self._flows_schema = Schema("flows", flow_tables, (self._sql["flows"],))
         self.dsn, self.schema = dsn, schema
         self.url = postgres_url(dsn, schema).url
         # Reconnects by itself after a restart or a terminated backend (ember.storage).
@@ -100,6 +132,7 @@ class PostgresTaskStore:
 
         async def prepare(conn: asyncpg.Connection[Any]) -> None:
             await upgrade_postgres(conn, self._schema, self.schema, self.url)
+            await upgrade_postgres(conn, self._flows_schema, self.schema, self.url)
             await conn.execute(self._sql["init_meta"])
 
         try:
@@ -198,8 +231,44 @@ class PostgresTaskStore:
 
         return await self._conn.run("load repeats from", load)
 
+    async def write_journal(
+        self, flows: Sequence[FlowRow], steps: Sequence[StepRow], deletes: Sequence[str]
+    ) -> None:
+        """Upsert flow and step rows, then delete whole flows, in one durable transaction."""
+        self._check()
+        gone = [(flow_id,) for flow_id in deletes]
+        sql = self._sql
+
+        async def write(conn: asyncpg.Connection[Any]) -> None:
+            async with conn.transaction():
+                await conn.executemany(sql["upsert_flow"], flows)
+                await conn.executemany(sql["upsert_step"], steps)
+                await conn.executemany(sql["delete_steps"], gone)
+                await conn.executemany(sql["delete_flow"], gone)
+
+        await self._conn.run(f"write {len(flows) + len(steps) + len(gone)} journal rows to", write)
+
+    async def load_journal(self) -> StoredJournal:
+        """Return every stored flow and step (steps in flow, seq order)."""
+        self._check()
+        sql = self._sql
+
+        async def load(conn: asyncpg.Connection[Any]) -> StoredJournal:
+            flows = [tuple(row) for row in await conn.fetch(sql["select_flows"])]
+            steps = [tuple(row) for row in await conn.fetch(sql["select_steps"])]
+            return StoredJournal(flows, steps)
+
+        return await self._conn.run("load the flow journal from", load)
+
 
 _TEMPLATES = {
+    "flows": FLOWS_SQL,
+    "upsert_flow": UPSERT_FLOW_SQL,
+    "upsert_step": UPSERT_STEP_SQL,
+    "delete_flow": DELETE_FLOW_SQL,
+    "delete_steps": DELETE_STEPS_SQL,
+    "select_flows": SELECT_FLOWS_SQL,
+    "select_steps": SELECT_STEPS_SQL,
     "create": CREATE_SQL,
     "upsert": UPSERT_SQL,
     "delete": DELETE_SQL,

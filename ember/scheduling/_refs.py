@@ -23,6 +23,7 @@ __all__ = [
     "callback_name",
     "decode_arguments",
     "decode_callback",
+    "decode_value",
     "encode_arguments",
     "encode_callback",
     "resolve_reference",
@@ -308,8 +309,9 @@ def decode_arguments(
     args_text: str, kwargs_text: str, registry: EntityRegistry
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Rebuild the positional and keyword arguments stored by :func:`encode_arguments`."""
-    try:
-        raw_args, raw_kwargs = json.loads(args_text), json.loads(kwargs_text)
+    try:  # most calls have no keywords: skip parsing the empty object
+        raw_args = json.loads(args_text) if args_text != "[]" else []
+        raw_kwargs = json.loads(kwargs_text) if kwargs_text != "{}" else {}
     except ValueError as error:
         raise UnresolvableReferenceError(f"stored arguments are not valid JSON: {error}") from None
     if not isinstance(raw_args, list) or not isinstance(raw_kwargs, dict):
@@ -317,6 +319,11 @@ def decode_arguments(
     args = tuple(_decode_value(item, registry) for item in raw_args)
     kwargs = {key: _decode_value(item, registry) for key, item in raw_kwargs.items()}
     return args, kwargs
+
+
+def decode_value(value: Any, registry: EntityRegistry) -> Any:
+    """Rebuild one value :func:`encode_arguments` encoded, from its parsed JSON."""
+    return _decode_value(value, registry)
 
 
 def _decode_value(value: Any, registry: EntityRegistry) -> Any:

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from collections.abc import Sequence
 
+from ember.scheduling._journal import FLOW_COLUMNS, STEP_COLUMNS, FlowRow, StepRow, StoredJournal
 from ember.scheduling._repeat_sql import (
     MarkRow,
     RepeatRow,
@@ -17,7 +18,7 @@ from ember.scheduling._repeat_sql import (
 from ember.scheduling._task_store import COLUMNS, StoredTask, TaskRow, row_to_task
 from ember.storage import Schema, SqliteConnection, reserve_sqlite, transaction, upgrade_sqlite
 
-__all__ = ["SCHEMA", "SqliteTaskStore"]
+__all__ = ["FLOWS_SCHEMA", "SCHEMA", "SqliteTaskStore"]
 
 CREATE_SQL = (
     "CREATE TABLE IF NOT EXISTS ember_tasks (id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
@@ -29,6 +30,31 @@ REPEAT_SQL = sqlite_sql()
 #: The task tables' versions (see ember.storage.Schema); a change appends a step.
 #: Version 2 adds the persistent repeats (ember.scheduling._repeat_sql).
 SCHEMA = Schema("tasks", ("ember_tasks", "ember_meta"), (CREATE_SQL, REPEAT_SQL["create"]))
+# The journal of durable flows (ember/scheduling/_journal.py).
+FLOWS_SQL = (
+    "CREATE TABLE IF NOT EXISTS ember_flows (id TEXT PRIMARY KEY, ref TEXT NOT NULL,"
+    " args TEXT NOT NULL, kwargs TEXT NOT NULL, owner TEXT, name TEXT NOT NULL,"
+    " started REAL NOT NULL);"
+    " CREATE TABLE IF NOT EXISTS ember_flow_steps (flow TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, until REAL, PRIMARY KEY (flow, seq))"
+)
+#: The flow journal's own component, so task databases of any age gain it by itself.
+FLOWS_SCHEMA = Schema("flows", ("ember_flows", "ember_flow_steps"), (FLOWS_SQL,))
+UPSERT_FLOW_SQL = (
+    f"INSERT INTO ember_flows ({FLOW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(id) DO UPDATE SET ref = excluded.ref, args = excluded.args,"
+    " kwargs = excluded.kwargs, owner = excluded.owner, name = excluded.name,"
+    " started = excluded.started"
+)
+UPSERT_STEP_SQL = (
+    f"INSERT INTO ember_flow_steps ({STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(flow, seq) DO UPDATE SET kind = excluded.kind, key = excluded.key,"
+    " value = excluded.value, until = excluded.until"
+)
+DELETE_FLOW_SQL = "DELETE FROM ember_flows WHERE id = ?"
+DELETE_STEPS_SQL = "DELETE FROM ember_flow_steps WHERE flow = ?"
+SELECT_FLOWS_SQL = f"SELECT {FLOW_COLUMNS} FROM ember_flows ORDER BY id"
+SELECT_STEPS_SQL = f"SELECT {STEP_COLUMNS} FROM ember_flow_steps ORDER BY flow, seq"
 UPSERT_SQL = (
     f"INSERT INTO ember_tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(id) DO UPDATE SET state = excluded.state, deadline = excluded.deadline,"
@@ -68,7 +94,12 @@ class SqliteTaskStore:
 
     async def open(self) -> None:
         """Open the file (creating it and the schema if missing) in the writer thread."""
-        await self._db.open(lambda conn: upgrade_sqlite(conn, SCHEMA, self.path))
+
+        def prepare(conn: sqlite3.Connection) -> None:
+            upgrade_sqlite(conn, SCHEMA, self.path)
+            upgrade_sqlite(conn, FLOWS_SCHEMA, self.path)
+
+        await self._db.open(prepare)
 
     async def close(self) -> None:
         """Close the connection and stop the writer thread; closing twice is harmless."""
@@ -136,3 +167,28 @@ class SqliteTaskStore:
             return rows, dict(conn.execute(REPEAT_SQL["marks"]).fetchall())
 
         return await self._db.run("load repeats from", load)
+
+    async def write_journal(
+        self, flows: Sequence[FlowRow], steps: Sequence[StepRow], deletes: Sequence[str]
+    ) -> None:
+        """Upsert flow and step rows, then delete whole flows, in one durable transaction."""
+        gone = [(flow_id,) for flow_id in deletes]
+
+        def apply(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany(UPSERT_FLOW_SQL, flows)
+                conn.executemany(UPSERT_STEP_SQL, steps)
+                conn.executemany(DELETE_STEPS_SQL, gone)
+                conn.executemany(DELETE_FLOW_SQL, gone)
+
+        await self._db.run(f"write {len(flows) + len(steps) + len(gone)} journal rows to", apply)
+
+    async def load_journal(self) -> StoredJournal:
+        """Return every stored flow and step (steps in flow, seq order)."""
+
+        def load(conn: sqlite3.Connection) -> StoredJournal:
+            flows = conn.execute(SELECT_FLOWS_SQL).fetchall()  # rows are tuples already
+            steps = conn.execute(SELECT_STEPS_SQL).fetchall()
+            return StoredJournal(flows, steps)
+
+        return await self._db.run("load the flow journal from", load)

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from ember.interaction import questions
+from ember.interaction import questions, replaying
 from ember.scheduling import get_scheduler
 from ember.testing._clock import VirtualClock, settle
 
@@ -49,12 +49,16 @@ class ScriptedCaller:
         self.transcript: list[str] = []
 
     def msg(self, text: str) -> None:
-        """Record ``text``."""
+        """Record ``text`` (not while a durable flow replays: a player would not see it)."""
+        if replaying():
+            return
         self.messages.append(text)
         self.transcript.append(text)
 
     def prompt(self, text: str) -> None:
         """Record the question ``text`` and answer it with the next entry of the script."""
+        if replaying():
+            return
         self.questions.append(text)
         self.transcript.append(f"? {text}")
         if not self.script:

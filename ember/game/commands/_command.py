@@ -68,6 +68,9 @@ class Command:
     #: command with the action's message, ``True`` interrupts the action first (movement),
     #: ``False`` runs alongside it (look, say, help).
     interrupts_action: ClassVar[bool | None] = None
+    #: A generator or ``async def`` ``func`` survives reloads and crashes: each completed
+    #: step is journaled and replayed after a restart (docs/durable-flows.md).
+    durable: ClassVar[bool] = False
 
     caller: Character | Account | Session
     session: Session

@@ -16,6 +16,7 @@ from ember.game._players import ACCOUNT_ATTRIBUTE, permissions_for
 from ember.game.accounts import Account
 from ember.game.commands._busy import admit
 from ember.game.commands._command import CmdSet, Command
+from ember.game.commands._durable import command_journal
 from ember.game.commands._suggest import unknown_message
 from ember.game.commands.channels import channel_command
 from ember.game.context import GameContext, StopKind
@@ -25,10 +26,12 @@ from ember.interaction import (
     ReturnValue,
     current_caller,
     drive,
+    drive_durable,
     error_id,
     questions,
     reported_id,
 )
+from ember.interaction._durable import DurableRun
 from ember.world import Character
 
 if TYPE_CHECKING:
@@ -222,10 +225,22 @@ class Dispatcher:
                 " allowed). Wait for one to finish, or answer its question."
             )
             return
+        journal = command_journal(command, self.report) if command.durable else None
+        if command.durable and journal is None:
+            result.close()  # not storable (reported), or too many (told)
+            return
         if command.hold_input:
             command.session.held = deque()
+        self._spawn(command, result, journal)
+
+    def _spawn(self, command: Command, work: Any, journal: DurableRun | None) -> None:
+        player = _player(command)
         self._running[player] = self._running.get(player, 0) + 1
-        self.server.spawn(self._finish(command, result), name=f"command {command.key}")
+        self.server.spawn(self._finish(command, work, journal), name=f"command {command.key}")
+
+    def resume(self, command: Command, journal: DurableRun) -> None:
+        """Run a durable command again from its start after a restart, replaying ``journal``."""
+        self._spawn(command, command.func(), journal)
 
     def running(self, caller: object) -> int:
         """Return how many commands of ``caller`` (an account, or a session at the login
@@ -233,19 +248,26 @@ class Dispatcher:
         return self._running.get(caller, 0)
 
     async def _finish(
-        self, command: Command, work: Coroutine[Any, Any, Any] | Generator[Any, Any, Any]
+        self,
+        command: Command,
+        work: Coroutine[Any, Any, Any] | Generator[Any, Any, Any],
+        journal: DurableRun | None = None,
     ) -> None:
         current_caller.set(command.caller)
         try:
             try:
-                await drive(work, command.caller, name=command.key)
+                if journal is not None:
+                    await drive_durable(work, command.caller, journal)
+                else:
+                    await drive(work, command.caller, name=command.key)
             except QuestionAbortedError:
                 pass  # the player was told
             except Exception as error:
                 self.report(command, error)
             self._post(command)
         except asyncio.CancelledError:
-            self.interrupted(command.caller, command.key)
+            if journal is None or not journal.suspended:  # else: resumed after the restart
+                self.interrupted(command.caller, command.key)
             raise
         finally:
             player = _player(command)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from ember.game.commands import _repeats
 from ember.game.commands._command import Command
+from ember.game.commands._flows import (
+    FLOW_PREFIX,
+    describe_flow,
+    find_flow,
+    flow_listing,
+    visible_flows,
+)
 from ember.game.commands._jobs import (
     JOB_PREFIX,
     describe_job,
@@ -12,6 +19,7 @@ from ember.game.commands._jobs import (
     visible_jobs,
 )
 from ember.game.commands.general import format_duration
+from ember.interaction._durable import DurableRun
 from ember.offload import Job
 from ember.scheduling import Repeat, Task, TaskState
 
@@ -51,6 +59,7 @@ class CmdTasks(Command):
       tasks/cancel <id or name>    also /pause, /unpause, /do_task, /call, /remove
       tasks/cancel job-<n>         cancel a background job (run_async) as listed
       tasks/pause <repeat id>      also /unpause, /cancel, /remove a repeating task
+      tasks/cancel flow-<id>       cancel a durable flow as listed (it ends for good)
 
     <name> is a callback name as listed (e.g. mygame.spells.heal), or its last part when no
     other callback ends the same way (spells.heal, heal): the action then applies to every
@@ -78,11 +87,13 @@ class CmdTasks(Command):
     async def func(self) -> None:
         """List, or confirm and apply one switch."""
         jobs = visible_jobs(self.context.offloader, self.session.account)
+        flows = visible_flows(self.session.account, self.session.character)
         if not self.switches:
             text = self.store_warning() + self.listing(self.visible())
             repeats = self.visible_repeats()
             text += "\n" + _repeats.repeat_listing(repeats) if repeats else ""
-            self.session.msg(text + ("\n" + job_listing(jobs) if jobs else ""))
+            text += "\n" + job_listing(jobs) if jobs else ""
+            self.session.msg(text + ("\n" + flow_listing(flows) if flows else ""))
             return
         action = self.switches[0]
         if action not in ACTIONS or not self.args:
@@ -90,6 +101,9 @@ class CmdTasks(Command):
             return
         if self.args.lower().startswith(JOB_PREFIX):
             await self.cancel_job(action, self.args, jobs)
+            return
+        if self.args.lower().startswith(FLOW_PREFIX):
+            await self.cancel_flow(action, self.args, flows)
             return
         if self.args.isdigit() and not self.find(self.args):
             rep = next((r for r in self.visible_repeats() if r.id == int(self.args)), None)
@@ -147,6 +161,23 @@ class CmdTasks(Command):
             self.session.msg(f"Background job {job.key} ({job.name}): cancelled.")
         else:
             self.session.msg(f"Background job {job.key} has finished meanwhile; nothing done.")
+
+    async def cancel_flow(self, action: str, target: str, flows: list[DurableRun]) -> None:
+        """Confirm and cancel the durable flow named ``target``: it ends for good."""
+        run = find_flow(flows, target)
+        if action != "cancel" or run is None:
+            self.session.msg(
+                f"No durable flow of yours is {target!r} (flows can only be cancelled: "
+                "tasks/cancel flow-<id>). Type 'tasks' to list them."
+            )
+            return
+        reply = await self.caller.ask(f"Cancel durable flow {describe_flow(run)}? [yes/no]")
+        if reply.strip().lower() not in _YES:
+            self.session.msg("Nothing done.")
+        elif run.task is not None and not run.task.done() and run.task.cancel():
+            self.session.msg(f"Durable flow {FLOW_PREFIX}{run.id} ({run.name}): cancelled.")
+        else:
+            self.session.msg(f"Durable flow {FLOW_PREFIX}{run.id} has ended meanwhile.")
 
     def find(self, target: str) -> list[Task]:
         """Return the visible tasks with id ``target`` or callback name ``target``.
