@@ -46,12 +46,16 @@ async def watch_store(health: Callable[[], dict[str, Any]], changed: Callable[[]
 
 
 def game_status(
-    sessions: int, online: list[str], scheduler: Scheduler | None, store: TaskStore | None
+    sessions: int,
+    online: list[str],
+    scheduler: Scheduler | None,
+    store: TaskStore | None,
+    world_loading: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
-    """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks and
-    the store's health."""
+    """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks, the
+    store's health and, while stored attributes stream in, ``world_loading`` ``[n, N]``."""
     pending = scheduler.statistics().pending if scheduler is not None else 0
-    return {
+    status = {
         "pid": os.getpid(),
         "sessions": sessions,
         "accounts": online,
@@ -59,3 +63,6 @@ def game_status(
         "store": store_health(scheduler, store),
         "updated": time.time(),
     }
+    if world_loading is not None:
+        status["world_loading"] = list(world_loading)
+    return status

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ember.game.context import StopKind
 from ember.game.settings import Settings
 from ember.link import Message
 
-__all__ = ["StopRequest"]
+__all__ = ["StopRequest", "close_quietly"]
 
 log = logging.getLogger("ember.game")
 
@@ -59,3 +60,12 @@ class StopRequest:
         asked = self._asked or time.monotonic()
         left = deadline - (time.monotonic() - asked) - _CLOSE_MARGIN
         return max(left, _MIN_FLUSH)
+
+
+async def close_quietly(closing: Awaitable[Any], what: str) -> None:
+    """Await one step of closing the game; a failure is logged with its traceback (``what``
+    failed) and the other steps go on, so one broken part never keeps the rest open."""
+    try:
+        await closing
+    except Exception:
+        log.exception("%s failed", what)

@@ -23,7 +23,7 @@ from ember.game._players import Players
 from ember.game._playing import Playing
 from ember.game._portal_link import PortalLink
 from ember.game._status import StatusFile
-from ember.game._stopping import StopRequest
+from ember.game._stopping import StopRequest, close_quietly
 from ember.game._world_setup import WorldHost
 from ember.game.accounts import Account, Accounts
 from ember.game.admin import AdminService
@@ -303,13 +303,7 @@ class GameServer(LinkMessages, Playing):
         """
         if self.stopping or (self._reload_check is not None and not self._reload_check.done()):
             return
-        try:
-            self._reload_check = self.spawn(self._checked_reload(by), name="ember-reload-check")
-        except RuntimeError:  # not serving yet: nothing to keep alive
-            self.stop("reload", by=by)
-
-    async def _checked_reload(self, by: str) -> None:
-        await reload_if_it_loads(
+        check = reload_if_it_loads(
             self.game_dir,
             self.settings.reload_check_timeout,
             by,
@@ -317,6 +311,10 @@ class GameServer(LinkMessages, Playing):
             reload=partial(self.stop, "reload", by=by),
             tell_portal=self.link.put,
         )
+        try:
+            self._reload_check = self.spawn(check, name="ember-reload-check")
+        except RuntimeError:  # not serving yet (spawn closed the check): nothing to keep alive
+            self.stop("reload", by=by)
 
     async def close(self) -> None:
         """Flush and close the scheduler and the database, tell the portal, close the link."""
@@ -349,10 +347,8 @@ class GameServer(LinkMessages, Playing):
                     await store.close()
                 except Exception:
                     log.exception("closing %s failed", store)
-        try:
-            await self.world_host.close(give_up_after=self._stop.flush_timeout(self.settings))
-        except Exception:
-            log.exception("closing the world failed")
+        world_closed = self.world_host.close(give_up_after=self._stop.flush_timeout(self.settings))
+        await close_quietly(world_closed, "closing the world")
         entity_registry.unregister("account")
         if self._stop.kind in ("reload", "shutdown"):
             fields: dict[str, Any] = {"by": self._stop.by}
@@ -367,11 +363,8 @@ class GameServer(LinkMessages, Playing):
 
     async def _close_offloader(self) -> None:
         if self._offloader is not None:
-            reason = "the game is reloading" if self._stop.kind == "reload" else "the game stopped"
-            try:
-                await self._offloader.close(reason)
-            except Exception:
-                log.exception("stopping the background work pools failed")
+            why = "the game is reloading" if self._stop.kind == "reload" else "the game stopped"
+            await close_quietly(self._offloader.close(why), "stopping the background work pools")
 
     def spawn(self, coroutine: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run ``coroutine`` as a task owned by the server (cancelled when it stops)."""
@@ -393,11 +386,8 @@ class GameServer(LinkMessages, Playing):
     def status(self) -> dict[str, Any]:
         """Return what ``ember status`` shows: pid, sessions, accounts online, pending tasks."""
         online = [account.name for account in self._online()]
-        status = game_status(len(self.sessions), online, self._scheduler, self._task_store)
         loading = self.world_host.loading()  # (n, N) while stored attributes stream in
-        if loading is not None:
-            status["world_loading"] = list(loading)
-        return status
+        return game_status(len(self.sessions), online, self._scheduler, self._task_store, loading)
 
     def store_health(self) -> dict[str, Any]:
         """Whether the task store takes writes, how many wait, and the last error (if failing)."""
