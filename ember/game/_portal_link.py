@@ -15,7 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ember.errors import StoreError
-from ember.link import LinkClosedError, LinkStream, Message, connect_link, link_from_environment
+from ember.link import (
+    JSON,
+    LinkClosedError,
+    LinkStream,
+    Message,
+    connect_link,
+    link_from_environment,
+)
 
 __all__ = ["OutputBounds", "PortalLink"]
 
@@ -123,21 +130,39 @@ class PortalLink:
         Output to a session past its bound (or the one with the most waiting, past the total)
         is dropped from then on, and that session is closed with a notice and a log line.
         """
-        counted = OutputBounds.size(message)
-        if counted is not None:
-            admitted, cut = self.bounds.admit(*counted)
-            if cut is not None:
-                log.warning(
-                    "session %d: more than %d bytes of output waiting for the portal (%d in"
-                    " all); closing it",
-                    cut,
-                    self.bounds.max_session,
-                    self.bounds.total,
-                )
-                self._outbox.put_nowait(Message("close", (cut,), {"reason": _CUT_NOTICE}))
-            if not admitted:
+        if message.name == "multicast":
+            # Counted against each receiving session: one over its bound is cut off (as for
+            # a `text`) and left out of the list, while the others still get the line.
+            sids, text = message.args[0], message.args[1]
+            assert isinstance(sids, list) and isinstance(text, str)
+            size = _OUTPUT_OVERHEAD + len(text)
+            kept: list[JSON] = [
+                sid for sid in sids if isinstance(sid, int) and self._admit(sid, size)
+            ]
+            if not kept:
+                return
+            if len(kept) < len(sids):
+                message = Message("multicast", (kept, text))
+        else:
+            counted = OutputBounds.size(message)
+            if counted is not None and not self._admit(*counted):
                 return
         self._outbox.put_nowait(message)
+
+    def _admit(self, sid: int, size: int) -> bool:
+        """Count ``size`` bytes of output to ``sid``; whether to queue it. A session cut off
+        now is sent a notice and closed."""
+        admitted, cut = self.bounds.admit(sid, size)
+        if cut is not None:
+            log.warning(
+                "session %d: more than %d bytes of output waiting for the portal (%d in"
+                " all); closing it",
+                cut,
+                self.bounds.max_session,
+                self.bounds.total,
+            )
+            self._outbox.put_nowait(Message("close", (cut,), {"reason": _CUT_NOTICE}))
+        return admitted
 
     async def first_message(self, wait: float) -> Message | None:
         """Return the portal's first message, or ``None`` if none came within ``wait`` s."""
@@ -182,10 +207,22 @@ class PortalLink:
                 self._send_failed = True
             finally:
                 for message in batch:
-                    counted = OutputBounds.size(message)
-                    if counted is not None:
-                        self.bounds.sent(*counted)
+                    self._written(message)
                     self._outbox.task_done()
+
+    def _written(self, message: Message) -> None:
+        """Give back the bytes a message counted once it is written (or dropped)."""
+        if message.name == "multicast":
+            sids, text = message.args[0], message.args[1]
+            assert isinstance(sids, list) and isinstance(text, str)
+            size = _OUTPUT_OVERHEAD + len(text)
+            for sid in sids:
+                assert isinstance(sid, int)
+                self.bounds.sent(sid, size)
+            return
+        counted = OutputBounds.size(message)
+        if counted is not None:
+            self.bounds.sent(*counted)
 
     async def drain(self, wait: float) -> None:
         """Wait (at most ``wait`` s) until everything queued was written."""

@@ -27,6 +27,7 @@ from ember.world._limits import (
 from ember.world._locks import BrokenLocks, Locks
 from ember.world._roles import ObjectWorld
 from ember.world._search import SearchResult, search
+from ember.world._sink import deliver_many
 from ember.world._values import encode_value
 
 if TYPE_CHECKING:
@@ -336,7 +337,8 @@ class GameObject:
         self, text: str, *, exclude: GameObject | Iterable[GameObject] | None = None, **kwargs: Any
     ) -> None:
         """Send ``text`` to every object inside this one except ``exclude`` (one object or
-        several)."""
+        several): in one call of the sink's ``deliver_many`` if it has one (one message to
+        the portal for the room), else, and for objects overriding ``msg``, each ``msg``."""
         if not self._contents:
             return
         if exclude is None:
@@ -345,9 +347,8 @@ class GameObject:
             skip = frozenset((id(exclude),))
         else:
             skip = frozenset(id(obj) for obj in exclude)
-        for obj in list(self._contents.values()):
-            if id(obj) not in skip:
-                obj.msg(text, **kwargs)
+        targets = [obj for obj in self._contents.values() if id(obj) not in skip]
+        deliver_many(self._world, targets, text, kwargs, GameObject.msg)
 
     # -- hooks: override in subclasses ---------------------------------------------------------
 
