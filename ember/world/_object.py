@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ember.world import _moving
 from ember.world._attributes import Attributes, MemoryAttributes
+from ember.world._broadcast import deliver_many
 from ember.world._changes import (
     AliasesChanged,
     AttributeDeleted,
@@ -27,7 +28,6 @@ from ember.world._limits import (
 from ember.world._locks import BrokenLocks, Locks
 from ember.world._roles import ObjectWorld
 from ember.world._search import SearchResult, search
-from ember.world._sink import deliver_many
 from ember.world._values import encode_value
 
 if TYPE_CHECKING:
