@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from ember.errors import StoreError
 from ember.link import (
@@ -83,6 +84,21 @@ class OutputBounds:
         self.total += size
         return True, None
 
+    def admit_all(self, sids: list[int], size: int) -> bool:
+        """Count ``size`` bytes for each of ``sids`` at once when every one of them fits (the
+        usual case, one pass with no call per sid) and return True; else count nothing and
+        return False, for the caller to :meth:`admit` them one by one."""
+        queued, most = self.queued, self.max_session - size
+        if self.total + size * len(sids) > self.max_total or self.cut:
+            return False
+        for sid in sids:
+            if queued.get(sid, 0) > most:
+                return False
+        for sid in sids:
+            queued[sid] = queued.get(sid, 0) + size
+        self.total += size * len(sids)
+        return True
+
     def sent(self, sid: int, size: int) -> None:
         """``size`` bytes of ``sid``'s output were written (or dropped after queueing)."""
         left = self.queued.get(sid, 0) - size
@@ -92,6 +108,18 @@ class OutputBounds:
         else:
             self.queued.pop(sid, None)
             self.cut.discard(sid)  # caught up, or gone: a new session may reuse nothing
+
+    def sent_all(self, sids: list[int], size: int) -> None:
+        """:meth:`sent` for each of ``sids`` (a multicast written)."""
+        queued = self.queued
+        for sid in sids:
+            left = queued.get(sid, 0) - size
+            if left > 0:
+                queued[sid] = left
+            else:
+                queued.pop(sid, None)
+                self.cut.discard(sid)
+        self.total -= size * len(sids)
 
 
 class PortalLink:
@@ -136,6 +164,9 @@ class PortalLink:
             sids, text = message.args[0], message.args[1]
             assert isinstance(sids, list) and isinstance(text, str)
             size = _OUTPUT_OVERHEAD + len(text)
+            if self.bounds.admit_all(cast("list[int]", sids), size):
+                self._outbox.put_nowait(message)
+                return
             kept: list[JSON] = [
                 sid for sid in sids if isinstance(sid, int) and self._admit(sid, size)
             ]
@@ -215,10 +246,7 @@ class PortalLink:
         if message.name == "multicast":
             sids, text = message.args[0], message.args[1]
             assert isinstance(sids, list) and isinstance(text, str)
-            size = _OUTPUT_OVERHEAD + len(text)
-            for sid in sids:
-                assert isinstance(sid, int)
-                self.bounds.sent(sid, size)
+            self.bounds.sent_all(cast("list[int]", sids), _OUTPUT_OVERHEAD + len(text))
             return
         counted = OutputBounds.size(message)
         if counted is not None:
