@@ -153,3 +153,15 @@ async def test_a_session_over_its_bound_is_cut_and_the_others_get_the_line(
         writer.cancel()
         portal.close()
         game.close()
+
+
+async def test_a_channel_line_is_one_message_for_its_members(tmp_path: Path) -> None:
+    async with running_game(tmp_path) as game:
+        for sid, name in enumerate(NAMES[:3], start=1):
+            await game.login(sid, name)
+        before = len(game.portal.multicasts)
+        await game.portal.command(1, "pub hello all", "Ann: hello all")
+        for sid in (2, 3):
+            await game.portal.expect(sid, "Ann: hello all")
+        sent = [m for m in game.portal.multicasts[before:] if "hello all" in str(m.args[1])]
+        assert len(sent) == 1 and sorted(sent[0].args[0]) == [1, 2, 3]  # type: ignore[type-var]
