@@ -21,7 +21,7 @@ from ember.game._kept import keep_message, show_kept
 from ember.game._world_setup import starting_room
 from ember.game.accounts import Account
 from ember.game.channels import join_default_channels
-from ember.game.sessions import Session
+from ember.game.sessions import Session, msg_sessions
 from ember.game.settings import CLIENT_DATA
 from ember.interaction import ask_caller, stop_action
 from ember.world import Character, GameObject, World, create_object, normalize_permission
@@ -208,6 +208,25 @@ class Players:
         oob = options.get("oob")
         for session in sessions:
             session.msg(text, oob=oob)
+
+    def deliver_many(
+        self, targets: Iterable[GameObject], text: str | None, options: Mapping[str, Any]
+    ) -> None:
+        """Send ``text`` to every session playing any of ``targets`` (``msg_contents``): one
+        link message for all of them. Prompts and client data go target by target as in
+        :meth:`deliver`; with ``keep=True`` a target nobody plays keeps the text."""
+        if text is None or options.get("prompt") or options.get("oob") is not None:
+            for target in targets:
+                self.deliver(target, text, options)
+            return
+        sessions: list[Session] = []
+        for target in targets:
+            playing = self._playing.get(target.id)
+            if playing:
+                sessions.extend(playing)
+            elif options.get("keep"):
+                keep_message(target, text, self.kept_max, self._wall)
+        msg_sessions(sessions, text)
 
     def moved(self, obj: GameObject, source: GameObject | None) -> None:
         """After any move (the world calls it): a played character's clients get Room.Info."""

@@ -13,9 +13,17 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from ember.errors import StoreError
-from ember.link import LinkClosedError, LinkStream, Message, connect_link, link_from_environment
+from ember.link import (
+    JSON,
+    LinkClosedError,
+    LinkStream,
+    Message,
+    connect_link,
+    link_from_environment,
+)
 
 __all__ = ["OutputBounds", "PortalLink"]
 
@@ -76,6 +84,21 @@ class OutputBounds:
         self.total += size
         return True, None
 
+    def admit_all(self, sids: list[int], size: int) -> bool:
+        """Count ``size`` bytes for each of ``sids`` at once when every one of them fits (the
+        usual case, one pass with no call per sid) and return True; else count nothing and
+        return False, for the caller to :meth:`admit` them one by one."""
+        queued, most = self.queued, self.max_session - size
+        if self.total + size * len(sids) > self.max_total or self.cut:
+            return False
+        for sid in sids:
+            if queued.get(sid, 0) > most:
+                return False
+        for sid in sids:
+            queued[sid] = queued.get(sid, 0) + size
+        self.total += size * len(sids)
+        return True
+
     def sent(self, sid: int, size: int) -> None:
         """``size`` bytes of ``sid``'s output were written (or dropped after queueing)."""
         left = self.queued.get(sid, 0) - size
@@ -85,6 +108,18 @@ class OutputBounds:
         else:
             self.queued.pop(sid, None)
             self.cut.discard(sid)  # caught up, or gone: a new session may reuse nothing
+
+    def sent_all(self, sids: list[int], size: int) -> None:
+        """:meth:`sent` for each of ``sids`` (a multicast written)."""
+        queued = self.queued
+        for sid in sids:
+            left = queued.get(sid, 0) - size
+            if left > 0:
+                queued[sid] = left
+            else:
+                queued.pop(sid, None)
+                self.cut.discard(sid)
+        self.total -= size * len(sids)
 
 
 class PortalLink:
@@ -123,21 +158,42 @@ class PortalLink:
         Output to a session past its bound (or the one with the most waiting, past the total)
         is dropped from then on, and that session is closed with a notice and a log line.
         """
-        counted = OutputBounds.size(message)
-        if counted is not None:
-            admitted, cut = self.bounds.admit(*counted)
-            if cut is not None:
-                log.warning(
-                    "session %d: more than %d bytes of output waiting for the portal (%d in"
-                    " all); closing it",
-                    cut,
-                    self.bounds.max_session,
-                    self.bounds.total,
-                )
-                self._outbox.put_nowait(Message("close", (cut,), {"reason": _CUT_NOTICE}))
-            if not admitted:
+        if message.name == "multicast":
+            # Counted against each receiving session: one over its bound is cut off (as for
+            # a `text`) and left out of the list, while the others still get the line.
+            sids, text = message.args[0], message.args[1]
+            assert isinstance(sids, list) and isinstance(text, str)
+            size = _OUTPUT_OVERHEAD + len(text)
+            if self.bounds.admit_all(cast("list[int]", sids), size):
+                self._outbox.put_nowait(message)
+                return
+            kept: list[JSON] = [
+                sid for sid in sids if isinstance(sid, int) and self._admit(sid, size)
+            ]
+            if not kept:
+                return
+            if len(kept) < len(sids):
+                message = Message("multicast", (kept, text))
+        else:
+            counted = OutputBounds.size(message)
+            if counted is not None and not self._admit(*counted):
                 return
         self._outbox.put_nowait(message)
+
+    def _admit(self, sid: int, size: int) -> bool:
+        """Count ``size`` bytes of output to ``sid``; whether to queue it. A session cut off
+        now is sent a notice and closed."""
+        admitted, cut = self.bounds.admit(sid, size)
+        if cut is not None:
+            log.warning(
+                "session %d: more than %d bytes of output waiting for the portal (%d in"
+                " all); closing it",
+                cut,
+                self.bounds.max_session,
+                self.bounds.total,
+            )
+            self._outbox.put_nowait(Message("close", (cut,), {"reason": _CUT_NOTICE}))
+        return admitted
 
     async def first_message(self, wait: float) -> Message | None:
         """Return the portal's first message, or ``None`` if none came within ``wait`` s."""
@@ -182,10 +238,19 @@ class PortalLink:
                 self._send_failed = True
             finally:
                 for message in batch:
-                    counted = OutputBounds.size(message)
-                    if counted is not None:
-                        self.bounds.sent(*counted)
+                    self._written(message)
                     self._outbox.task_done()
+
+    def _written(self, message: Message) -> None:
+        """Give back the bytes a message counted once it is written (or dropped)."""
+        if message.name == "multicast":
+            sids, text = message.args[0], message.args[1]
+            assert isinstance(sids, list) and isinstance(text, str)
+            self.bounds.sent_all(cast("list[int]", sids), _OUTPUT_OVERHEAD + len(text))
+            return
+        counted = OutputBounds.size(message)
+        if counted is not None:
+            self.bounds.sent(*counted)
 
     async def drain(self, wait: float) -> None:
         """Wait (at most ``wait`` s) until everything queued was written."""

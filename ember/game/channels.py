@@ -26,7 +26,7 @@ from ember.game._channel_limits import (
     parse_channel_spec,
 )
 from ember.text import escape_markup
-from ember.world import GameObject, World, create_object
+from ember.world import GameObject, World, create_object, msg_many
 
 if TYPE_CHECKING:
     from ember.game.settings import Settings
@@ -155,8 +155,7 @@ class Channel(GameObject):
 
     def announce(self, line: str, *, keep: int = DEFAULT_HISTORY) -> None:
         """Send ``line`` (markup, as is) to every member and keep it in the history."""
-        for member in self.members:
-            member.msg(line)
+        msg_many(self.members, line)  # one message to the portal for all members
         history = self.get_attribute(HISTORY)
         history = history if isinstance(history, list) else []
         # One assignment of the whole (bounded) list: the store writes it behind as one

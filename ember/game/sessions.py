@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ember.game._connection import Connection
@@ -16,7 +16,7 @@ from ember.link import JSON, Message
 if TYPE_CHECKING:
     from ember.world import Character
 
-__all__ = ["QUESTION_HINT", "Session", "SessionRegistry"]
+__all__ = ["QUESTION_HINT", "Session", "SessionRegistry", "msg_sessions"]
 
 #: Sent on the line above each question until the player has used the command prefix on that
 #: connection (a line of its own, so the prompt itself stays the game's question).
@@ -109,6 +109,29 @@ class Session:
 
     def __repr__(self) -> str:
         return f"<Session {self.sid} {self.address} {self.name}>"
+
+
+def msg_sessions(sessions: Sequence[Session], text: str) -> None:
+    """Send ``text`` (whole lines, like :meth:`Session.msg`) to each of ``sessions`` in one
+    ``multicast`` link message rather than one ``text`` message each: the portal renders it
+    once per kind of client (docs/link-protocol.md). Each session still sees it in order
+    with the rest of its output, since both go through the same queue."""
+    if len(sessions) <= 1:
+        for session in sessions:
+            session.msg(text)
+        return
+    line = text if text.endswith("\n") else text + "\n"
+    # Sessions of one game share one send (the link's queue); grouping keeps any other
+    # arrangement (tests with a send per session) correct.
+    groups: dict[Send, list[JSON]] = {}
+    for session in sessions:
+        groups.setdefault(session._send, []).append(session.sid)
+    for send, sids in groups.items():
+        send(
+            Message("multicast", (sids, line))
+            if len(sids) > 1
+            else Message("text", (sids[0], line))
+        )
 
 
 class SessionRegistry:

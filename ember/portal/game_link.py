@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from typing import TypeGuard
 
 from ember.link import JSON, LinkClosedError, LinkStream, Message
-from ember.portal.rendering import TextRenderer
+from ember.portal.rendering import Spans, TextRenderer
 from ember.portal.sessions import PlayerTransport, PortalSession, RichTransport, StyledTransport
 
-__all__ = ["SESSION_MESSAGES", "GameLink", "apply_to_session"]
+__all__ = ["SESSION_MESSAGES", "GameLink", "apply_multicast", "apply_to_session"]
 
 logger = logging.getLogger("ember.portal.link")
 
@@ -196,6 +197,41 @@ def apply_to_session(
             transport.send_text(f"{label}: {round(100 * fraction)}%\n")
     else:
         raise ValueError(f"{name!r} is not a session message")
+
+
+def apply_multicast(
+    sessions: Mapping[int, PortalSession], sids: JSON, text: JSON, renderer: TextRenderer
+) -> int:
+    """Carry out a ``multicast``: ``text`` (markup, whole lines) to each session in ``sids``
+    still connected, rendered once per kind of client (web, telnet by colour depth) and
+    written to each transport in the list's order. Returns how many sessions got it.
+
+    Raises:
+        TypeError: ``sids`` is not a list.
+    """
+    if not isinstance(sids, list):
+        raise TypeError(f"multicast sids must be a list, not {type(sids).__name__}")
+    markup = _text(text)
+    web: tuple[str, Spans | None] | None = None
+    telnet: dict[int, str] = {}  # colours -> rendered text
+    reached = 0
+    for sid in sids:
+        session = sessions.get(sid) if isinstance(sid, int) else None
+        if session is None:
+            continue  # gone since the game sent it, like a `text` for a closed session
+        transport = session.transport
+        if _styled(transport):
+            if web is None:
+                web = renderer.web(markup)
+            transport.send_styled(web[0], web[1], prompt=False)
+        else:
+            colours = session.colours
+            rendered = telnet.get(colours)
+            if rendered is None:
+                rendered = telnet[colours] = renderer.telnet(markup, colours)
+            transport.send_text(rendered)
+        reached += 1
+    return reached
 
 
 # isinstance() against a runtime-checkable protocol walks the protocol's attributes on every

@@ -14,7 +14,12 @@ from typing import Any, Literal, Protocol
 from ember.link import JSON, LinkStream, Message
 from ember.portal.admin import AdminGateway
 from ember.portal.config import PortalConfig
-from ember.portal.game_link import SESSION_MESSAGES, GameLink, apply_to_session
+from ember.portal.game_link import (
+    SESSION_MESSAGES,
+    GameLink,
+    apply_multicast,
+    apply_to_session,
+)
 from ember.portal.notices import NOTICES
 from ember.portal.reloads import ReloadBook
 from ember.portal.rendering import TextRenderer
@@ -217,6 +222,9 @@ class LinkMessages:
                     # are told what happens in their terms (issue 11).
                     notice = NOTICES["reloading" if name == "reload" else "shutdown"]
                     self._notify_all(notice)
+                return
+            if name == "multicast":
+                apply_multicast(self._sessions, args[0], args[1], self._renderer)
                 return
             if name == "status_reply":
                 return

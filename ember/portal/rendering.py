@@ -1,10 +1,10 @@
 """Game text rendered for each client: ANSI or plain for telnet, styled runs for the web.
 
 The game writes colour markup (``|r…|n``, docs/talking-to-clients.md); the portal knows each
-socket's client, so it renders here, once per message and kind of client. A message sent to
-many sessions arrives as one link message per session with the same text, so the last
-renderings are kept in a small cache: the second to the fiftieth recipient of a room's
-``say`` cost a dictionary lookup, not a parse.
+socket's client, so it renders here, once per message and kind of client. A line for a
+whole room arrives as one ``multicast`` and is rendered once per kind of client there; the
+same text sent to many sessions one by one (a channel, ``account.msg`` to each) is helped
+by a small cache of the last renderings: later recipients cost a dictionary lookup.
 """
 
 from __future__ import annotations

@@ -51,6 +51,9 @@ class FakePortal:
     def __init__(self, stream: LinkStream) -> None:
         self.stream = stream
         self.received: list[Message] = []
+        #: The ``multicast`` messages received (each also in ``received`` as one ``text``
+        #: per session, where the portal would write it).
+        self.multicasts: list[Message] = []
         self.auto_held = True  # answer `stopping` with `held` at once, as the portal does
         self._cursor: dict[object, int] = {}
         self._arrived = asyncio.Condition()
@@ -61,7 +64,14 @@ class FakePortal:
             if message.name == "stopping" and self.auto_held:  # the portal holds input now
                 await self.stream.send(Message("held"))
             async with self._arrived:
-                self.received.append(message)
+                if message.name == "multicast":
+                    # One line for many sessions: kept as the `text` each would get, in place.
+                    self.multicasts.append(message)
+                    sids, text = message.args[0], message.args[1]
+                    assert isinstance(sids, list)
+                    self.received.extend(Message("text", (sid, text)) for sid in sids)
+                else:
+                    self.received.append(message)
                 self._arrived.notify_all()
 
     async def send(self, name: str, *args: JSON, **kwargs: JSON) -> None:

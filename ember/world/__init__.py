@@ -5,7 +5,7 @@ database comes with the storage layer; here are the objects, the registry and th
 journal of changes the store will commit.
 """
 
-from ember.world._api import create_object, get_world, install_world
+from ember.world._api import create_object, get_world, install_world, msg_many
 from ember.world._changes import (
     AliasesChanged,
     AttributeDeleted,
@@ -111,6 +111,7 @@ __all__ = [
     "install_world",
     "load_world",
     "lock_functions",
+    "msg_many",
     "normalize_permission",
     "open_world",
     "resolve_class",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from ember.world._broadcast import deliver_many
 from ember.world._object import GameObject
 from ember.world._world import World
 
-__all__ = ["create_object", "get_world", "install_world"]
+__all__ = ["create_object", "get_world", "install_world", "msg_many"]
 
 T = TypeVar("T", bound=GameObject)
 _installed: World | None = None
@@ -71,3 +72,12 @@ def create_object(
         tags=tags,
         attributes=attributes,
     )
+
+
+def msg_many(targets: Iterable[GameObject], text: str, **kwargs: Any) -> None:
+    """Send ``text`` to each of ``targets`` as ``msg_contents`` sends to a room's contents:
+    one message to the portal for all their sessions (a channel's members, a list of
+    onlookers), while an object whose class overrides ``msg`` still gets it through that."""
+    objects = list(targets)
+    if objects:
+        deliver_many(objects[0].world, objects, text, kwargs, GameObject.msg)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ember.world import _moving
 from ember.world._attributes import Attributes, MemoryAttributes
+from ember.world._broadcast import deliver_many
 from ember.world._changes import (
     AliasesChanged,
     AttributeDeleted,
@@ -346,7 +347,8 @@ class GameObject:
         self, text: str, *, exclude: GameObject | Iterable[GameObject] | None = None, **kwargs: Any
     ) -> None:
         """Send ``text`` to every object inside this one except ``exclude`` (one object or
-        several)."""
+        several): in one call of the sink's ``deliver_many`` if it has one (one message to
+        the portal for the room), else, and for objects overriding ``msg``, each ``msg``."""
         if not self._contents:
             return
         if exclude is None:
@@ -355,9 +357,8 @@ class GameObject:
             skip = frozenset((id(exclude),))
         else:
             skip = frozenset(id(obj) for obj in exclude)
-        for obj in list(self._contents.values()):
-            if id(obj) not in skip:
-                obj.msg(text, **kwargs)
+        targets = [obj for obj in self._contents.values() if id(obj) not in skip]
+        deliver_many(self._world, targets, text, kwargs, GameObject.msg)
 
     # -- hooks: override in subclasses ---------------------------------------------------------
 

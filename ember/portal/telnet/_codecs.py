@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 
@@ -38,11 +39,24 @@ def encode_text(text: str, codec: str) -> bytes:
 
     ``"\\n"`` and ``"\\r\\n"`` become CR LF, a lone ``"\\r"`` becomes CR NUL (as RFC 854
     asks), and 255 bytes are doubled. Characters the codec cannot express become ``?``, so
-    this never raises for any ``str``.
+    this never raises for any ``str``. The last few short texts are kept encoded: a line for
+    a whole room is encoded once for its telnet players, not once each.
     """
+    if len(text) > _ENCODED_TEXT_CHARS:
+        return _encode_text(text, codec)
+    return _encode_short(text, codec)
+
+
+def _encode_text(text: str, codec: str) -> bytes:
+    """NVT line endings, the codec with replacement, 255 doubled (see ``encode_text``)."""
     raw = text.replace("\r\n", "\n").encode(codec, errors="replace")
     raw = raw.replace(b"\r", b"\r\x00").replace(b"\n", b"\r\n")
     return escape_iac(raw)
+
+
+#: Texts longer than this are encoded every time (the cache holds at most 64 of the rest).
+_ENCODED_TEXT_CHARS = 4096
+_encode_short = functools.lru_cache(maxsize=64)(_encode_text)
 
 
 def encode_gmcp(package: str, data: object) -> bytes:
