@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import unicodedata
 import weakref
-from typing import TYPE_CHECKING
+from typing import Any, ClassVar
 
+from ember.game.commands._command import Command
 from ember.world import (
     MAX_ALIASES,
     Character,
@@ -25,11 +26,10 @@ from ember.world import (
 )
 from ember.world._limits import check_name
 
-if TYPE_CHECKING:
-    from ember.game.commands._command import Command
-
 __all__ = [
+    "BUILDER",
     "BuildBudget",
+    "BuilderCommand",
     "builder",
     "check_text",
     "controls",
@@ -40,8 +40,29 @@ __all__ = [
     "take_budget",
 ]
 
+#: The permission the building commands need.
+BUILDER = "Builder"
+
 #: Shown when a target is given as an empty string.
 _NOTHING = "Name something: a name, 'here', 'me' or an id such as #12."
+
+
+class BuilderCommand(Command):
+    """A building command: it needs Builder (or a permission above), ``help`` lists it under
+    Building, and it runs for a character: ``build(who)`` gets the character in play, or is
+    not called after the player is told to pick one."""
+
+    permission: ClassVar[str | None] = BUILDER
+    help_category = "Building"
+
+    def func(self) -> Any:
+        """Run :meth:`build` with the caller's character (its result is the command's)."""
+        who = builder(self)
+        return None if who is None else self.build(who)
+
+    def build(self, who: Character) -> Any:
+        """Do the command's work as ``who``; may return a generator (it then pauses/asks)."""
+        raise NotImplementedError(f"{type(self).__name__} has no build() method")
 
 
 def builder(command: Command) -> Character | None:

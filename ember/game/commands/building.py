@@ -8,13 +8,14 @@ docs/building.md.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import Any
 
 from ember.errors import EmberError, UnresolvableReferenceError
 from ember.game._look import describe
 from ember.game._players import ACCOUNT_ATTRIBUTE
 from ember.game.commands._building_kit import (
-    builder,
+    BUILDER,
+    BuilderCommand,
     controls,
     describe_exit,
     find_target,
@@ -38,8 +39,6 @@ from ember.world import (
 
 __all__ = ["BUILDER", "CmdCreateObject", "CmdDestroy", "CmdDig", "CmdOpen", "CmdTeleport"]
 
-#: The permission the building commands need.
-BUILDER = "Builder"
 #: Class names ``create`` accepts without a module.
 _SHORT_CLASSES: dict[str, type[GameObject]] = {
     "thing": Thing,
@@ -64,7 +63,7 @@ def _make(command: Command, cls: type[GameObject], who: Character, key: str, **o
     return obj
 
 
-class CmdDig(Command):
+class CmdDig(BuilderCommand):
     """Make a room, and exits to it and back.
 
     Usage:
@@ -79,14 +78,9 @@ class CmdDig(Command):
 
     key = "dig"
     aliases = ("@dig",)
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Check everything first, then make the room and its exits in one go."""
-        who = builder(self)
-        if who is None:
-            return
         if not self.args:
             self.session.msg("Usage: dig <room>[;aliases] [= <exit there>, <exit back>]")
             return
@@ -132,7 +126,7 @@ class CmdDig(Command):
         self.session.msg(" ".join(made))
 
 
-class CmdOpen(Command):
+class CmdOpen(BuilderCommand):
     """Make an exit from the room you stand in.
 
     Usage:
@@ -143,14 +137,9 @@ class CmdOpen(Command):
 
     key = "open"
     aliases = ("@open",)
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Make the exit here, leading to the destination."""
-        who = builder(self)
-        if who is None:
-            return
         exit_text, target_text = split_assign(self.args)
         if not exit_text or not target_text:
             self.session.msg("Usage: open <exit>[;aliases] = <destination room or #id>")
@@ -186,7 +175,7 @@ class CmdOpen(Command):
         self.session.msg(f"Opened {describe_exit(made)}.")
 
 
-class CmdCreateObject(Command):
+class CmdCreateObject(BuilderCommand):
     """Make a thing, held by you.
 
     Usage:
@@ -200,14 +189,9 @@ class CmdCreateObject(Command):
 
     key = "create"
     aliases = ("@create",)
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Resolve the class (trusted modules only), make the object in your hands."""
-        who = builder(self)
-        if who is None:
-            return
         name_text, _, class_text = self.args.partition(":")
         if not name_text.strip():
             self.session.msg("Usage: create <name>[;aliases] [: <module.Class>]")
@@ -268,7 +252,7 @@ class CmdCreateObject(Command):
         return cls
 
 
-class CmdTeleport(Command):
+class CmdTeleport(BuilderCommand):
     """Move yourself or an object anywhere at once.
 
     Usage:
@@ -280,14 +264,9 @@ class CmdTeleport(Command):
 
     key = "teleport"
     aliases = ("tel", "@tel", "@teleport")
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Move the object (yours to move: yourself or one you control) into the place."""
-        who = builder(self)
-        if who is None:
-            return
         left, right = split_assign(self.args)
         if not left or right == "":
             self.session.msg("Usage: teleport <destination>  or  teleport <object> = <destination>")
@@ -330,7 +309,7 @@ class CmdTeleport(Command):
             obj.msg(f"You are teleported to {destination.key}.\n{describe(destination, obj)}")
 
 
-class CmdDestroy(Command):
+class CmdDestroy(BuilderCommand):
     """Destroy an object, after you confirm.
 
     Usage:
@@ -342,14 +321,9 @@ class CmdDestroy(Command):
 
     key = "destroy"
     aliases = ("@destroy",)
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> Generator[Any, Any, None] | None:
+    def build(self, who: Character) -> Generator[Any, Any, None] | None:
         """Check, ask yes or no, check again, delete."""
-        who = builder(self)
-        if who is None:
-            return None
         if not self.args:
             self.session.msg("Usage: destroy <object>")
             return None

@@ -8,10 +8,11 @@ bounded: long values are cut, long lists end with a count. See docs/building.md.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 from ember.game._players import ACCOUNT_ATTRIBUTE, AWAY_ATTRIBUTE, LAST_PLAYED_ATTRIBUTE
 from ember.game.commands._building_kit import (
+    BuilderCommand,
     builder,
     check_text,
     controls,
@@ -20,7 +21,6 @@ from ember.game.commands._building_kit import (
     split_assign,
 )
 from ember.game.commands._command import Command
-from ember.game.commands.building import BUILDER
 from ember.world import (
     DEFAULT_LOCKS,
     MAX_KEY_LENGTH,
@@ -60,7 +60,7 @@ def _ref(obj: GameObject | None) -> str:
     return "nowhere" if obj is None else f"{obj.key} ({obj.dbref})"
 
 
-class CmdDesc(Command):
+class CmdDesc(BuilderCommand):
     """Describe an object (what look shows).
 
     Usage:
@@ -70,14 +70,9 @@ class CmdDesc(Command):
 
     key = "desc"
     aliases = ("@desc", "describe")
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Set ``db.desc`` of the object (or the room) you control."""
-        who = builder(self)
-        if who is None:
-            return
         target_text, text = split_assign(self.args)
         if text is None:
             target_text, text = "here", target_text
@@ -95,7 +90,7 @@ class CmdDesc(Command):
         self.session.msg(f"Described {_ref(obj)}.")
 
 
-class CmdName(Command):
+class CmdName(BuilderCommand):
     """Rename an object, and give it aliases.
 
     Usage:
@@ -104,14 +99,9 @@ class CmdName(Command):
 
     key = "name"
     aliases = ("@name", "rename")
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Set the key (and the aliases, if any are given) of an object you control."""
-        who = builder(self)
-        if who is None:
-            return
         target_text, names = split_assign(self.args)
         if not target_text or not names:
             self.session.msg("Usage: name <object> = <new name>[;alias;alias]")
@@ -135,7 +125,7 @@ class CmdName(Command):
         self.session.msg(f"Renamed {old} to {obj.key}{shown}.")
 
 
-class CmdSetAttribute(Command):
+class CmdSetAttribute(BuilderCommand):
     """Set, show or delete an attribute of an object; values are JSON.
 
     Usage:
@@ -149,14 +139,9 @@ class CmdSetAttribute(Command):
 
     key = "set"
     aliases = ("@set",)
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """Parse the JSON, check the name, store it (or show it, or delete it)."""
-        who = builder(self)
-        if who is None:
-            return
         left, value_text = split_assign(self.args)
         target_text, slash, name = left.rpartition("/")
         name = name.strip()
@@ -252,7 +237,7 @@ class CmdExamine(Command):
         self.session.msg("\n".join(lines))
 
 
-class CmdFind(Command):
+class CmdFind(BuilderCommand):
     """Find objects anywhere in the world by exact name or alias, or by id.
 
     Usage:
@@ -262,13 +247,9 @@ class CmdFind(Command):
 
     key = "find"
     aliases = ("@find", "locate")
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """List up to LINES_SHOWN matches with their id, class and place."""
-        if builder(self) is None:
-            return
         query = self.args.strip()
         if not query:
             self.session.msg("Usage: find <name>  or  find #<id>")
@@ -296,7 +277,7 @@ class CmdFind(Command):
         self.session.msg("\n".join(lines))
 
 
-class CmdLock(Command):
+class CmdLock(BuilderCommand):
     """Set, list or remove the locks of an object.
 
     Usage:
@@ -310,14 +291,9 @@ class CmdLock(Command):
 
     key = "lock"
     aliases = ("@lock",)
-    permission: ClassVar[str | None] = BUILDER
-    help_category = "Building"
 
-    def func(self) -> None:
+    def build(self, who: Character) -> None:
         """List (needs examine), or set or remove (needs control) the locks."""
-        who = builder(self)
-        if who is None:
-            return
         target_text, text = split_assign(self.args)
         if not target_text:
             self.session.msg("Usage: lock <object> [= <type>: <expression>]")
