@@ -164,7 +164,15 @@ class DurableFlows:
         :meth:`resume` (the game resumes once it serves, before it reads input)."""
         self.journal = JournalWriter(store)
         self.journal.start()
-        return await store.load_journal()
+        # Tens of thousands of rows arrive at once: with the collector on, their tuples set
+        # off a full pass over the whole heap (most of resuming, measured); it is back after.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return await store.load_journal()
+        finally:
+            if collecting:
+                gc.enable()
 
     def resume(self, stored: StoredJournal) -> ResumeReport:
         """Start every stored flow again (see the module docstring); damaged ones are

@@ -34,6 +34,8 @@ def parse_all(
     counts: list[int] = []
     try:
         for row in flows:
+            if type(row[2]) is not str or type(row[3]) is not str:
+                return None  # as damaged: json.loads of each says what is wrong with it
             texts = [step[4] for step in steps.get(row[0], ())]
             # As DurableRun parses them: only when no step but the last lacks its outcome.
             done = [text for text in texts if text is not None]
