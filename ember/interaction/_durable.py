@@ -152,6 +152,7 @@ class DurableRun:
         recorded: list[StepRow],
         *,
         max_steps: int,
+        outcomes: list[Any] | None = None,
     ) -> None:
         self.id, self.header, self.caller, self.journal = flow_id, header, caller, journal
         self.name = header[5]
@@ -163,7 +164,9 @@ class DurableRun:
         self.suspended = False  # stopped by a reload or shutdown: the journal stays
         self.task: asyncio.Task[Any] | None = None
         self.waiting = "starting"
-        self._outcomes: list[Any] | None = None  # the recorded outcomes, parsed
+        # The complete steps' outcomes, parsed (None: parsed at first use; resume() parses
+        # those of all flows at once).
+        self._outcomes = outcomes
         #: Called once when a resumed flow goes live (the registry counts replays).
         self.on_live: Callable[[], None] | None = None
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ember.errors import EmberError, UnresolvableReferenceError
 from ember.interaction._durable import DurableRun, FlowStopped, close_on, current_run, describe
+from ember.interaction._durable_load import Parsed, check_steps, parse_all
 from ember.interaction._errors import ReturnValue, TooManyWaitingError
 from ember.interaction._flows import Flow, get_flows
 from ember.interaction._questions import Caller
@@ -36,7 +37,12 @@ from ember.scheduling._journal import (
     StoredJournal,
     step_hook,
 )
-from ember.scheduling._refs import decode_arguments, decode_callback, encode_arguments
+from ember.scheduling._refs import (
+    decode_arguments,
+    decode_callback,
+    decode_parsed_arguments,
+    encode_arguments,
+)
 
 __all__ = [
     "DurableFlows",
@@ -52,7 +58,6 @@ log = logging.getLogger("ember.interaction")
 # Seconds after resume() at which the cyclic collector is on again even if some resumed flow
 # never reached a journaled step (an async flow awaiting something else first).
 _GC_AT_LATEST = 10.0
-_KINDS = frozenset(("pause", "ask", "job", "random", "now"))
 #: Starts a resumed command flow: (run, command reference, decoded args, decoded kwargs).
 CommandResumer = Callable[[DurableRun, str, tuple[Any, ...], dict[str, Any]], None]
 
@@ -159,24 +164,34 @@ class DurableFlows:
         :meth:`resume` (the game resumes once it serves, before it reads input)."""
         self.journal = JournalWriter(store)
         self.journal.start()
-        return await store.load_journal()
+        # Tens of thousands of rows arrive at once: with the collector on, their tuples set
+        # off a full pass over the whole heap (most of resuming, measured); it is back after.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return await store.load_journal()
+        finally:
+            if collecting:
+                gc.enable()
 
     def resume(self, stored: StoredJournal) -> ResumeReport:
         """Start every stored flow again (see the module docstring); damaged ones are
         stopped, with a message to their player and a log line, and the others go on."""
         assert self.journal is not None, "attach() first"
-        steps: dict[str, list[StepRow]] = {}
-        for step in stored.steps:
-            steps.setdefault(step[0], []).append(step)
-        counts = {"resumed": 0, "stopped": 0, "kept": 0}
-        starts: dict[str, Any] = {}  # flows share a handful of functions: resolve each once
         # Thousands of long-lived flows made at once: the cyclic collector walking them again
         # and again would only cost time (as in attach_store); it is back once they replayed.
         self._collecting = self._collecting or gc.isenabled()
         gc.disable()
+        counts = {"resumed": 0, "stopped": 0, "kept": 0}
+        starts: dict[str, Any] = {}  # flows share a handful of functions: resolve each once
+        steps: dict[str, list[StepRow]] = {}
         try:
+            for step in stored.steps:
+                steps.setdefault(step[0], []).append(step)
+            parsed = parse_all(stored.flows, steps) or {}  # {}: damaged, decode flow by flow
             for row in stored.flows:
-                counts[self._resume(row, steps.pop(row[0], []), starts)] += 1
+                pre = parsed.get(row[0])
+                counts[self._resume(row, steps.pop(row[0], []), starts, pre)] += 1
         finally:
             self._replayed()
             asyncio.get_running_loop().call_later(_GC_AT_LATEST, self._collect_again)
@@ -187,20 +202,26 @@ class DurableFlows:
         log.info("durable flows from %s: %s", self.journal.store.url, report)
         return report
 
-    def _resume(self, row: FlowRow, steps: list[StepRow], starts: dict[str, Any]) -> str:
+    def _resume(
+        self, row: FlowRow, steps: list[StepRow], starts: dict[str, Any], pre: Parsed | None
+    ) -> str:
         flow_id, ref_json, name = row[0], row[1], row[5]
         caller: Any = None
         scheduler = get_scheduler()
         try:
             ref = starts.get("json:" + ref_json) or json.loads(ref_json)
             starts["json:" + ref_json] = ref
-            args, kwargs = decode_arguments(row[2], row[3], scheduler.entities)
+            if pre is None:
+                args, kwargs = decode_arguments(row[2], row[3], scheduler.entities)
+            else:
+                args, kwargs = decode_parsed_arguments(pre[0], pre[1], scheduler.entities)
+            outcomes = pre[2] if pre is not None else None
             if isinstance(ref, dict) and isinstance(ref.get("command"), str):
                 caller = args[0] if args else None
-                _check_steps(steps)
+                check_steps(steps)
                 if self.command_resumer is None:
                     raise UnresolvableReferenceError("no command resumer is installed")
-                run = self._run(row, caller, steps)
+                run = self._run(row, caller, steps, outcomes)
                 try:
                     self.command_resumer(run, ref["command"], args, kwargs)
                 except PlayerAwayError:  # nobody to run it for: try at the next start
@@ -215,8 +236,8 @@ class DurableFlows:
             if func is None:
                 raise UnresolvableReferenceError(f"{ref_json} is not an @interactive(durable=True)")
             caller = getattr(start, "__ember_caller__")(args, kwargs)  # noqa: B009
-            _check_steps(steps)
-            run = self._run(row, caller, steps)
+            check_steps(steps)
+            run = self._run(row, caller, steps, outcomes)
             self.start(call_durable(func, args, kwargs, caller, run), run, bounded=False)
             return "resumed"
         except Exception as error:  # one flow's damage or bug must not stop the others
@@ -258,15 +279,25 @@ class DurableFlows:
             run.on_live = None
             self._replaying -= 1
         if self._replaying <= 0:
-            self._collect_again()
+            self._collect_again(frozen=run is not None)
 
-    def _collect_again(self) -> None:
+    def _collect_again(self, *, frozen: bool = False) -> None:
         if self._collecting:
             self._collecting = False
+            # The resumed flows wait minutes or hours: out of the collector's reach, as the
+            # world is at start, or the first pass after this walks all of them (a third of
+            # resuming 10,000 flows). Only once they all went live, within a loop turn or two
+            # of resume(); the 10 s fallback re-enables without freezing.
+            if frozen:
+                gc.freeze()
             gc.enable()
 
-    def _run(self, row: FlowRow, caller: Any, steps: list[StepRow]) -> DurableRun:
-        run = DurableRun(row[0], row, caller, self.journal, steps, max_steps=self.max_steps)
+    def _run(
+        self, row: FlowRow, caller: Any, steps: list[StepRow], outcomes: list[Any] | None
+    ) -> DurableRun:
+        run = DurableRun(
+            row[0], row, caller, self.journal, steps, max_steps=self.max_steps, outcomes=outcomes
+        )
         run.on_live = functools.partial(self._replayed, run)
         self._replaying += 1
         run.stored = run.quiet = True  # quiet up to its first step without an outcome
@@ -285,18 +316,6 @@ class DurableFlows:
 
 def _started(run: DurableRun) -> float:
     return run.header[6]
-
-
-def _check_steps(steps: list[StepRow]) -> None:
-    """``ValueError`` naming what is wrong with a flow's stored steps."""
-    for index, step in enumerate(steps):
-        _, seq, kind, key, value, until = step
-        if seq != index:
-            raise ValueError(f"step {index} is missing (found step {seq})")
-        if kind not in _KINDS or not isinstance(key, str):
-            raise ValueError(f"step {seq} has the unknown kind {kind!r}")
-        if value is None and (kind != "pause" or until is None or index != len(steps) - 1):
-            raise ValueError(f"step {seq} ({kind}) has no outcome")
 
 
 async def drive_durable(work: Any, caller: Caller | None, run: DurableRun) -> Any:

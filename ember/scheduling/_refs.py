@@ -23,6 +23,7 @@ __all__ = [
     "callback_name",
     "decode_arguments",
     "decode_callback",
+    "decode_parsed_arguments",
     "decode_value",
     "encode_arguments",
     "encode_callback",
@@ -314,6 +315,14 @@ def decode_arguments(
         raw_kwargs = json.loads(kwargs_text) if kwargs_text != "{}" else {}
     except ValueError as error:
         raise UnresolvableReferenceError(f"stored arguments are not valid JSON: {error}") from None
+    return decode_parsed_arguments(raw_args, raw_kwargs, registry)
+
+
+def decode_parsed_arguments(
+    raw_args: Any, raw_kwargs: Any, registry: EntityRegistry
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """:func:`decode_arguments` for arguments whose JSON text is parsed already (many rows
+    parsed in one go, as resuming durable flows does)."""
     if not isinstance(raw_args, list) or not isinstance(raw_kwargs, dict):
         raise UnresolvableReferenceError("stored arguments are not a list and a dict")
     args = tuple(_decode_value(item, registry) for item in raw_args)

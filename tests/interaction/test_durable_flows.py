@@ -4,6 +4,7 @@ suspending them and attaching the store again, as a reload does, on a virtual cl
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
@@ -366,3 +367,24 @@ async def test_a_flow_stored_before_its_first_step_replays_quietly_to_it(tmp_pat
         await clock.advance(5)
         await until(lambda: ann.questions == ["Name?"])
         assert ann.messages == []  # "begin" was said before the crash: not again
+
+
+async def test_damage_that_is_valid_json_stops_only_that_flow(tmp_path: Path) -> None:
+    ann, bob, cid = Player(1), Player(2), Player(3)
+    async with game(tmp_path, ann, bob, cid) as (running, clock):
+        for player in (ann, bob, cid):
+            quest(player)
+        await until(lambda: running.rows() == (3, 3))
+        await clock.advance(5)
+        await until(lambda: len(ann.questions) == len(bob.questions) == len(cid.questions) == 1)
+        await running.stop()
+        with closing(sqlite3.connect(running.path)) as conn, conn:  # all parsed in one go
+            ids = [row[0] for row in conn.execute("SELECT id FROM ember_flows ORDER BY owner")]
+            conn.execute("UPDATE ember_flow_steps SET value = '5' WHERE flow = ?", (ids[0],))
+            conn.execute("UPDATE ember_flows SET args = '{}' WHERE id = ?", (ids[1],))
+        report = await running.start()
+        assert (report.resumed, report.stopped) == (2, 1)
+        await until(lambda: any("record is damaged" in m for m in ann.messages))
+        assert any("could not continue after the restart" in m for m in bob.messages)
+        await until(lambda: len(cid.questions) == 2)
+        assert gc.isenabled()  # back on once the resumed flows are live
