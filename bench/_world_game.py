@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import PASSWORD, ember, in_child, login, new_game, percentile, say
+from _common import LIFTED_LIMITS, PASSWORD, ember, in_child, login, new_game, percentile, say
 
 from ember.game import create_account
 from ember.game._look import MAX_LISTED
@@ -40,11 +40,6 @@ def at_world_start(world: World, start: Room) -> None:
 # How the crowded room's line ends: look lists MAX_LISTED names (the looker first) and
 # counts the rest.
 ROOM_SHOWN = f"and {CROWD - (MAX_LISTED - 1):,} more."
-# A closed-loop client sends far more than the default 20 lines a second a player may.
-LIFTED_LIMITS = (
-    'PORTAL_LIMITS = {"input_lines_per_second": 100000, "input_line_burst": 100000,'
-    ' "input_bytes_per_second": 10000000, "input_byte_burst": 10000000}\n'
-)
 
 
 async def first_login(port: int) -> None:

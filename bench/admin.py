@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from _common import PASSWORD, ember, login, new_game, percentile, print_columns, say
+from _common import LIFTED_LIMITS, PASSWORD, ember, login, new_game, percentile, print_columns, say
 from websockets.asyncio.client import connect
 
 from ember.game import create_account
@@ -173,7 +173,7 @@ async def main() -> None:
         await serve_pages(int(port), cookie, int(pages))
         return
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
-        game, port = new_game(Path(tmp))
+        game, port = new_game(Path(tmp), LIFTED_LIMITS)
         for i in range(options.clients):
             await asyncio.to_thread(create_account, game, f"player{i}", PASSWORD)
         await asyncio.to_thread(create_account, game, ADMIN, PASSWORD, developer=True)

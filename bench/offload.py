@@ -33,19 +33,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import PASSWORD, ember, free_port, login, new_game, percentile, print_columns
+from _common import (
+    LIFTED_LIMITS,
+    PASSWORD,
+    ember,
+    free_port,
+    login,
+    new_game,
+    percentile,
+    print_columns,
+)
 
 from ember.game import create_account
 from ember.testing import TelnetClient
 
 FAST_HASH = "\nHASH_TIME_COST = 1\nHASH_MEMORY_COST = 8\nHASH_PARALLELISM = 1\n"
-# A closed-loop client sends a line as soon as the last answer came, far above the portal's
-# default 20 lines/s (burst 100): its lines would be dropped and their answers never come. The
-# bench measures command latency, not the abuse limits, so its game lifts them well clear.
-LIFTED_LIMITS = (
-    'PORTAL_LIMITS = {"input_lines_per_second": 100000, "input_line_burst": 100000,'
-    ' "input_bytes_per_second": 10000000, "input_byte_burst": 10000000}\n'
-)
 
 
 async def measure(clients: list[TelnetClient], until: asyncio.Future[None]) -> list[float]:
