@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import stat
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,11 +126,24 @@ class GameLayout:
         return self.server_dir / "link.sock"
 
 
+_WRITES = itertools.count()  # numbers the temporary files of write_atomic
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a reader sees the old or the new file, never half."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    """Replace ``path`` with ``text`` so that a reader sees the old or the new file, never half.
+
+    Each call writes its own temporary file (process, thread and a counter in its name): two
+    writers of one file in one process (the status writer's thread and a direct write) would
+    otherwise replace each other's temporary file and one would find it gone."""
+    temporary = path.with_name(
+        f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_WRITES)}.tmp"
+    )
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()  # only left behind when the write or the replace failed
 
 
 def socket_path_for(game_dir: str | os.PathLike[str], *, shared_tmp: Path = _SHARED_TMP) -> Path:
