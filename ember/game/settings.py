@@ -12,6 +12,7 @@ from typing import Any
 from ember.errors import EmberError
 from ember.game._channel_limits import channel_setting_problems
 from ember.layout import DEFAULT_DATABASE
+from ember.offload._kinds import EXECUTORS  # not the package's names: they import the pools
 
 __all__ = [
     "CLIENT_DATA",
@@ -251,8 +252,6 @@ def _check_ranges(settings: Settings, source: str) -> None:
     unknown = [name for name in settings.client_data if name not in CLIENT_DATA]
     if unknown:
         problems.append(f"CLIENT_DATA may name only {', '.join(CLIENT_DATA)}, not {unknown!r:.80}")
-    from ember.offload import EXECUTORS  # the offload pools' code only when checking (cold start)
-
     if settings.executor_default not in EXECUTORS:
         problems.append(f"EXECUTOR_DEFAULT must be one of {', '.join(map(repr, EXECUTORS))}")
     problems.extend(channel_setting_problems(settings.default_channel, settings.channel_limits))
