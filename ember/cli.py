@@ -23,7 +23,6 @@ from ember.portal.control import (
     start_detached,
     stop_server,
 )
-from ember.portal.run import run_portal
 
 __all__ = ["CliError", "find_game_dir", "is_game_dir", "main", "portal_config"]
 
@@ -209,6 +208,8 @@ def _start(args: argparse.Namespace) -> int:
             )
     config = portal_config(game_dir, settings)
     if args.foreground:
+        from ember.portal.run import run_portal  # the portal's code only in this process's use
+
         print(f"Starting Ember in {game_dir}; Ctrl-C stops it.", flush=True)
         return run_portal(config, console=True, on_ready=print_ready)
     print_ready(start_detached(config, timeout=args.timeout))

@@ -1,11 +1,37 @@
-"""The game process: sessions, accounts, commands, settings and the server tying them together."""
+"""The game process: sessions, accounts, commands, settings and the server tying them together.
 
-from ember.game._account_admin import create_account
-from ember.game.accounts import Account, AccountError, LoginError
-from ember.game.commands import CmdSet, Command
-from ember.game.server import GameServer
-from ember.game.sessions import Session, SessionRegistry
-from ember.game.settings import Settings, SettingsError, load_settings
+The names load lazily (PEP 562), like ``ember``'s own: the CLI and the portal read
+``ember.game.settings`` and must not pay for importing the whole game on their way up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ember.game._account_admin import create_account
+    from ember.game.accounts import Account, AccountError, LoginError
+    from ember.game.commands import CmdSet, Command
+    from ember.game.server import GameServer
+    from ember.game.sessions import Session, SessionRegistry
+    from ember.game.settings import Settings, SettingsError, load_settings
+
+# public name -> the module that defines it
+_LAZY: dict[str, str] = {
+    "create_account": "ember.game._account_admin",
+    "Account": "ember.game.accounts",
+    "AccountError": "ember.game.accounts",
+    "LoginError": "ember.game.accounts",
+    "CmdSet": "ember.game.commands",
+    "Command": "ember.game.commands",
+    "GameServer": "ember.game.server",
+    "Session": "ember.game.sessions",
+    "SessionRegistry": "ember.game.sessions",
+    "Settings": "ember.game.settings",
+    "SettingsError": "ember.game.settings",
+    "load_settings": "ember.game.settings",
+}
 
 __all__ = [
     "Account",
@@ -21,3 +47,19 @@ __all__ = [
     "create_account",
     "load_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name on first use and cache the value here."""
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's own names plus the lazy public ones."""
+    return sorted(set(globals()) | set(__all__))

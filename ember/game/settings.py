@@ -12,7 +12,7 @@ from typing import Any
 from ember.errors import EmberError
 from ember.game._channel_limits import channel_setting_problems
 from ember.layout import DEFAULT_DATABASE
-from ember.offload import EXECUTORS
+from ember.offload._kinds import EXECUTORS  # not the package's names: they import the pools
 
 __all__ = [
     "CLIENT_DATA",

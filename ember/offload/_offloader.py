@@ -17,6 +17,7 @@ from ember.offload._cluster import ClusterExecutor
 from ember.offload._executors import Executor, LoopExecutor, ThreadExecutor
 from ember.offload._gil import THREAD_LAG_WARNING, THREAD_SWITCH_INTERVAL, ThreadJobGuard
 from ember.offload._job import Call, Job
+from ember.offload._kinds import EXECUTORS
 from ember.offload._process import ProcessExecutor
 from ember.offload._progress import PROGRESS_INTERVAL, ProgressRelay, current_progress_sink
 from ember.offload._statistics import OffloadStatistics
@@ -33,9 +34,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("ember.offload")
-
-#: The executor names ``run_async(executor=...)`` and ``EXECUTOR_DEFAULT`` accept.
-EXECUTORS = ("loop", "thread", "process", "cluster")
 
 Callback = Callable[..., Any]
 
