@@ -8,43 +8,19 @@ import asyncio
 import itertools
 import logging
 import operator
-import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from support.thing_store import Thing, ThingStore
+
 from ember.storage import (
     COMMIT_BUCKETS,
     CommitTimer,
-    Schema,
-    SqliteConnection,
     WriteBehind,
-    transaction,
-    upgrade_sqlite,
 )
 
 LOG = logging.getLogger("test.commit_times")
-THINGS = Schema("things", ("things",), ("CREATE TABLE things (name TEXT PRIMARY KEY, v TEXT)",))
-Thing = tuple[str, str]
-
-
-class ThingStore:
-    """Named things in a real SQLite file, written in one transaction per batch."""
-
-    def __init__(self, path: Path) -> None:
-        self.db = SqliteConnection(path, what="the thing database")
-        self.url = self.db.url
-
-    async def open(self) -> None:
-        await self.db.open(lambda conn: upgrade_sqlite(conn, THINGS, self.db.path))
-
-    async def write(self, puts: Sequence[Thing], deletes: Sequence[str]) -> None:
-        def apply(conn: sqlite3.Connection) -> None:
-            with transaction(conn):
-                conn.executemany("INSERT OR REPLACE INTO things VALUES (?, ?)", puts)
-                conn.executemany("DELETE FROM things WHERE name = ?", [(k,) for k in deletes])
-
-        await self.db.run("write things to", apply)
 
 
 async def test_each_committed_batch_of_a_real_store_is_timed(tmp_path: Path) -> None:
