@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import math
 import operator
@@ -246,7 +245,7 @@ class TaskDurability:
             error = None
         except UnresolvableReferenceError as unresolvable:
             error = unresolvable
-        return _readable_name(callback_json), error
+        return _refs.readable_name(callback_json), error
 
 
 async def attach_store(scheduler: Scheduler, store: TaskStore) -> RestoreReport:
@@ -277,17 +276,3 @@ async def attach_store(scheduler: Scheduler, store: TaskStore) -> RestoreReport:
         if collecting:
             gc.enable()
     return report
-
-
-def _readable_name(callback_json: str) -> str:
-    """``{"function": "a.b:f"}`` -> ``a.b.f``; an entity method -> ``account:7.msg``."""
-    try:
-        ref = json.loads(callback_json)
-        if isinstance(ref, dict) and "function" in ref:
-            return str(ref["function"]).replace(":", ".")
-        if isinstance(ref, dict) and "method" in ref:
-            kind, entity_id = ref["entity"]
-            return f"{kind}:{entity_id}.{ref['method']}"
-    except Exception:
-        pass
-    return callback_json[:60]

@@ -27,6 +27,7 @@ __all__ = [
     "decode_value",
     "encode_arguments",
     "encode_callback",
+    "readable_name",
     "resolve_reference",
 ]
 
@@ -349,3 +350,18 @@ def _decode_value(value: Any, registry: EntityRegistry) -> Any:
         if tag == "$dict" and isinstance(inner, dict):
             return {key: _decode_value(item, registry) for key, item in inner.items()}
     return {key: _decode_value(item, registry) for key, item in value.items()}
+
+
+def readable_name(callback_json: str) -> str:
+    """A stored callback reference as listings show it: ``{"function": "a.b:f"}`` ->
+    ``a.b.f``; an entity method -> ``account:7.msg``; anything unreadable, cut to 60."""
+    try:
+        ref = json.loads(callback_json)
+        if isinstance(ref, dict) and "function" in ref:
+            return str(ref["function"]).replace(":", ".")
+        if isinstance(ref, dict) and "method" in ref:
+            kind, entity_id = ref["entity"]
+            return f"{kind}:{entity_id}.{ref['method']}"
+    except Exception:
+        pass
+    return callback_json[:60]

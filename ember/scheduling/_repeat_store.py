@@ -11,7 +11,6 @@ catch-up tick, run at once, then back on the grid** (docs/repeating-timers.md).
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import operator
@@ -56,20 +55,6 @@ class RepeatRestoreReport:
     done: int
     failed: int
     orphaned: int
-
-
-def _readable_name(callback_json: str) -> str:
-    """``{"function": "a.b:f"}`` -> ``a.b.f``; an entity method -> ``account:7.msg``."""
-    try:
-        ref = json.loads(callback_json)
-        if isinstance(ref, dict) and "function" in ref:
-            return str(ref["function"]).replace(":", ".")
-        if isinstance(ref, dict) and "method" in ref:
-            kind, entity_id = ref["entity"]
-            return f"{kind}:{entity_id}.{ref['method']}"
-    except Exception:
-        pass
-    return callback_json[:60]
 
 
 def mark_key(interval: float) -> str:
@@ -168,7 +153,7 @@ class RepeatDurability:
         now = scheduler.clock.monotonic()
         for row in rows:
             persisted = PersistedCall(
-                row.callback, row.args, row.kwargs, row.owner, _readable_name(row.callback)
+                row.callback, row.args, row.kwargs, row.owner, _refs.readable_name(row.callback)
             )
             rep = Repeat(
                 repeater, row.id, row.interval, row.jitter, row.left, None, (), None,

@@ -16,6 +16,8 @@ from support.cli_harness import ember, make_game
 from web_harness import PASSWORD, TEST_COMMANDS, WebGame, free_port
 from websockets.asyncio.client import ClientConnection, connect
 
+from ember.testing import TelnetClient
+
 ADMIN = "boss"
 PLAYER = "pleb"
 TOKEN = "scrape-token-1"
@@ -212,3 +214,12 @@ async def admin_cookie(game: WebGame, name: str = ADMIN, password: str = PASSWOR
     status, headers, _ = await aget(game, f"/admin/session?ticket={ticket}")
     assert status == 303, status
     return headers["set-cookie"].split(";")[0]
+
+
+async def telnet(game: WebGame, name: str) -> TelnetClient:
+    """Log ``name`` (an existing account, the shared password) in over telnet."""
+    client = await TelnetClient.connect(game.telnet_port)
+    await client.expect("connect NAME PASSWORD")
+    client.send(f"connect {name} {PASSWORD}")
+    await client.expect(f"Welcome, {name}")
+    return client

@@ -16,6 +16,7 @@ from admin_harness import (
     admin_cookie,
     aget,
     make_admin_game,
+    telnet,
 )
 from support.cli_harness import aember, ember
 from web_harness import PASSWORD, WebGame
@@ -23,7 +24,6 @@ from websockets.exceptions import InvalidStatus
 
 from ember.portal.admin.auth import AdminLogins
 from ember.portal.admin.socket import MAX_ANONYMOUS
-from ember.testing import TelnetClient
 
 prometheus = pytest.importorskip("prometheus_client.parser")
 
@@ -36,14 +36,6 @@ def admin_game(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGame]:
         yield game
     finally:
         ember("stop", cwd=game.path)
-
-
-async def telnet(game: WebGame, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(game.telnet_port)
-    await client.expect("connect NAME PASSWORD")
-    client.send(f"connect {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}")
-    return client
 
 
 async def scrape(game: WebGame) -> dict[str, Any]:

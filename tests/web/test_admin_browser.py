@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from admin_harness import ADMIN, PLAYER, make_admin_game
+from admin_harness import ADMIN, PLAYER, make_admin_game, telnet
 from support.cli_harness import ember
 from web_harness import ARTIFACTS, PASSWORD, WebGame
 
@@ -29,14 +29,6 @@ def admin_game(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGame]:
         yield game
     finally:
         ember("stop", cwd=game.path)
-
-
-async def telnet(game: WebGame, name: str) -> TelnetClient:
-    client = await TelnetClient.connect(game.telnet_port)
-    await client.expect("connect NAME PASSWORD")
-    client.send(f"connect {name} {PASSWORD}")
-    await client.expect(f"Welcome, {name}")
-    return client
 
 
 CONSOLE_ERRORS: list[str] = []  # of every admin tab: a CSP violation or a script error
