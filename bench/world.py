@@ -324,7 +324,7 @@ def main() -> None:
         add(f"{label}, p50 (of {BATCH}-op batches)", ours[0], base[0], "us", target, ok)
         add(f"{label}, p99", ours[1], base[1], "us")
     store_rows(scale)
-    game_rows(add, 100_000 // scale, 200 // scale)
+    game_rows(add, 100_000 // scale, 1_000 // scale)
     mode = "quick" if options.quick else "full"
     python = sys.version.split()[0]
     note(
