@@ -5,13 +5,18 @@ chunk arrived.
 Why: a world of a million attribute rows takes seconds to read and decode, while its objects
 (ids, classes, names, places) take a fraction of that. The game opens for logins with every
 object in memory and its attributes marked :data:`NOT_LOADED`; an :class:`AttributeStream`
-reads the attribute rows in id order in a thread of its own (one read-only SQLite
-connection) and applies each chunk on the loop in slices of at most :data:`SLICE_SECONDS`,
-so players' commands run in between. Any access to an object's attributes before its chunk
-arrived (read, write, deletion, listing, a snapshot, a deletion of the object) reads them
-synchronously first with a point query on a second read-only connection (WAL lets readers
-run beside the writer). A chunk skips every object that already has its attributes, so a
-write made before the chunk arrived is never replaced by the older stored value.
+reads the attribute rows in id order (one read-only SQLite connection) and applies each
+chunk, both on the loop in slices of at most :data:`SLICE_SECONDS`, so players' commands run
+in between. Not in a thread: SQLite hands the GIL back and forth once per row fetched, and a
+reader thread doing that thousands of times a chunk made every handoff of the loop's own
+(each socket call) wait behind it: round trips during the stream went from 0.5 ms to 4 ms
+at the 99th percentile, while the reads themselves take a third of the stream's time.
+
+Any access to an object's attributes before its chunk arrived (read, write, deletion,
+listing, a snapshot, a deletion of the object) reads them synchronously first with a point
+query on a second read-only connection (WAL lets readers run beside the writer). A chunk
+skips every object that already has its attributes, so a write made before the chunk
+arrived is never replaced by the older stored value.
 
 Why this is consistent: the game writes only attributes of objects that were read first,
 so the stored rows of an object not yet read are those of the moment the world opened,
@@ -27,9 +32,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 from ember.errors import StoreError
@@ -37,38 +40,34 @@ from ember.world._load import _attributes, _resolve
 from ember.world._loading import NOT_LOADED
 from ember.world._object import GameObject
 from ember.world._store_rows import attribute_maps
+from ember.world._stream_reads import (
+    SLICE_SECONDS,
+    connect_read_only,
+    read_log,
+    read_log_now,
+    read_range,
+    read_range_in_slices,
+    serve_others,
+)
 from ember.world._world import World
 
 __all__ = ["CHUNK_OBJECTS", "SLICE_SECONDS", "AttributeStream", "held_streams"]
 
 log = logging.getLogger("ember.world")
 
-#: Objects whose attribute rows one read of the stream thread fetches. Large enough that
+#: Objects whose attribute rows one read of the stream fetches. Large enough that
 #: the read costs little per object, small enough that one chunk's rows are a few MiB.
 CHUNK_OBJECTS = 2_000
-#: Loop time one slice of applying may take before the loop serves others again. A player
-#: round trip of a few milliseconds must stay one: 2 ms per turn of the loop is the budget.
-SLICE_SECONDS = 0.0015
 #: Objects applied between two looks at the clock (about 0.1-0.3 ms of work).
 _STEP = 16
-#: Turns of the loop given to others after each slice (see _apply_in_slices).
-_TURNS = 8
 #: Object ids per point query of several objects (SQLite's limit on ? in one statement
 #: is far higher; this keeps one query short).
 _IN_BATCH = 500
 
 _SELECT_SOME = "SELECT object_id, name, value FROM ember_attributes WHERE object_id IN ({})"
-_SELECT_RANGE_GROUPED = (
-    "SELECT object_id, json_group_object(name, json(value)) FROM ember_attributes"
-    " WHERE object_id BETWEEN ? AND ? GROUP BY object_id"
-)
 # Without an index on object_id this scans the log: only until the stream has read it.
 _SELECT_LOG_OF = (
     "SELECT object_id, name, value FROM ember_attribute_log WHERE object_id IN ({}) ORDER BY seq"
-)
-_SELECT_LOG = "SELECT object_id, name, value FROM ember_attribute_log ORDER BY seq"
-_SELECT_RANGE = (
-    "SELECT object_id, name, value FROM ember_attributes WHERE object_id BETWEEN ? AND ?"
 )
 
 _held: list[AttributeStream] | None = None
@@ -84,14 +83,6 @@ def held_streams() -> Iterator[list[AttributeStream]]:
         yield _held
     finally:
         _held = previous
-
-
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        Path(path).as_uri() + "?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-    )
-    conn.execute("PRAGMA query_only = ON")
-    return conn
 
 
 class AttributeStream:
@@ -123,7 +114,7 @@ class AttributeStream:
         self._log_values: dict[int, dict[str, str | None]] | None = None if has_log else {}
         self._checked: set[str] = set()
         self._damaged: dict[int, str] = {}
-        self._point: sqlite3.Connection | None = _connect(path)
+        self._point: sqlite3.Connection | None = connect_read_only(path)
         self._gate = asyncio.Event()
         self._done = asyncio.Event()
         self._holding = asyncio.Event()  # a chunk's rows are read, not all applied (tests)
@@ -172,11 +163,11 @@ class AttributeStream:
             return
         conn = self._point_conn()
         if self._log_values is None:
-            self._log_values = _read_log(conn)  # before the table: see _run
+            self._log_values = read_log_now(conn)  # before the table: see _run
         ids = sorted(self._pending)
         for first in range(0, len(ids), CHUNK_OBJECTS):
             chunk = ids[first : first + CHUNK_OBJECTS]
-            self._apply(chunk, _read_range(conn, chunk))
+            self._apply(chunk, read_range(conn, chunk))
         self._maybe_done()
 
     def progress(self) -> tuple[int, int]:
@@ -219,26 +210,21 @@ class AttributeStream:
             )
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         ids = sorted(self._pending)
         chunks = [ids[i : i + CHUNK_OBJECTS] for i in range(0, len(ids), CHUNK_OBJECTS)]
         if not chunks:  # every object was read on demand before the stream began
             self._maybe_done()
             return
-        reader = _connect(self.path)
-        pool = ThreadPoolExecutor(1, thread_name_prefix="ember-world-stream")
+        reader = connect_read_only(self.path)
         try:
             if self._log_values is None:
                 # The log first, then the table: rows folded from the log into the table
                 # meanwhile carry the same values, so the table read later is never older.
-                log_values = await loop.run_in_executor(pool, _read_log, reader)
+                log_values = await read_log(reader)
                 if self._log_values is None:  # else load_all read it meanwhile
                     self._log_values = log_values
-            ahead = loop.run_in_executor(pool, _read_range, reader, chunks[0])
-            for index, chunk in enumerate(chunks):
-                rows = await ahead
-                if index + 1 < len(chunks):  # read the next chunk while this one is applied
-                    ahead = loop.run_in_executor(pool, _read_range, reader, chunks[index + 1])
+            for chunk in chunks:
+                rows = await read_range_in_slices(reader, chunk)
                 await self._apply_in_slices(chunk, rows)
                 if self.on_chunk is not None:
                     self.on_chunk()
@@ -247,8 +233,7 @@ class AttributeStream:
                 "cannot stream the world's attributes from %s; they are read on demand", self.path
             )
         finally:
-            pool.submit(reader.close)  # after a read still running, in its own thread
-            pool.shutdown(wait=False)
+            reader.close()
         self._maybe_done()
 
     async def _apply_in_slices(self, chunk: list[int], rows: list[Any]) -> None:
@@ -268,12 +253,7 @@ class AttributeStream:
                 step = chunk[position : position + _STEP]
                 self._apply(step, [row for i in step for row in by_object.get(i, ())])
                 position += len(step)
-            # Players' input and output between two slices. One turn of the loop is not
-            # enough: a command passes several tasks (the link's reader, the command, the
-            # link's writer), each a turn; with one turn per slice each hop would wait a
-            # slice. Idle turns cost microseconds.
-            for _ in range(_TURNS):
-                await asyncio.sleep(0)
+            await serve_others()
         self._holding.clear()
 
     def _maybe_done(self) -> None:
@@ -364,29 +344,3 @@ class AttributeStream:
         if self._point is not None:
             self._point.close()
             self._point = None
-
-
-def _read_range(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Any]:
-    """The table's attribute rows of the objects with ids from ``ids[0]`` to ``ids[-1]``:
-    one JSON object per object, or (a value that is not JSON) the rows one by one."""
-    if not ids:
-        return []
-    try:
-        return conn.execute(_SELECT_RANGE_GROUPED, (ids[0], ids[-1])).fetchall()
-    except sqlite3.OperationalError:
-        return conn.execute(_SELECT_RANGE, (ids[0], ids[-1])).fetchall()
-
-
-def _read_log(conn: sqlite3.Connection) -> dict[int, dict[str, str | None]]:
-    """The attribute log's newest value of each attribute, ``{object id: {name: JSON text,
-    or None if deleted}}``, not decoded. Read in the log's own order and picked in Python:
-    grouping it in SQL sorts it twice, several times slower. Rows of deleted objects come
-    along and are never asked for."""
-    newest: dict[int, dict[str, str | None]] = {}
-    for object_id, name, value in conn.execute(_SELECT_LOG):
-        found = newest.get(object_id)
-        if found is None:
-            newest[object_id] = {name: value}
-        else:
-            found[name] = value
-    return newest
