@@ -18,11 +18,11 @@ __all__ = ["MAX_LISTED", "describe", "describe_object", "go_through", "listing",
 MAX_LISTED = 50
 
 
-def listing(names: Sequence[str], *, limit: int = MAX_LISTED) -> str:
-    """Return ``names`` joined with commas, at most ``limit`` of them and the rest counted:
-    ``"a, b, c and 12 more"``."""
+def listing(names: Sequence[str], *, limit: int = MAX_LISTED, more: int = 0) -> str:
+    """Return ``names`` joined with commas, at most ``limit`` of them and the rest counted,
+    with ``more`` names not given counted too: ``"a, b, c and 12 more"``."""
     shown = ", ".join(names[:limit])
-    extra = len(names) - limit
+    extra = len(names) - limit + more if len(names) > limit else more
     return f"{shown} and {extra:,} more" if extra > 0 else shown
 
 
@@ -40,16 +40,20 @@ def describe(place: GameObject | None, looker: GameObject | None = None) -> str:
     if isinstance(desc, str) and desc:
         lines.append(desc)
     exits: list[str] = []
-    others: list[str] = []
-    for obj in place.contents:  # one pass: a crowded room holds a thousand things
+    here = ["you"] if looker is not None and looker.location is place else []
+    unnamed = 0  # counted, not named: only MAX_LISTED names are shown
+    # One pass, naming no more than are shown: a crowded room holds a thousand things.
+    for obj in place.contents:
         if isinstance(obj, Exit):
             exits.append(obj.key)
         elif obj is not looker:
-            others.append(obj.key)
+            if len(here) < MAX_LISTED:
+                here.append(obj.key)
+            else:
+                unnamed += 1
     if exits:
         lines.append(f"Exits: {listing(exits)}.")
-    here = (["you"] if looker is not None and looker.location is place else []) + others
-    lines.append(f"Here: {listing(here) if here else 'nobody'}.")
+    lines.append(f"Here: {listing(here, more=unnamed) if here else 'nobody'}.")
     return "\n".join(lines)
 
 
