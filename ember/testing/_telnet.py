@@ -39,9 +39,12 @@ class TelnetClient:
     ) -> None:
         self.reader, self.writer = reader, writer
         self.answer_options = answer_options
-        self.text = ""  # everything received so far, as text
         self.received = bytearray()  # everything received so far, as bytes
-        self._seen = 0  # how far expect() has consumed self.text
+        # The text received: joined on demand (``text``), so a long session does not copy
+        # its whole transcript on every read; expect() searches only what is after its
+        # last match (``_unmatched``).
+        self._text, self._new_text = "", list[str]()
+        self._unmatched = ""
         self._seen_bytes = 0  # how far expect_bytes() has consumed self.received
         self._raw = bytearray()  # received bytes not yet turned into text
 
@@ -52,6 +55,14 @@ class TelnetClient:
         """Open a connection to ``host:port`` (``answer_options`` as for the class)."""
         reader, writer = await asyncio.open_connection(host, port)
         return cls(reader, writer, answer_options=answer_options)
+
+    @property
+    def text(self) -> str:
+        """Everything received so far, as text."""
+        if self._new_text:
+            self._text = "".join((self._text, *self._new_text))
+            self._new_text.clear()
+        return self._text
 
     def send(self, line: str) -> None:
         """Send one line of input (CR LF appended)."""
@@ -68,7 +79,7 @@ class TelnetClient:
         ``within`` is a safety net, stretched by ``EMBER_TEST_TIMEOUT_SCALE`` on slow machines."""
         try:
             async with asyncio.timeout(scaled(within)):
-                while (found := self.text.find(wanted, self._seen)) < 0:
+                while (found := self._unmatched.find(wanted)) < 0:
                     if not await self._read():
                         raise ConnectionError(
                             f"closed before {wanted!r} arrived; got {self.tail()!r}"
@@ -76,7 +87,7 @@ class TelnetClient:
         except TimeoutError:
             raise TimeoutError(f"{wanted!r} did not arrive; got {self.tail()!r}") from None
         end = found + len(wanted)
-        chunk, self._seen = self.text[self._seen : end], end
+        chunk, self._unmatched = self._unmatched[:end], self._unmatched[end:]
         return chunk
 
     async def expect_bytes(self, wanted: bytes | str, within: float = 10.0) -> bytes:
@@ -107,7 +118,7 @@ class TelnetClient:
         """Wait until the server closes the connection; return the text that came after the
         last ``expect()`` match."""
         await self._read_to_end(within)
-        return self.text[self._seen :]
+        return self._unmatched
 
     async def closed_bytes(self, within: float = 10.0) -> bytes:
         """Wait until the server closes the connection; return the bytes that came after
@@ -151,7 +162,9 @@ class TelnetClient:
             return False
         self.received += data
         self._raw += data
-        self.text += self._take_text()
+        if text := self._take_text():
+            self._new_text.append(text)
+            self._unmatched += text
         return True
 
     def _take_text(self) -> str:
