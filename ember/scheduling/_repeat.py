@@ -15,8 +15,7 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ember.scheduling._refs import callback_name
-from ember.scheduling._task import PersistedCall, TaskScheduler
+from ember.scheduling._task import PersistedCall, ScheduledCall, TaskScheduler
 
 if TYPE_CHECKING:
     import asyncio
@@ -102,7 +101,7 @@ def check_repeat_arguments(
     return seconds, count, spread
 
 
-class Repeat:
+class Repeat(ScheduledCall):
     """A handle on one repeating timer: ``callback(*args, **kwargs)`` every ``interval``.
 
     Example::
@@ -116,15 +115,10 @@ class Repeat:
 
     __slots__ = (
         "_anchor",
-        "_args",
-        "_callback",
         "_due",
         "_failures",
-        "_kwargs",
         "_left",
         "_outcome",
-        "_owner",
-        "_persisted",
         "_remaining",
         "_repeater",
         "_running",
@@ -132,7 +126,6 @@ class Repeat:
         "_state",
         "_tick",
         "fired",
-        "id",
         "interval",
         "jitter",
         "skipped",
@@ -190,11 +183,6 @@ class Repeat:
         return self._state
 
     @property
-    def persistent(self) -> bool:
-        """Whether the repeat survives reload, shutdown and crash."""
-        return self._persisted is not None
-
-    @property
     def paused(self) -> bool:
         """Whether it is paused."""
         return self._state is RepeatState.PAUSED
@@ -231,18 +219,6 @@ class Repeat:
         return 0.0
 
     @property
-    def callback_name(self) -> str:
-        """The callback's ``module.qualname``, for listings and logs."""
-        if self._persisted is not None:
-            return self._persisted.name
-        return callback_name(self._callback) if self._callback else "?"
-
-    @property
-    def owner(self) -> str | None:
-        """The key (``"kind:id"``) of the entity this repeat belongs to, if any."""
-        return self._owner
-
-    @property
     def error(self) -> BaseException | None:
         """The error a failed or orphaned repeat ended with."""
         return self._outcome
@@ -250,13 +226,6 @@ class Repeat:
     def active(self) -> bool:
         """Return whether it will still tick (scheduled or paused)."""
         return self._state in (RepeatState.SCHEDULED, RepeatState.PAUSED)
-
-    def describe_arguments(self) -> str:
-        """The callback's arguments as text for listings (stored JSON when persistent)."""
-        if self._persisted is not None:
-            kwargs = self._persisted.kwargs
-            return self._persisted.args + (f" {kwargs}" if kwargs != "{}" else "")
-        return repr(list(self._args)) + (f" {self._kwargs!r}" if self._kwargs else "")
 
     # -- what it can do ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from ember.scheduling._clock import Clock
 from ember.scheduling._refs import callback_name
 from ember.scheduling._task_store import TaskState
 
-__all__ = ["PersistedCall", "Task", "TaskScheduler"]
+__all__ = ["PersistedCall", "ScheduledCall", "Task", "TaskScheduler"]
 
 _ACTIVE = (TaskState.SCHEDULED, TaskState.PAUSED)
 
@@ -26,6 +26,44 @@ class PersistedCall:
     kwargs: str
     owner: str | None
     name: str
+
+
+class ScheduledCall:
+    """What a :class:`Task` and a ``Repeat`` share: the call they make (live, or its stored
+    form when persistent), the entity they belong to, and how listings show them."""
+
+    __slots__ = ("_args", "_callback", "_kwargs", "_owner", "_persisted", "id")
+
+    id: int
+    _callback: Callable[..., Any] | None
+    _args: tuple[Any, ...]
+    _kwargs: dict[str, Any] | None
+    _persisted: PersistedCall | None
+    _owner: str | None
+
+    @property
+    def persistent(self) -> bool:
+        """Whether it survives reload, shutdown and crash."""
+        return self._persisted is not None
+
+    @property
+    def callback_name(self) -> str:
+        """The callback's ``module.qualname``, for listings and logs."""
+        if self._persisted is not None:
+            return self._persisted.name
+        return callback_name(self._callback) if self._callback else "?"
+
+    @property
+    def owner(self) -> str | None:
+        """The key (``"kind:id"``) of the entity it belongs to, if any."""
+        return self._owner
+
+    def describe_arguments(self) -> str:
+        """The callback's arguments as text for listings (stored JSON when persistent)."""
+        if self._persisted is not None:
+            kwargs = self._persisted.kwargs
+            return self._persisted.args + (f" {kwargs}" if kwargs != "{}" else "")
+        return repr(list(self._args)) + (f" {self._kwargs!r}" if self._kwargs else "")
 
 
 class TaskScheduler(Protocol):
@@ -59,7 +97,7 @@ class TaskScheduler(Protocol):
     def _call(self, task: Task) -> Any: ...
 
 
-class Task:
+class Task(ScheduledCall):
     """A handle on one timed task.
 
     The handle is the task itself, so a kept handle can never act on another task, and ids
@@ -73,20 +111,7 @@ class Task:
         result = await task
     """
 
-    __slots__ = (
-        "_args",
-        "_callback",
-        "_kwargs",
-        "_outcome",
-        "_owner",
-        "_persisted",
-        "_remaining",
-        "_scheduler",
-        "_state",
-        "_waiter",
-        "_when",
-        "id",
-    )
+    __slots__ = ("_outcome", "_remaining", "_scheduler", "_state", "_waiter", "_when")
 
     def __init__(
         self,
@@ -120,11 +145,6 @@ class Task:
         return self._state
 
     @property
-    def persistent(self) -> bool:
-        """Whether the task survives reload, shutdown and crash."""
-        return self._persisted is not None
-
-    @property
     def paused(self) -> bool:
         """Whether the task is paused (its remaining time frozen)."""
         return self._state is TaskState.PAUSED
@@ -151,28 +171,9 @@ class Task:
         return 0.0
 
     @property
-    def callback_name(self) -> str:
-        """The callback's ``module.qualname``, for listings and logs."""
-        if self._persisted is not None:
-            return self._persisted.name
-        return callback_name(self._callback) if self._callback else "?"
-
-    @property
-    def owner(self) -> str | None:
-        """The key (``"kind:id"``) of the entity this task belongs to, if any."""
-        return self._owner
-
-    @property
     def error(self) -> BaseException | None:
         """The exception a failed or orphaned task ended with."""
         return self._outcome if isinstance(self._outcome, BaseException) else None
-
-    def describe_arguments(self) -> str:
-        """The callback's arguments as text for listings (stored JSON for persistent tasks)."""
-        if self._persisted is not None:
-            kwargs = self._persisted.kwargs
-            return self._persisted.args + (f" {kwargs}" if kwargs != "{}" else "")
-        return repr(list(self._args)) + (f" {self._kwargs!r}" if self._kwargs else "")
 
     def get_id(self) -> int:
         """Return :attr:`id` (the familiar accessor)."""
