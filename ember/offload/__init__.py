@@ -7,8 +7,9 @@ and Dask glue to check one setting (design notes, "Cold start").
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ember._lazy import lazy_names
 
 if TYPE_CHECKING:
     from ember.offload._executors import Executor, LoopExecutor, ThreadExecutor, call_on_loop
@@ -116,17 +117,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module behind a public name on first use and cache the value here."""
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's own names plus the lazy public ones."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
